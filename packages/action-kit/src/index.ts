@@ -1,0 +1,27 @@
+export type { AnnotationProperties, Logger } from './logger.ts';
+export { silentLogger, collectingLogger } from './logger.ts';
+export { InputError, ActionError } from './errors.ts';
+export type { InputSource } from './inputs.ts';
+export { Inputs, envInputs, mapInputs, parseDuration, quote } from './inputs.ts';
+export {
+  log,
+  setOutput,
+  setOutputs,
+  setSecret,
+  saveState,
+  getState,
+  exportVariable,
+  addPath,
+  isPost,
+  isDebug,
+  appendSummary,
+  markdownTable,
+  writeLine,
+  issueCommand,
+} from './runner.ts';
+export type { StateSlot } from './state.ts';
+export { defineState } from './state.ts';
+export type { ActionSteps } from './run-action.ts';
+export { runAction } from './run-action.ts';
+export type { RetryOptions } from './retry.ts';
+export { withRetry, isTransientNetworkError } from './retry.ts';
