@@ -55,7 +55,7 @@ const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpire
 export function explainAwsError(err: unknown, attempt: AwsAttempt): ActionError {
   const code = awsErrorCode(err);
   const status = awsStatus(err);
-  const detail = ((err as AwsErrorShape)?.message ?? String(err)).split('\n')[0];
+  const detail = ((err as AwsErrorShape)?.message ?? String(err)).split('\n')[0] ?? '';
   const on = attempt.resource ? ` on ${attempt.resource}` : '';
   if (ACCESS_DENIED.has(code) || (status === 403 && !BAD_CREDENTIALS.has(code) && !EXPIRED.has(code))) {
     const hints = attempt.accessDeniedHints?.length
