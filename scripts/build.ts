@@ -14,7 +14,7 @@ import { listActions, repoRoot } from './lib/actions.ts';
 import { buildBundle } from './lib/bundle.ts';
 
 const root = repoRoot;
-const outDir = process.env.SLIPWAY_DIST ?? join(root, 'dist');
+const outDir = process.env.SLIPWAY_DIST || join(root, 'dist');
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean) : undefined;
 
