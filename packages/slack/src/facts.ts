@@ -1,0 +1,160 @@
+import { readFileSync } from 'node:fs';
+import { formatDuration } from './duration.ts';
+import { type DeploymentStatus, statusStyle } from './status.ts';
+
+/** What the runner tells an action about the run: `GITHUB_*` variables and the event payload. */
+export interface RunContext {
+  serverUrl: string;
+  /** `owner/name`. */
+  repository: string;
+  /** Branch or tag name; the head branch for pull requests. */
+  ref: string;
+  /** The commit being deployed: the PR head for pull requests (GITHUB_SHA is the merge commit there). */
+  sha: string;
+  /** First line of the commit message, when the event carries it (push). */
+  commitMessage: string;
+  actor: string;
+  workflow: string;
+  job: string;
+  event: string;
+  runId: string;
+  runNumber: string;
+  runAttempt: string;
+  pullRequest?: { number: number; url: string; title: string };
+}
+
+interface EventPayload {
+  head_commit?: { id?: string; message?: string } | null;
+  pull_request?: {
+    number?: number;
+    html_url?: string;
+    title?: string;
+    head?: { sha?: string; ref?: string };
+  };
+}
+
+function readEvent(path: string | undefined): EventPayload {
+  if (!path) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as EventPayload;
+  } catch {
+    // A missing or unreadable event file only costs the commit message; never a reason to fail.
+    return {};
+  }
+}
+
+/** Reads the run context from the runner's environment and `GITHUB_EVENT_PATH`. */
+export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
+  const event = readEvent(env.GITHUB_EVENT_PATH);
+  const pr = event.pull_request;
+  const sha = pr?.head?.sha ?? env.GITHUB_SHA ?? '';
+  const headCommit = event.head_commit;
+  const commitMessage =
+    headCommit?.message && (!headCommit.id || headCommit.id === sha) ? headCommit.message : '';
+  return {
+    serverUrl: (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, ''),
+    repository: env.GITHUB_REPOSITORY ?? '',
+    ref: (pr ? env.GITHUB_HEAD_REF || pr.head?.ref : undefined) ?? env.GITHUB_REF_NAME ?? '',
+    sha,
+    commitMessage: firstLine(commitMessage),
+    actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || '',
+    workflow: env.GITHUB_WORKFLOW ?? '',
+    job: env.GITHUB_JOB ?? '',
+    event: env.GITHUB_EVENT_NAME ?? '',
+    runId: env.GITHUB_RUN_ID ?? '',
+    runNumber: env.GITHUB_RUN_NUMBER ?? '',
+    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+    pullRequest:
+      pr?.number !== undefined && pr.html_url
+        ? { number: pr.number, url: pr.html_url, title: pr.title ?? '' }
+        : undefined,
+  };
+}
+
+/** The first non-empty line of a text, trimmed. */
+export function firstLine(text: string): string {
+  return (
+    text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .find(Boolean) ?? ''
+  );
+}
+
+/** Everything a deployment message says: the run, the status and what the workflow added. */
+export interface DeploymentFacts {
+  run: RunContext;
+  status: DeploymentStatus;
+  /** The message title (templates already expanded, not escaped). */
+  title: string;
+  /** Extra facts from the `fields` input, in the order given (not escaped). */
+  fields: [string, string][];
+  startedAt?: Date;
+  /** When the message is built; the end of the duration. */
+  now: Date;
+}
+
+/** Links into GitHub derived from the run context (empty when the context lacks what they need). */
+export function runLinks(run: RunContext): {
+  repository: string;
+  ref: string;
+  commit: string;
+  run: string;
+} {
+  const repo = run.repository ? `${run.serverUrl}/${run.repository}` : '';
+  const attempt = Number(run.runAttempt) > 1 ? `/attempts/${run.runAttempt}` : '';
+  return {
+    repository: repo,
+    ref: run.pullRequest?.url ?? (repo && run.ref ? `${repo}/tree/${encodeURI(run.ref)}` : ''),
+    commit: repo && run.sha ? `${repo}/commit/${run.sha}` : '',
+    run: repo && run.runId ? `${repo}/actions/runs/${run.runId}${attempt}` : '',
+  };
+}
+
+/** The duration from `startedAt` to `now`, formatted; empty when the start is unknown. */
+export function durationOf(facts: Pick<DeploymentFacts, 'startedAt' | 'now'>): string {
+  return facts.startedAt ? formatDuration(facts.now.getTime() - facts.startedAt.getTime()) : '';
+}
+
+/**
+ * The values `{{ name }}` placeholders can use: the same facts the default message shows, raw
+ * (escaping depends on where a placeholder stands). `fields.<key>` holds each `fields` entry.
+ */
+export function templateValues(
+  facts: Omit<DeploymentFacts, 'title'> & { title?: string },
+): Record<string, string> {
+  const { run } = facts;
+  const style = statusStyle(facts.status);
+  const links = runLinks(run);
+  const values: Record<string, string> = {
+    status: facts.status,
+    status_text: style.text,
+    emoji: style.emoji,
+    color: style.color,
+    title: facts.title ?? '',
+    repository: run.repository,
+    repository_url: links.repository,
+    ref: run.ref,
+    ref_url: links.ref,
+    sha: run.sha,
+    short_sha: run.sha.slice(0, 7),
+    commit_url: links.commit,
+    commit_message: run.commitMessage,
+    actor: run.actor,
+    workflow: run.workflow,
+    job: run.job,
+    event: run.event,
+    run_id: run.runId,
+    run_number: run.runNumber,
+    run_attempt: run.runAttempt,
+    run_url: links.run,
+    server_url: run.serverUrl,
+    pull_request_number: run.pullRequest ? String(run.pullRequest.number) : '',
+    pull_request_url: run.pullRequest?.url ?? '',
+    pull_request_title: run.pullRequest?.title ?? '',
+    started_at: facts.startedAt?.toISOString() ?? '',
+    duration: durationOf(facts),
+  };
+  for (const [key, value] of facts.fields) values[`fields.${key}`] = value;
+  return values;
+}
