@@ -1,0 +1,56 @@
+import { InputError } from '@slipway/action-kit';
+import type { Values } from './values.ts';
+
+/** The values every template gets, whatever `values` says. */
+export interface BuiltinValues {
+  project: string;
+  deploy_env: string;
+  namespace: string;
+  /** From the `cluster` input; undefined (so a template using it fails) when not given. */
+  cluster_name?: string;
+  /** `repo@sha256:…` when the image has a digest, else `repo:tag`; undefined without `image`. */
+  deploy_image?: string;
+  docker_tag?: string;
+  image_digest?: string;
+  version: string;
+  git_sha: string;
+  git_ref: string;
+  run_url: string;
+}
+
+/** Which input sets each built-in value, for the hint of an undefined-variable error. */
+export const BUILTIN_SOURCES: Record<keyof BuiltinValues, string> = {
+  project: 'the project input (default: the repository name)',
+  deploy_env: 'the environment input',
+  namespace: 'the namespace input (default: the project)',
+  cluster_name: 'the cluster input',
+  deploy_image: 'the image input',
+  docker_tag: 'the image input (its tag)',
+  image_digest: 'the image input (its @sha256 digest)',
+  version: 'the version input',
+  git_sha: 'GITHUB_SHA',
+  git_ref: 'GITHUB_REF',
+  run_url: 'the workflow run',
+};
+
+/**
+ * The variables of every template: the built-in values, each value at the top level, and all of
+ * them under `values` too (`{{ values.replicas }}` reads well next to the built-ins). A value may
+ * not shadow a built-in: which one wins would surprise half the readers.
+ */
+export function templateContext(
+  builtins: BuiltinValues,
+  values: Values,
+  source = 'values',
+): Record<string, unknown> {
+  for (const name of [...Object.keys(BUILTIN_SOURCES), 'values']) {
+    if (Object.hasOwn(values, name)) {
+      throw new InputError(
+        source,
+        `defines ${name}, which is a built-in value; rename it (built-ins: ${Object.keys(BUILTIN_SOURCES).join(', ')})`,
+      );
+    }
+  }
+  const defined = Object.fromEntries(Object.entries(builtins).filter(([, v]) => v !== undefined && v !== ''));
+  return { ...values, values, ...defined };
+}

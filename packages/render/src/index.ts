@@ -1,0 +1,20 @@
+// Every module here keeps its heavy dependencies (nunjucks, yaml, kubernetes-models, fflate,
+// diff) behind `await import()`, so importing this package costs nothing at start-up.
+export type { ImageReference } from './image.ts';
+export { parseImageReference } from './image.ts';
+export type { VersionSource } from './version.ts';
+export { defaultVersion, checkVersion, branchOf, releaseTime, MAX_VERSION_LENGTH } from './version.ts';
+export type { Values } from './values.ts';
+export { mergeValues, loadValuesFiles } from './values.ts';
+export type { TemplateFile } from './templates.ts';
+export { resolveTemplates } from './templates.ts';
+export type { BuiltinValues } from './context.ts';
+export { templateContext, BUILTIN_SOURCES } from './context.ts';
+export type { RenderedFile } from './render.ts';
+export { renderTemplates, TemplateError } from './render.ts';
+export type { Problem, ManifestObject, ValidationResult } from './validate.ts';
+export { validateManifests, formatProblem } from './validate.ts';
+export type { BundleFormat } from './bundle.ts';
+export { zipFiles, concatYaml, sha256Hex, compare } from './bundle.ts';
+export type { FileText, ReleaseDiff } from './diff.ts';
+export { diffReleases } from './diff.ts';
