@@ -1,0 +1,174 @@
+// slack-notify: one deployment message, posted or updated in place, that never fails a deploy by default.
+import {
+  ActionError,
+  InputError,
+  appendSummary,
+  envInputs,
+  exportVariable,
+  issueCommand,
+  log,
+  markdownTable,
+  runAction,
+  setOutputs,
+  setSecret,
+} from '@slipway/action-kit';
+import {
+  type DeliveryResult,
+  SlackDeliveryError,
+  buildDefaultMessage,
+  deliver,
+  describeDestination,
+  describeTemplateProblems,
+  fitToLimits,
+  parsePayload,
+  readRunContext,
+  redactor,
+  renderString,
+  renderTemplates,
+  summaryLine,
+  templateOk,
+  templateValues,
+  webhookSecrets,
+} from '@slipway/slack';
+import type { DeploymentFacts, SlackMessage, TemplateProblems } from '@slipway/slack';
+import {
+  STARTED_AT_VARIABLE,
+  type SlackNotifyInputs,
+  readSecretInputs,
+  readSlackNotifyInputs,
+} from './inputs.ts';
+
+/** Masks the token and every secret part of the webhook URL before any other input is looked at. */
+function maskSecrets(): string[] {
+  const { webhookUrl, token } = readSecretInputs(envInputs());
+  const secrets = [...(webhookUrl ? webhookSecrets(webhookUrl) : []), ...(token ? [token] : [])];
+  for (const secret of secrets) setSecret(secret);
+  return secrets;
+}
+
+/** Expands templates in a title or fields value; unknown placeholders are the author's to fix. */
+function expand(text: string, values: Record<string, string>, input: string): string {
+  const problems: TemplateProblems = { unknown: [], expressions: [] };
+  const out = renderString(text, values, 'plain', problems);
+  if (!templateOk(problems)) throw new InputError(input, describeTemplateProblems(problems, values));
+  return out;
+}
+
+/** The facts of this run, with the title and fields templates expanded. */
+function gatherFacts(inputs: SlackNotifyInputs, now: Date): DeploymentFacts {
+  const run = readRunContext();
+  const startedAt = inputs.startedAt ?? (inputs.status === 'started' ? now : undefined);
+  const base = {
+    run,
+    status: inputs.status,
+    fields: [] as [string, string][],
+    now,
+    ...(startedAt ? { startedAt } : {}),
+  };
+  const values = templateValues(base);
+  const title = inputs.title
+    ? expand(inputs.title, values, 'title')
+    : run.workflow || run.repository || 'Deployment';
+  const fields = inputs.fields.map(([k, v]): [string, string] => [
+    k,
+    expand(v, { ...values, title }, 'fields'),
+  ]);
+  return { ...base, title, fields };
+}
+
+/** The message to send: the payload with its templates expanded, or the default deployment message. */
+async function buildMessage(inputs: SlackNotifyInputs, facts: DeploymentFacts): Promise<SlackMessage> {
+  if (!inputs.payload) return buildDefaultMessage(facts);
+  const { input, text, syntax } = inputs.payload;
+  const parsed = await parsePayload(text, input, syntax);
+  const values = templateValues(facts);
+  const { message, problems } = renderTemplates(parsed, values);
+  if (!templateOk(problems)) throw new InputError(input, describeTemplateProblems(problems, values));
+  // Notifications and screen readers show `text`; Slack warns when blocks come without it.
+  if (typeof message.text !== 'string' || !message.text.trim()) message.text = summaryLine(facts);
+  return message;
+}
+
+function summarize(
+  inputs: SlackNotifyInputs,
+  where: string,
+  result: DeliveryResult | undefined,
+  problem?: string,
+) {
+  const outcome = result
+    ? result.method === 'incoming webhook'
+      ? 'posted'
+      : `${result.method === 'chat.update' ? 'updated' : 'posted'} ts ${result.ts} in ${result.channel}`
+    : `not delivered: ${problem ?? 'unknown error'}`;
+  appendSummary(
+    `### Slack notification\n\n${markdownTable(
+      ['status', 'sent to', 'how', 'result'],
+      [[inputs.status, where, result?.method ?? (inputs.messageTs ? 'chat.update' : 'post'), outcome]],
+    )}`,
+  );
+}
+
+export default () =>
+  runAction('slack-notify', {
+    async main() {
+      const secrets = maskSecrets();
+      const inputs = await readSlackNotifyInputs();
+      for (const note of inputs.notes) log.warning(note);
+      const now = new Date();
+      const facts = gatherFacts(inputs, now);
+      const built = await buildMessage(inputs, facts);
+      const { message, changes } = fitToLimits(built);
+      if (changes.length) {
+        const shown = changes.slice(0, 5).join('; ');
+        const more = changes.length > 5 ? `; and ${changes.length - 5} more` : '';
+        log.warning(`the message was fitted to Slack's limits: ${shown}${more}`);
+      }
+      if (inputs.status === 'started' && facts.startedAt) {
+        // Later slack-notify steps of this job measure their duration from here.
+        exportVariable(STARTED_AT_VARIABLE, facts.startedAt.toISOString());
+      }
+
+      const where = describeDestination(inputs.destination);
+      let result: DeliveryResult | undefined;
+      try {
+        result = await log.group(
+          `Slack: ${inputs.messageTs ? 'updating' : 'sending'} the ${inputs.status} message (${where})`,
+          () =>
+            deliver(
+              inputs.destination,
+              {
+                message,
+                ...(inputs.messageTs ? { messageTs: inputs.messageTs } : {}),
+                ...(inputs.threadTs ? { threadTs: inputs.threadTs } : {}),
+                replyBroadcast: inputs.replyBroadcast,
+              },
+              { policy: inputs.policy, log },
+            ),
+        );
+      } catch (err) {
+        // A notification must not fail a deployment unless asked to: report, and carry on.
+        const expected = err instanceof SlackDeliveryError;
+        const text = expected
+          ? err.message
+          : `slack-notify failed unexpectedly: ${(err as Error)?.message ?? String(err)}`;
+        const redact = redactor(secrets);
+        const clean = redact(text);
+        summarize(inputs, where, undefined, clean);
+        if (!expected && err instanceof Error && err.stack) {
+          issueCommand(
+            'debug',
+            secrets.reduce((t, s) => t.split(s).join('***'), err.stack),
+          );
+        }
+        if (inputs.failOnError) throw new ActionError(clean);
+        log.warning(`${clean} (the step still succeeds; set fail-on-error: true to fail it)`);
+        return;
+      }
+      setOutputs({ ts: result.ts, channel: result.channel, 'thread-ts': result.threadTs });
+      const landed = result.ts ? ` as ts ${result.ts} in ${result.channel}` : '';
+      log.info(
+        `Slack: ${result.method === 'chat.update' ? 'updated' : 'posted'} the ${inputs.status} message${landed}`,
+      );
+      summarize(inputs, where, result);
+    },
+  });
