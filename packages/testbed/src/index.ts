@@ -1,0 +1,34 @@
+// The Slipway test bed: real servers (moto, docker-registry, dockerd), the Slack and cache-service
+// doubles, and the runner harness that runs built action bundles the way the GitHub runner does.
+export { startTestbed, withTestbed, ALL_COMPONENTS } from './testbed.ts';
+export type { ComponentName, StartTestbedOptions, Testbed } from './testbed.ts';
+export { testbed, hasTestbed, awsEnv, uniqueName, TESTBED_ENV } from './endpoints.ts';
+export type { TestbedEndpoints } from './endpoints.ts';
+export {
+  runAction,
+  allText,
+  actionYmlPath,
+  bundlePath,
+  inputEnvName,
+  nodeBinary,
+  TEST_SHA,
+} from './harness.ts';
+export type { ActionRun, RunActionOptions, Annotation } from './harness.ts';
+export { parseAnnotations, parseKeyValueFile, parseMasks } from './workflow-commands.ts';
+export { ComponentStartError, freePort } from './process.ts';
+export { startMoto } from './components/moto.ts';
+export type { MotoServer, StartMotoOptions } from './components/moto.ts';
+export { startRegistry } from './components/registry.ts';
+export type { RegistryServer, StartRegistryOptions } from './components/registry.ts';
+export { startDockerd } from './components/dockerd.ts';
+export type { DockerDaemon, StartDockerdOptions } from './components/dockerd.ts';
+export { startSlackDouble, SlackDouble, SLACK_LIMITS, validateBlocks } from './doubles/slack.ts';
+export type { SlackMessage, SlackDoubleServer } from './doubles/slack.ts';
+export { startCacheDouble, CacheDouble } from './doubles/cache.ts';
+export type { CacheEntryInfo, CacheDoubleServer } from './doubles/cache.ts';
+export type { FailurePlan, RecordedRequest } from './doubles/http-double.ts';
+export { writeOciLayout, readOciLayout, writeDockerArchive } from './images.ts';
+export type { TestImageOptions, OciLayoutInfo, LayerInfo } from './images.ts';
+export { createRestrictedUser } from './iam.ts';
+export type { IamUserKeys, PolicyDocument } from './iam.ts';
+export { repoRoot, shortTempDir } from './paths.ts';
