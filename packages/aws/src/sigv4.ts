@@ -8,7 +8,10 @@
  * Only what a JSON-protocol POST needs is implemented: no query-string signing, no presigning, no
  * chunked payloads. test/unit/aws/sigv4.test.ts checks it against AWS's published test vectors.
  */
-import { createHash, createHmac } from 'node:crypto';
+
+// node:crypto is looked up when a request is signed, not when the module loads: an action's start
+// until input validation must not pay for it.
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 /** Static AWS credentials, as the environment or an assumed role gives them. */
 export interface AwsCredentials {
@@ -26,8 +29,9 @@ export interface SignableRequest {
   body: string;
 }
 
-const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: Buffer | string, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
+const sha256Hex = (data: string) => crypto().createHash('sha256').update(data, 'utf8').digest('hex');
+const hmac = (key: Buffer | string, data: string) =>
+  crypto().createHmac('sha256', key).update(data, 'utf8').digest();
 
 /** RFC 3986 encoding as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
 function uriEncode(value: string): string {
@@ -89,7 +93,7 @@ export function signRequest(
   const stringToSign = ['AWS4-HMAC-SHA256', date, scope, sha256Hex(canonicalRequest)].join('\n');
   let key = hmac(`AWS4${opts.credentials.secretAccessKey}`, day);
   for (const part of [opts.region, opts.service, 'aws4_request']) key = hmac(key, part);
-  const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
+  const signature = crypto().createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex');
 
   headers.authorization = `AWS4-HMAC-SHA256 Credential=${opts.credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
   return headers;

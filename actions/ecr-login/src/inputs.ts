@@ -1,0 +1,81 @@
+import { InputError, Inputs, quote } from '@slipway/action-kit';
+import type { InputSource } from '@slipway/action-kit';
+import { parseRegistry, registryHostOf } from '@slipway/aws/ecr-auth.ts';
+import { resolveRegion } from '@slipway/aws/region.ts';
+
+/** One registry to log in to, and the region whose ECR API issues its token. */
+export interface RegistryRequest {
+  accountId: string;
+  region: string;
+}
+
+/** The validated inputs of ecr-login. */
+export interface EcrLoginInputs {
+  region: string;
+  /** Empty: the caller's own registry in `region`. */
+  registries: RegistryRequest[];
+  /** Host (and port) the Docker login is written for instead of the token's registry. */
+  registryHost?: string;
+  maskPassword: boolean;
+  skipLogout: boolean;
+}
+
+/** Reads and validates every input before anything else happens. */
+export function readEcrLoginInputs(
+  source?: InputSource,
+  env: NodeJS.ProcessEnv = process.env,
+): EcrLoginInputs {
+  const inputs = new Inputs(source);
+  const region = resolveRegion(inputs.optional('region'), env);
+  const registries = inputs.list('registries').map((value): RegistryRequest => {
+    const parsed = parseRegistry(value, region);
+    if (!parsed) {
+      throw new InputError(
+        'registries',
+        `${quote(value)} is not an AWS account ID (12 digits) or an ECR registry host such as 123456789012.dkr.ecr.${region}.amazonaws.com`,
+      );
+    }
+    return { accountId: parsed.accountId, region: parsed.region ?? region };
+  });
+  const registryUrl = inputs.optional('registry-url');
+  const registryHost = registryUrl === undefined ? undefined : readRegistryUrl(registryUrl);
+  if (registryHost !== undefined && registries.length > 1) {
+    throw new InputError(
+      'registry-url',
+      `overrides the address of one registry, but registries lists ${registries.length}; log in to the others in another step`,
+    );
+  }
+  return {
+    region,
+    registries,
+    ...(registryHost !== undefined ? { registryHost } : {}),
+    maskPassword: inputs.boolean('mask-password', true),
+    skipLogout: inputs.boolean('skip-logout', false),
+  };
+}
+
+/** `http(s)://host[:port][/]` or `host[:port]`: Docker keys logins by host, so no path is allowed. */
+function readRegistryUrl(value: string): string {
+  const form = 'use a registry base URL such as http://127.0.0.1:5000 or localhost.localstack.cloud:4510';
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`);
+  } catch {
+    throw new InputError('registry-url', `${quote(value)} is not a URL; ${form}`);
+  }
+  if (
+    !/^https?:$/.test(url.protocol) ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search ||
+    url.hash
+  ) {
+    throw new InputError(
+      'registry-url',
+      `${quote(value)} is not a registry base URL (no path or query); ${form}`,
+    );
+  }
+  if (url.username || url.password) {
+    throw new InputError('registry-url', `${quote(value)} must not carry credentials; ${form}`);
+  }
+  return registryHostOf(url.href);
+}
