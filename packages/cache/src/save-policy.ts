@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+
+/** The `save` input. */
+export type SaveMode = 'auto' | 'always' | 'never';
+
+/** Every value of {@link SaveMode}. */
+export const SAVE_MODES: readonly SaveMode[] = ['auto', 'always', 'never'];
+
+/** What a save decision depends on. */
+export interface SaveContext {
+  mode: SaveMode;
+  /** The primary key was restored exactly. */
+  exactHit: boolean;
+  /** `GITHUB_REF`, e.g. `refs/heads/main` or `refs/pull/1/merge`. */
+  ref: string | undefined;
+  /** The repository's default branch when known (event payload); otherwise main and master count. */
+  defaultBranch: string | undefined;
+  /** Further branches that save under `auto`; `*` matches any run of characters. */
+  saveBranches: readonly string[];
+}
+
+/** Whether to save, and why, in words for the log and the job summary. */
+export interface SaveDecision {
+  save: boolean;
+  reason: string;
+}
+
+/** The branch name of a `refs/heads/…` ref; undefined for tags, pull requests and anything else. */
+export function branchOf(ref: string | undefined): string | undefined {
+  return ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+}
+
+/** `release/*` style matching: `*` is any run of characters, everything else literal. */
+export function matchesBranch(branch: string, pattern: string): boolean {
+  const source = pattern
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${source}$`).test(branch);
+}
+
+/**
+ * The save policy. Caches are scoped by branch and a pull request can read its base branch's
+ * entries, so saving from the default branch feeds every PR, while saving from each PR fills the
+ * repository's 10 GB with entries nobody else can read and evicts the useful ones. An exact hit
+ * never saves: entries are immutable, the service would refuse the key.
+ */
+export function decideSave(ctx: SaveContext): SaveDecision {
+  if (ctx.mode === 'never') return { save: false, reason: 'save is set to never' };
+  if (ctx.exactHit) {
+    return { save: false, reason: 'exact hit: this key is already cached (cache entries are immutable)' };
+  }
+  if (ctx.mode === 'always') return { save: true, reason: 'save is set to always' };
+  const branch = branchOf(ctx.ref);
+  const defaults = ctx.defaultBranch ? [ctx.defaultBranch] : ['main', 'master'];
+  if (branch === undefined) {
+    return {
+      save: false,
+      reason: `${ctx.ref ? `ref ${ctx.ref}` : 'this run'} is not a branch; under save: auto only ${defaults.join(' or ')} and save-branches save`,
+    };
+  }
+  if (defaults.includes(branch)) {
+    return { save: true, reason: `${branch} is the default branch` };
+  }
+  const match = ctx.saveBranches.find((pattern) => matchesBranch(branch, pattern));
+  if (match !== undefined) return { save: true, reason: `${branch} matches save-branches (${match})` };
+  return {
+    save: false,
+    reason: `branch ${branch} is neither the default branch (${defaults.join(' or ')}) nor in save-branches`,
+  };
+}
+
+/**
+ * The default branch named in the event payload (`repository.default_branch`, present for push,
+ * pull_request and most other events), or undefined when there is no readable payload.
+ */
+export function defaultBranchFromEvent(eventPath: string | undefined): string | undefined {
+  if (!eventPath) return undefined;
+  try {
+    const event = JSON.parse(readFileSync(eventPath, 'utf8')) as {
+      repository?: { default_branch?: unknown };
+    };
+    const branch = event.repository?.default_branch;
+    return typeof branch === 'string' && branch ? branch : undefined;
+  } catch {
+    return undefined;
+  }
+}
