@@ -62,7 +62,7 @@ interface WebApiErrorShape {
   retryAfter?: number;
   statusCode?: number;
   original?: unknown;
-  data?: { error?: string; needed?: string; response_metadata?: { messages?: string[] } };
+  data?: { error?: string; needed?: string; errors?: unknown[]; response_metadata?: { messages?: string[] } };
 }
 
 const TRANSIENT_CODES = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
@@ -86,7 +86,8 @@ function classify(err: unknown, call: SlackCall, apiUrl: string, timeoutMs: numb
       const explanation = explainSlackError(code, {
         ...call,
         needed: e.data?.needed,
-        details: e.data?.response_metadata?.messages,
+        // Slack puts block errors in response_metadata.messages, and (for invalid_blocks) in errors too.
+        details: e.data?.response_metadata?.messages ?? e.data?.errors?.map(String),
       });
       return new AttemptError(`Slack answered ${code}: ${explanation}`, 'refused', { code });
     }
