@@ -755,40 +755,41 @@ function environmentResources(env: string, opts: InfraOptions, buildspec: string
 function outputs(opts: InfraOptions): Record<string, Json> {
   const out: Record<string, Json> = {
     Region: {
-      Description: 'Workflow input aws-region (also the region input of every action).',
+      Description: 'aws-region of build-push.yml and deploy.yml (the region input of every action).',
       Value: ref('AWS::Region'),
     },
     Registry: {
-      Description: 'ECR registry host (ecr-login registries, docker login).',
+      Description: 'ECR registry host (ecr-login registries, docker login, the registry output of ecr-push).',
       Value: sub('${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}'),
     },
     Repository: {
-      Description: 'Workflow input repository (ecr-push repository).',
+      Description:
+        'repository of build-push.yml, and of deploy.yml to move the environment tag (ecr-push repository).',
       Value: ref('EcrRepository'),
     },
     RepositoryUri: {
-      Description: 'Image repository URI (without a tag).',
+      Description: 'Image repository URI, without tag or digest (the image output of ecr-push).',
       Value: getAtt('EcrRepository', 'RepositoryUri'),
     },
     BuildRoleArn: {
-      Description: 'Workflow input build-role-arn: role-to-assume of the build job (default branch only).',
+      Description: 'build-role-arn of build-push.yml: the role of the build job (default branch only).',
       Value: getAtt('BuildRole', 'Arn'),
     },
-    Bucket: { Description: 'Workflow input bucket (render-manifest bucket).', Value: bucketName },
+    Bucket: { Description: 'bucket of deploy.yml (render-manifest bucket).', Value: bucketName },
     OidcProviderArn: { Description: 'The GitHub OIDC provider the roles trust.', Value: oidcProviderArn },
   };
   for (const env of opts.environments) {
     const id = logicalSuffix(env);
     out[`DeployRoleArn${id}`] = {
-      Description: `Workflow input deploy-role-arn for ${env}: role-to-assume of the job running in the GitHub Environment ${env}.`,
+      Description: `deploy-role-arn of deploy.yml with environment: ${env} (the job runs in the GitHub Environment ${env}).`,
       Value: getAtt(`DeployRole${id}`, 'Arn'),
     };
     out[`KeyPrefix${id}`] = {
-      Description: `render-manifest key-prefix for ${env} (its default, <project>/<environment>).`,
+      Description: `key-prefix of deploy.yml for ${env}; equal to render-manifest's default <project>/<environment>.`,
       Value: { 'Fn::Join': ['/', [ref('Project'), env]] },
     };
     out[`Pipeline${id}`] = {
-      Description: `CodePipeline deploying ${env}.`,
+      Description: `CodePipeline applying ${env} releases to EKS.`,
       Value: sub(`\${Project}-${env}`),
     };
   }
