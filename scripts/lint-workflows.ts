@@ -1,0 +1,40 @@
+/**
+ * `npm run lint-workflows`: actionlint, GitHub's workflow parser and Slipway's workflow rules over
+ * every workflow, every action.yml, the example workflows and the YAML examples of the
+ * documentation. Exits 1 with `file:line:col` findings.
+ *
+ *   npm run lint-workflows                       the whole repository
+ *   npm run lint-workflows -- path/to/file.yml   only these files (.yml, action.yml or .md)
+ *
+ * The rules are described in scripts/lib/workflow-rules.ts and docs/workflows.md.
+ */
+import { resolve } from 'node:path';
+import { repoRoot } from './lib/actions.ts';
+import { repositoryTargets, targetsForFile } from './lib/workflow-files.ts';
+import { formatFinding, lintRepository } from './lib/workflow-lint.ts';
+
+const root = repoRoot;
+const files = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const targets = files.length
+  ? files.flatMap((f) => targetsForFile(root, resolve(f)))
+  : repositoryTargets(root);
+const { findings } = await lintRepository(root, targets);
+
+const fileCount = new Set(targets.map((t) => t.file)).size;
+const counts = { workflow: 0, action: 0, fragment: 0 };
+for (const t of targets) counts[t.kind]++;
+
+for (const f of findings) {
+  console.log(formatFinding(f));
+  if (process.env.GITHUB_ACTIONS === 'true') {
+    const escape = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+    console.log(
+      `::error file=${f.file},line=${f.line},col=${f.column},title=lint-workflows ${f.rule}::${escape(f.message)}`,
+    );
+  }
+}
+console.log(
+  `${findings.length ? '\n' : ''}lint-workflows: ${fileCount} files (${counts.workflow} workflows, ${counts.action} action.yml, ` +
+    `${counts.fragment} example fragments): ${findings.length === 0 ? 'no findings' : `${findings.length} finding(s)`}`,
+);
+process.exitCode = findings.length ? 1 : 0;
