@@ -188,7 +188,9 @@ export function parseAwsJsonError(
   try {
     parsed = JSON.parse(body) as typeof parsed;
   } catch {
-    // Not JSON (a proxy, a load balancer): the status alone has to do.
+    // Not JSON: an AWS-style XML error (gateways, moto) still names the code; else the status must do.
+    const xml = (tag: string) => new RegExp(`<${tag}>([^<]*)</${tag}>`).exec(body)?.[1];
+    parsed = { code: xml('Code'), message: xml('Message') };
   }
   const header = headers['x-amzn-errortype'];
   const raw = (Array.isArray(header) ? header[0] : header) || parsed.__type || parsed.code || `HTTP${status}`;
