@@ -382,7 +382,8 @@ describe('getEcrAuthorization with environment keys (signed directly)', () => {
 describe('getEcrAuthorization through the AWS SDK', () => {
   it('reports missing credentials clearly when no source is configured', async () => {
     const saved = { ...process.env };
-    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+    for (const k of Object.keys(process.env))
+      if (k.startsWith('AWS_')) Reflect.deleteProperty(process.env, k);
     Object.assign(process.env, {
       AWS_EC2_METADATA_DISABLED: 'true',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
@@ -394,7 +395,7 @@ describe('getEcrAuthorization through the AWS SDK', () => {
         /no AWS credentials for ecr:GetAuthorizationToken: add aws-actions\/configure-aws-credentials/,
       );
     } finally {
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      for (const k of Object.keys(process.env)) if (!(k in saved)) Reflect.deleteProperty(process.env, k);
       Object.assign(process.env, saved);
     }
   });
