@@ -157,11 +157,6 @@ export async function pruneCargoTarget(opts: PruneOptions, log: Logger): Promise
   const crates = new Set(opts.workspaceTargets.map((t) => t.replace(/-/g, '_')));
   for (const profile of profiles) {
     report.profiles.push(profile);
-    for (const name of await readdir(profile)) {
-      if (!KEEP_IN_PROFILE.has(name))
-        await drop(join(profile, name), name === 'incremental' ? 'incremental' : 'other');
-    }
-
     // Classify every unit through its fingerprint folder.
     const fingerprints = join(profile, '.fingerprint');
     const workspaceUnits = new Set<string>();
@@ -204,6 +199,11 @@ export async function pruneCargoTarget(opts: PruneOptions, log: Logger): Promise
         else if (!keep(hash)) await drop(path, 'unused');
         else if (dir === '.fingerprint') report.keptUnits++;
       }
+    }
+    // After the units, so a workspace binary uplifted by a hard link counts as workspace.
+    for (const name of await readdir(profile)) {
+      if (!KEEP_IN_PROFILE.has(name))
+        await drop(join(profile, name), name === 'incremental' ? 'incremental' : 'other');
     }
     report.keptBytes += await sizes.of(profile);
   }
