@@ -1,0 +1,429 @@
+/**
+ * ECR repositories and images through the API (control plane): make sure a repository exists
+ * with the settings asked for, read its tag mutability, and retag an image without moving a blob
+ * (BatchGetImage + PutImage). `@aws-sdk/client-ecr` is loaded only by {@link openEcr}, after the
+ * action has validated its inputs.
+ */
+import type * as EcrModule from '@aws-sdk/client-ecr';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import { ActionError, type Logger } from '@slipway/action-kit';
+import { awsErrorCode, explainAwsError } from './errors.ts';
+import { clientConfig } from './region.ts';
+
+/** The SDK module, loaded on demand. */
+export type EcrSdk = typeof EcrModule;
+
+/** An ECR client with its SDK module and the registry (account) it works on. */
+export interface EcrApi {
+  sdk: EcrSdk;
+  client: ECRClient;
+  /** The account of the registry; undefined = the caller's own. */
+  registryId?: string;
+}
+
+/** Loads the ECR SDK and makes a client for `region` (endpoint overrides come from AWS_ENDPOINT_URL*). */
+export async function openEcr(region: string, registryId?: string): Promise<EcrApi> {
+  const sdk = await import('@aws-sdk/client-ecr');
+  return { sdk, client: new sdk.ECRClient(clientConfig(region)), ...(registryId ? { registryId } : {}) };
+}
+
+/** Runs one ECR call and explains a failure in terms of the IAM action it needed. */
+async function call<T>(action: string, resource: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ActionError) throw err;
+    throw explainAwsError(err, { action, resource });
+  }
+}
+
+/** ECR's tag mutability settings (the `_WITH_EXCLUSION` ones come with wildcard filters). */
+export type TagMutability = 'MUTABLE' | 'IMMUTABLE' | 'MUTABLE_WITH_EXCLUSION' | 'IMMUTABLE_WITH_EXCLUSION';
+
+/** What Slipway needs to know about a repository. */
+export interface EcrRepository {
+  name: string;
+  /** `<account>.dkr.ecr.<region>.amazonaws.com/<name>`. */
+  uri: string;
+  registryId: string;
+  tagMutability: TagMutability;
+  /** Wildcard filters of tags excluded from the mutability setting. */
+  exclusionFilters: string[];
+  scanOnPush: boolean;
+  /** True when this run created it. */
+  created: boolean;
+}
+
+/** Whether `tag` may not be moved to another image in `repo`, exclusion filters included. */
+export function isTagImmutable(
+  repo: Pick<EcrRepository, 'tagMutability' | 'exclusionFilters'>,
+  tag: string,
+): boolean {
+  const excluded = repo.exclusionFilters.some((f) =>
+    new RegExp(`^${f.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(tag),
+  );
+  switch (repo.tagMutability) {
+    case 'IMMUTABLE':
+      return true;
+    case 'IMMUTABLE_WITH_EXCLUSION':
+      return !excluded;
+    case 'MUTABLE_WITH_EXCLUSION':
+      return excluded;
+    default:
+      return false;
+  }
+}
+
+/** The lifecycle policy `keep-last=N` stands for: expire every image but the newest N. */
+export function keepLastPolicy(count: number): string {
+  return JSON.stringify({
+    rules: [
+      {
+        rulePriority: 1,
+        description: `Keep the newest ${count} images`,
+        selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: count },
+        action: { type: 'expire' },
+      },
+    ],
+  });
+}
+
+/**
+ * Checks a lifecycle policy document before it is sent (ECR would refuse it after the push):
+ * JSON, a non-empty `rules` list, each rule with a priority, a selection and an expire action.
+ * Returns the compact JSON; throws an Error whose message says what is wrong.
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/lifecycle_policy_parameters.html
+ */
+export function validateLifecyclePolicy(text: string): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`is not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  const rules = (doc as { rules?: unknown } | null)?.rules;
+  if (!doc || typeof doc !== 'object' || !Array.isArray(rules) || rules.length === 0) {
+    throw new Error('must be a JSON object with a non-empty "rules" list');
+  }
+  const priorities = new Set<number>();
+  rules.forEach((rule: unknown, i: number) => {
+    const r = rule as {
+      rulePriority?: unknown;
+      selection?: { tagStatus?: unknown; countType?: unknown; countNumber?: unknown };
+      action?: { type?: unknown };
+    };
+    const where = `rules[${i}]`;
+    if (!Number.isInteger(r?.rulePriority) || (r.rulePriority as number) < 1) {
+      throw new Error(`${where} needs a "rulePriority" of 1 or more`);
+    }
+    if (priorities.has(r.rulePriority as number))
+      throw new Error(`${where} repeats rulePriority ${String(r.rulePriority)}`);
+    priorities.add(r.rulePriority as number);
+    const s = r.selection;
+    if (!s || typeof s !== 'object') throw new Error(`${where} needs a "selection" object`);
+    if (!['tagged', 'untagged', 'any'].includes(String(s.tagStatus))) {
+      throw new Error(`${where}.selection.tagStatus must be tagged, untagged or any`);
+    }
+    if (!['imageCountMoreThan', 'sinceImagePushed'].includes(String(s.countType))) {
+      throw new Error(`${where}.selection.countType must be imageCountMoreThan or sinceImagePushed`);
+    }
+    if (!Number.isInteger(s.countNumber) || (s.countNumber as number) < 1) {
+      throw new Error(`${where}.selection.countNumber must be a whole number of at least 1`);
+    }
+    if (r.action?.type !== 'expire') throw new Error(`${where}.action.type must be "expire"`);
+  });
+  const compact = JSON.stringify(doc);
+  if (compact.length > 30720) throw new Error(`is ${compact.length} characters; ECR accepts at most 30720`);
+  return compact;
+}
+
+/** Options of {@link ensureRepository}. */
+export interface EnsureRepositoryOptions {
+  name: string;
+  /** Create the repository when it does not exist. */
+  create: boolean;
+  /** Applied when creating. */
+  tagMutability: 'MUTABLE' | 'IMMUTABLE';
+  /** Applied when creating. */
+  scanOnPush: boolean;
+  /** A validated lifecycle policy to put on the repository. */
+  lifecyclePolicy?: string;
+  log: Logger;
+}
+
+type RawRepository = {
+  repositoryName?: string;
+  repositoryUri?: string;
+  registryId?: string;
+  imageTagMutability?: string;
+  imageTagMutabilityExclusionFilters?: { filter?: string }[];
+  imageScanningConfiguration?: { scanOnPush?: boolean };
+};
+
+function toRepository(raw: RawRepository, created: boolean): EcrRepository {
+  return {
+    name: raw.repositoryName ?? '',
+    uri: raw.repositoryUri ?? '',
+    registryId: raw.registryId ?? '',
+    tagMutability: (raw.imageTagMutability as TagMutability | undefined) ?? 'MUTABLE',
+    exclusionFilters: (raw.imageTagMutabilityExclusionFilters ?? [])
+      .map((f) => f.filter ?? '')
+      .filter(Boolean),
+    scanOnPush: raw.imageScanningConfiguration?.scanOnPush ?? false,
+    created,
+  };
+}
+
+/**
+ * Finds the repository (DescribeRepositories), creating it when missing and allowed
+ * (CreateRepository with the mutability and scan-on-push asked for; a repository created by a
+ * parallel job in between is fine), then puts the lifecycle policy when one is given.
+ */
+export async function ensureRepository(api: EcrApi, opts: EnsureRepositoryOptions): Promise<EcrRepository> {
+  const { sdk, client, registryId } = api;
+  const { name, log } = opts;
+  const describe = async (): Promise<EcrRepository | undefined> => {
+    try {
+      const out = await client.send(
+        new sdk.DescribeRepositoriesCommand({
+          repositoryNames: [name],
+          ...(registryId ? { registryId } : {}),
+        }),
+      );
+      const raw = out.repositories?.[0];
+      return raw ? toRepository(raw, false) : undefined;
+    } catch (err) {
+      if (awsErrorCode(err) === 'RepositoryNotFoundException') return undefined;
+      throw explainAwsError(err, { action: 'ecr:DescribeRepositories', resource: name });
+    }
+  };
+  let repo = await describe();
+  if (!repo) {
+    if (!opts.create) {
+      throw new ActionError(
+        `the ECR repository ${name} does not exist${registryId ? ` in the registry ${registryId}` : ''}: create it, or set create-repository: true`,
+      );
+    }
+    try {
+      const out = await client.send(
+        new sdk.CreateRepositoryCommand({
+          repositoryName: name,
+          ...(registryId ? { registryId } : {}),
+          imageTagMutability: opts.tagMutability,
+          imageScanningConfiguration: { scanOnPush: opts.scanOnPush },
+        }),
+      );
+      repo = toRepository(out.repository ?? {}, true);
+      log.info(
+        `created the ECR repository ${name} (tags ${opts.tagMutability.toLowerCase()}, scan on push ${opts.scanOnPush ? 'on' : 'off'})`,
+      );
+    } catch (err) {
+      if (awsErrorCode(err) !== 'RepositoryAlreadyExistsException') {
+        throw explainAwsError(err, { action: 'ecr:CreateRepository', resource: name });
+      }
+      repo = await describe();
+      if (!repo)
+        throw new ActionError(`the ECR repository ${name} exists but DescribeRepositories does not list it`);
+    }
+  } else {
+    log.info(`ECR repository ${repo.uri} (tags ${repo.tagMutability.toLowerCase().replace(/_/g, ' ')})`);
+    if (repo.tagMutability.split('_')[0] !== opts.tagMutability) {
+      log.debug(
+        `image-tag-mutability ${opts.tagMutability} applies when creating; ${name} stays ${repo.tagMutability}`,
+      );
+    }
+  }
+  if (opts.lifecyclePolicy) {
+    const policy = opts.lifecyclePolicy;
+    await call('ecr:PutLifecyclePolicy', name, () =>
+      client.send(
+        new sdk.PutLifecyclePolicyCommand({
+          repositoryName: name,
+          ...(registryId ? { registryId } : {}),
+          lifecyclePolicyText: policy,
+        }),
+      ),
+    );
+    const rules = (JSON.parse(policy) as { rules: unknown[] }).rules.length;
+    log.info(`lifecycle policy of ${name} set (${rules} rule${rules === 1 ? '' : 's'})`);
+  }
+  return repo;
+}
+
+/** The manifest types asked for, so ECR returns manifests as they were pushed (no conversion). */
+const ACCEPTED_MEDIA_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+
+/** An image as BatchGetImage returns it. */
+export interface EcrImage {
+  digest: string;
+  manifest: string;
+  mediaType: string;
+}
+
+/** Reads images by tag or digest; the result maps each asked id (tag or digest) to its image. */
+export async function batchGetImages(
+  api: EcrApi,
+  repository: string,
+  ids: ({ imageTag: string } | { imageDigest: string })[],
+): Promise<Map<string, EcrImage>> {
+  const { sdk, client, registryId } = api;
+  const found = new Map<string, EcrImage>();
+  for (let i = 0; i < ids.length; i += 100) {
+    const batch = ids.slice(i, i + 100);
+    const out = await call('ecr:BatchGetImage', repository, () =>
+      client.send(
+        new sdk.BatchGetImageCommand({
+          repositoryName: repository,
+          ...(registryId ? { registryId } : {}),
+          imageIds: batch,
+          acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
+        }),
+      ),
+    );
+    for (const image of out.images ?? []) {
+      const digest = image.imageId?.imageDigest;
+      if (!digest || !image.imageManifest) continue;
+      const mediaType =
+        image.imageManifestMediaType ??
+        ((JSON.parse(image.imageManifest) as { mediaType?: string }).mediaType || ACCEPTED_MEDIA_TYPES[2]) ??
+        '';
+      const entry = { digest, manifest: image.imageManifest, mediaType };
+      if (image.imageId?.imageTag) found.set(image.imageId.imageTag, entry);
+      found.set(digest, entry);
+    }
+    for (const failure of out.failures ?? []) {
+      if (failure.failureCode === 'ImageNotFound' || failure.failureCode === 'ImageTagDoesNotMatchDigest')
+        continue;
+      if (failure.failureCode === 'KmsError' || failure.failureCode === 'UpstreamUnavailable') {
+        throw new ActionError(
+          `ECR BatchGetImage failed for ${repository}: ${failure.failureCode}: ${failure.failureReason ?? ''}`,
+        );
+      }
+    }
+  }
+  return found;
+}
+
+/** Bytes of the blobs an image references (every child of an index counted once). */
+export async function imageSize(api: EcrApi, repository: string, image: EcrImage): Promise<number> {
+  const doc = JSON.parse(image.manifest) as {
+    config?: { size?: number; digest?: string };
+    layers?: { size?: number; digest?: string }[];
+    manifests?: { digest: string }[];
+  };
+  const blobs = new Map<string, number>();
+  const add = (d: typeof doc) => {
+    if (d.config?.digest) blobs.set(d.config.digest, d.config.size ?? 0);
+    for (const l of d.layers ?? []) if (l.digest) blobs.set(l.digest, l.size ?? 0);
+  };
+  add(doc);
+  if (doc.manifests?.length) {
+    const children = await batchGetImages(
+      api,
+      repository,
+      doc.manifests.map((m) => ({ imageDigest: m.digest })),
+    );
+    for (const m of doc.manifests) {
+      const child = children.get(m.digest);
+      if (child) add(JSON.parse(child.manifest) as typeof doc);
+    }
+  }
+  let sum = 0;
+  for (const n of blobs.values()) sum += n;
+  return sum;
+}
+
+/** What happened to one tag of a retag. */
+export interface RetagTagResult {
+  tag: string;
+  status: 'created' | 'moved' | 'unchanged';
+  previous?: string;
+}
+
+/** The outcome of {@link retagImage}. */
+export interface RetagResult {
+  digest: string;
+  mediaType: string;
+  size: number;
+  tags: RetagTagResult[];
+}
+
+/**
+ * Points `tags` at an image already in the repository, by tag or digest, with PutImage of its
+ * manifest: no blob moves. Tags already on the image are left alone; a tag on another image in an
+ * immutable repository stops everything before the first PutImage.
+ */
+export async function retagImage(
+  api: EcrApi,
+  opts: {
+    repository: string;
+    source: { tag: string } | { digest: string };
+    tags: string[];
+    isTagImmutable: (tag: string) => boolean;
+    log: Logger;
+  },
+): Promise<RetagResult> {
+  const { sdk, client, registryId } = api;
+  const { repository, log } = opts;
+  const sourceId = 'tag' in opts.source ? { imageTag: opts.source.tag } : { imageDigest: opts.source.digest };
+  const sourceKey = 'tag' in opts.source ? opts.source.tag : opts.source.digest;
+  const images = await batchGetImages(api, repository, [
+    sourceId,
+    ...opts.tags.map((imageTag) => ({ imageTag })),
+  ]);
+  const image = images.get(sourceKey);
+  if (!image) {
+    throw new ActionError(
+      `ecr:${sourceKey}: the repository ${repository} has no image ${'tag' in opts.source ? 'tagged' : 'with the digest'} ${sourceKey}`,
+    );
+  }
+  const tags: RetagTagResult[] = opts.tags.map((tag) => {
+    const current = images.get(tag);
+    if (!current) return { tag, status: 'created' };
+    return { tag, status: current.digest === image.digest ? 'unchanged' : 'moved', previous: current.digest };
+  });
+  const blocked = tags.filter((t) => t.status === 'moved' && opts.isTagImmutable(t.tag));
+  if (blocked.length) {
+    throw new ActionError(
+      `${blocked.map((t) => `${repository}:${t.tag} already names ${t.previous}`).join('; ')}, and the repository's tags are immutable, so it cannot be moved to ${image.digest}. Nothing was changed.`,
+    );
+  }
+  for (const t of tags) {
+    if (t.status === 'unchanged') continue;
+    try {
+      await client.send(
+        new sdk.PutImageCommand({
+          repositoryName: repository,
+          ...(registryId ? { registryId } : {}),
+          imageManifest: image.manifest,
+          imageManifestMediaType: image.mediaType,
+          imageTag: t.tag,
+          imageDigest: image.digest,
+        }),
+      );
+      log.info(
+        `${repository}:${t.tag} → ${image.digest}${t.status === 'moved' ? ` (was ${t.previous})` : ''}`,
+      );
+    } catch (err) {
+      const code = awsErrorCode(err);
+      // The tag got there in the meantime (another job): the outcome asked for holds.
+      if (code === 'ImageAlreadyExistsException') {
+        t.status = 'unchanged';
+        continue;
+      }
+      if (code === 'ImageTagAlreadyExistsException') {
+        throw new ActionError(
+          `${repository}:${t.tag} already names another image and the repository's tags are immutable (ECR: ${(err as Error).message}). Push under a new tag, or make the repository MUTABLE.`,
+        );
+      }
+      throw explainAwsError(err, { action: 'ecr:PutImage', resource: `${repository}:${t.tag}` });
+    }
+  }
+  const size = await imageSize(api, repository, image);
+  return { digest: image.digest, mediaType: image.mediaType, size, tags };
+}

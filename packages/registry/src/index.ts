@@ -1,0 +1,18 @@
+export * from './media-types.ts';
+export * from './digest.ts';
+export * from './manifest.ts';
+export * from './reference.ts';
+export * from './transport.ts';
+export type { HttpRequest, HttpResponse } from './http.ts';
+export { HttpAgents, sendRequest, readBody, discardBody } from './http.ts';
+export * from './auth.ts';
+export * from './errors.ts';
+export * from './client.ts';
+export type { ImageSource } from './image-source.ts';
+export * from './tar.ts';
+export * from './oci-layout.ts';
+export * from './docker-archive.ts';
+export * from './registry-source.ts';
+export * from './push.ts';
+export { formatBytes, mapPool } from './util.ts';
+export * from './docker-daemon.ts';

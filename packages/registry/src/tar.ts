@@ -1,0 +1,144 @@
+import { open } from 'node:fs/promises';
+import { posix } from 'node:path';
+
+/** One member of a tar archive: where its data starts in the file and how long it is. */
+export interface TarEntry {
+  name: string;
+  /** `file`, `dir`, `symlink`, `hardlink` or `other`. */
+  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+  /** Byte offset of the data in the archive file. */
+  offset: number;
+  size: number;
+  linkname: string;
+}
+
+const BLOCK = 512;
+
+function text(buf: Buffer, start: number, length: number): string {
+  const end = buf.indexOf(0, start);
+  return buf.toString('utf8', start, end >= 0 && end < start + length ? end : start + length);
+}
+
+function number(buf: Buffer, start: number, length: number): number {
+  // GNU base-256 for values that do not fit in octal (files of 8 GiB and more).
+  if ((buf[start] ?? 0) & 0x80) {
+    let value = (buf[start] ?? 0) & 0x7f;
+    for (let i = 1; i < length; i++) value = value * 256 + (buf[start + i] ?? 0);
+    return value;
+  }
+  const s = text(buf, start, length).trim();
+  return s ? parseInt(s, 8) : 0;
+}
+
+function parsePax(data: Buffer): Record<string, string> {
+  const out: Record<string, string> = {};
+  let pos = 0;
+  while (pos < data.length) {
+    const space = data.indexOf(0x20, pos);
+    if (space < 0) break;
+    const length = parseInt(data.toString('utf8', pos, space), 10);
+    if (!(length > 0)) break;
+    const record = data.toString('utf8', space + 1, pos + length - 1);
+    const eq = record.indexOf('=');
+    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    pos += length;
+  }
+  return out;
+}
+
+/** Normalises a member name: no leading `./` or `/`, no trailing `/`. */
+export function normaliseTarName(name: string): string {
+  return posix
+    .normalize(name)
+    .replace(/^(\.\/|\/)+/, '')
+    .replace(/\/+$/, '');
+}
+
+/**
+ * Lists the members of an uncompressed tar file by reading only its headers (ustar, GNU long
+ * names and PAX), so a multi-gigabyte `docker save` archive is indexed without reading its
+ * layers; their data is then streamed straight from the archive by offset.
+ */
+export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
+  const entries = new Map<string, TarEntry>();
+  const fh = await open(path, 'r');
+  try {
+    const { size: fileSize } = await fh.stat();
+    const header = Buffer.alloc(BLOCK);
+    let pos = 0;
+    let longName: string | undefined;
+    let longLink: string | undefined;
+    let pax: Record<string, string> = {};
+    while (pos + BLOCK <= fileSize) {
+      const { bytesRead } = await fh.read(header, 0, BLOCK, pos);
+      if (bytesRead < BLOCK) break;
+      if (header.every((b) => b === 0)) break;
+      const checksum = number(header, 148, 8);
+      let sum = 0;
+      for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
+      if (sum !== checksum)
+        throw new Error(`${path} is not a tar archive (bad header checksum at byte ${pos})`);
+      const flag = String.fromCharCode(header[156] ?? 0);
+      const size = pax.size !== undefined ? Number(pax.size) : number(header, 124, 12);
+      const dataStart = pos + BLOCK;
+      const next = dataStart + Math.ceil(size / BLOCK) * BLOCK;
+      if (flag === 'L' || flag === 'K' || flag === 'x') {
+        const data = Buffer.alloc(size);
+        await fh.read(data, 0, size, dataStart);
+        if (flag === 'L') longName = text(data, 0, size);
+        else if (flag === 'K') longLink = text(data, 0, size);
+        else pax = { ...pax, ...parsePax(data) };
+        pos = next;
+        continue;
+      }
+      if (flag !== 'g') {
+        const magic = header.toString('latin1', 257, 262);
+        const prefix = magic === 'ustar' ? text(header, 345, 155) : '';
+        const rawName =
+          pax.path ?? longName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
+        const name = normaliseTarName(rawName);
+        const type =
+          flag === '0' || flag === '\0' || flag === '7'
+            ? 'file'
+            : flag === '5'
+              ? 'dir'
+              : flag === '2'
+                ? 'symlink'
+                : flag === '1'
+                  ? 'hardlink'
+                  : 'other';
+        entries.set(name, {
+          name,
+          type,
+          offset: dataStart,
+          size: type === 'file' ? size : 0,
+          linkname: pax.linkpath ?? longLink ?? text(header, 157, 100),
+        });
+      }
+      longName = undefined;
+      longLink = undefined;
+      pax = {};
+      pos = next;
+    }
+  } finally {
+    await fh.close();
+  }
+  return entries;
+}
+
+/** Follows symbolic and hard links (docker save links layers shared between images) to a file. */
+export function resolveTarFile(entries: Map<string, TarEntry>, name: string): TarEntry | undefined {
+  let current = entries.get(normaliseTarName(name));
+  for (let hops = 0; current && hops < 16; hops++) {
+    if (current.type === 'file') return current;
+    if (current.type === 'symlink') {
+      const target = current.linkname.startsWith('/')
+        ? current.linkname
+        : posix.join(posix.dirname(current.name), current.linkname);
+      current = entries.get(normaliseTarName(target));
+    } else if (current.type === 'hardlink') {
+      current = entries.get(normaliseTarName(current.linkname));
+    } else return undefined;
+  }
+  return undefined;
+}
