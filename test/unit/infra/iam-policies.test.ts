@@ -92,13 +92,13 @@ test('ecr-push scopes every repository action to the project’s repositories', 
       'ecr:CompleteLayerUpload',
       'ecr:CreateRepository',
       'ecr:DescribeImageScanFindings',
-      'ecr:DescribeImages',
       'ecr:DescribeRepositories',
       'ecr:GetAuthorizationToken',
       'ecr:GetDownloadUrlForLayer',
       'ecr:InitiateLayerUpload',
       'ecr:PutImage',
       'ecr:PutLifecyclePolicy',
+      'ecr:StartImageScan',
       'ecr:UploadLayerPart',
     ].sort(),
   );
@@ -176,4 +176,38 @@ test('withoutAction removes one action and drops a statement left empty', () => 
     's3:ListBucket',
   ]);
   assert.equal(withoutAction(doc, 's3:GetBucketVersioning').Statement.length, 2);
+});
+
+/** Every `ecr:Action` / `s3:Action` string literal in the given source files. */
+async function actionsNamedIn(patterns: string[], service: 'ecr' | 's3'): Promise<string[]> {
+  const { glob } = await import('tinyglobby');
+  const root = fileURLToPath(new URL('../../../', import.meta.url));
+  const files = await glob(patterns, { cwd: root, absolute: true });
+  assert.ok(files.length > 0, `no source files match ${patterns.join(', ')}`);
+  const found = new Set<string>();
+  const re = new RegExp(`['"\`](${service}:[A-Z][A-Za-z]+)['"\`]`, 'g');
+  for (const file of files) for (const m of readFileSync(file, 'utf8').matchAll(re)) found.add(m[1] ?? '');
+  return [...found].sort();
+}
+
+test('ecr-push.json grants exactly the ECR actions the ecr-push code calls (and names in its AccessDenied errors)', async () => {
+  // moto does not enforce ECR permissions, so the code's own list of IAM actions is the reference.
+  const named = await actionsNamedIn(
+    ['actions/ecr-push/src/**/*.ts', 'packages/aws/src/ecr-*.ts', 'packages/registry/src/**/*.ts'],
+    'ecr',
+  );
+  assert.deepEqual(actionsOf(readPolicy('ecr-push')).sort(), named);
+});
+
+test('render-manifest.json covers every S3 action the publishing code names, plus s3:ListBucket for 404s', async () => {
+  const named = await actionsNamedIn(
+    ['actions/render-manifest/src/**/*.ts', 'packages/aws/src/s3-*.ts'],
+    's3',
+  );
+  const granted = actionsOf(readPolicy('render-manifest')).filter((a) => a.startsWith('s3:'));
+  // s3:PutObjectAcl is only named to explain a user-set `acl` input, which the shipped policy does not cover.
+  assert.deepEqual(
+    named.filter((a) => a !== 's3:PutObjectAcl' && a !== 's3:ListBucket'),
+    granted.filter((a) => a !== 's3:ListBucket').sort(),
+  );
 });
