@@ -108,60 +108,62 @@ function summarize(
   );
 }
 
+/** Builds the message and sends it; everything here runs after the inputs were accepted. */
+async function notify(inputs: SlackNotifyInputs): Promise<DeliveryResult> {
+  const now = new Date();
+  const facts = gatherFacts(inputs, now);
+  const built = await buildMessage(inputs, facts);
+  const { message, changes } = fitToLimits(built);
+  if (changes.length) {
+    const shown = changes.slice(0, 5).join('; ');
+    const more = changes.length > 5 ? `; and ${changes.length - 5} more` : '';
+    log.warning(`the message was fitted to Slack's limits: ${shown}${more}`);
+  }
+  if (inputs.status === 'started' && facts.startedAt) {
+    // Later slack-notify steps of this job measure their duration from here.
+    exportVariable(STARTED_AT_VARIABLE, facts.startedAt.toISOString());
+  }
+  const where = describeDestination(inputs.destination);
+  return log.group(
+    `Slack: ${inputs.messageTs ? 'updating' : 'sending'} the ${inputs.status} message (${where})`,
+    () =>
+      deliver(
+        inputs.destination,
+        {
+          message,
+          ...(inputs.messageTs ? { messageTs: inputs.messageTs } : {}),
+          ...(inputs.threadTs ? { threadTs: inputs.threadTs } : {}),
+          replyBroadcast: inputs.replyBroadcast,
+        },
+        { policy: inputs.policy, log },
+      ),
+  );
+}
+
 export default () =>
   runAction('slack-notify', {
     async main() {
-      const secrets = maskSecrets();
+      const redact = redactor(maskSecrets());
       const inputs = await readSlackNotifyInputs();
       for (const note of inputs.notes) log.warning(note);
-      const now = new Date();
-      const facts = gatherFacts(inputs, now);
-      const built = await buildMessage(inputs, facts);
-      const { message, changes } = fitToLimits(built);
-      if (changes.length) {
-        const shown = changes.slice(0, 5).join('; ');
-        const more = changes.length > 5 ? `; and ${changes.length - 5} more` : '';
-        log.warning(`the message was fitted to Slack's limits: ${shown}${more}`);
-      }
-      if (inputs.status === 'started' && facts.startedAt) {
-        // Later slack-notify steps of this job measure their duration from here.
-        exportVariable(STARTED_AT_VARIABLE, facts.startedAt.toISOString());
-      }
-
       const where = describeDestination(inputs.destination);
-      let result: DeliveryResult | undefined;
+      let result: DeliveryResult;
       try {
-        result = await log.group(
-          `Slack: ${inputs.messageTs ? 'updating' : 'sending'} the ${inputs.status} message (${where})`,
-          () =>
-            deliver(
-              inputs.destination,
-              {
-                message,
-                ...(inputs.messageTs ? { messageTs: inputs.messageTs } : {}),
-                ...(inputs.threadTs ? { threadTs: inputs.threadTs } : {}),
-                replyBroadcast: inputs.replyBroadcast,
-              },
-              { policy: inputs.policy, log },
-            ),
-        );
+        result = await notify(inputs);
       } catch (err) {
-        // A notification must not fail a deployment unless asked to: report, and carry on.
+        // Template and payload problems are the author's to fix: one error line, nothing sent.
+        if (err instanceof InputError) throw err;
+        // Anything else must not fail a deployment unless asked to: report it, and carry on.
         const expected = err instanceof SlackDeliveryError;
-        const text = expected
-          ? err.message
-          : `slack-notify failed unexpectedly: ${(err as Error)?.message ?? String(err)}`;
-        const redact = redactor(secrets);
-        const clean = redact(text);
-        summarize(inputs, where, undefined, clean);
-        if (!expected && err instanceof Error && err.stack) {
-          issueCommand(
-            'debug',
-            secrets.reduce((t, s) => t.split(s).join('***'), err.stack),
-          );
-        }
-        if (inputs.failOnError) throw new ActionError(clean);
-        log.warning(`${clean} (the step still succeeds; set fail-on-error: true to fail it)`);
+        const problem = redact(
+          expected
+            ? err.message
+            : `slack-notify failed unexpectedly: ${(err as Error)?.message ?? String(err)}. This is a bug in Slipway: please report it with the step's debug log`,
+        );
+        if (!expected && err instanceof Error && err.stack) issueCommand('debug', redact(err.stack));
+        summarize(inputs, where, undefined, problem);
+        if (inputs.failOnError) throw new ActionError(problem);
+        log.warning(`${problem} (the step still succeeds; set fail-on-error: true to fail it)`);
         return;
       }
       setOutputs({ ts: result.ts, channel: result.channel, 'thread-ts': result.threadTs });
