@@ -119,7 +119,7 @@ export async function waitForScanFindings(
   const { sdk, client, registryId } = api;
   const { repository, digest, log } = opts;
   const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
-  const pollMs = opts.pollMs ?? 5000;
+  const pollMs = opts.pollMs ?? 10_000;
   const deadline = Date.now() + timeoutMs;
   const base = {
     repositoryName: repository,
@@ -128,6 +128,8 @@ export async function waitForScanFindings(
   };
   let started = false;
   let lastStatus = '';
+  // Basic scans take seconds to a minute: look again soon, then less often.
+  let delay = Math.min(1000, pollMs);
   for (;;) {
     let first: RawFindings | undefined;
     try {
@@ -150,6 +152,7 @@ export async function waitForScanFindings(
             });
           }
         }
+        continue;
       } else if (code !== 'ScanNotFoundException' && code !== 'ImageNotFoundException') {
         throw explainAwsError(err, {
           action: 'ecr:DescribeImageScanFindings',
@@ -183,6 +186,7 @@ export async function waitForScanFindings(
     }
     if (status !== lastStatus) log.info(`waiting for the scan of ${digest} (${status})`);
     lastStatus = status;
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    delay = Math.min(delay * 2, pollMs);
   }
 }

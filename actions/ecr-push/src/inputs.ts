@@ -1,0 +1,196 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { InputError, Inputs, quote } from '@slipway/action-kit';
+import type { InputSource } from '@slipway/action-kit';
+import { parseRegistry } from '@slipway/aws/ecr-auth.ts';
+import { keepLastPolicy, validateLifecyclePolicy } from '@slipway/aws/ecr-repository.ts';
+import { SEVERITY_THRESHOLDS, type SeverityThreshold } from '@slipway/aws/ecr-scan.ts';
+import { resolveRegion } from '@slipway/aws/region.ts';
+import { isValidRepositoryName, isValidTag } from '@slipway/registry/reference.ts';
+import {
+  type ImageSourceSpec,
+  SourceSpecError,
+  parseSourceSpec,
+  resolveSourcePath,
+} from '@slipway/registry/transport.ts';
+
+/** The validated inputs of ecr-push. */
+export interface EcrPushInputs {
+  repository: string;
+  source: ImageSourceSpec;
+  tags: string[];
+  createRepository: boolean;
+  tagMutability: 'MUTABLE' | 'IMMUTABLE';
+  scanOnPush: boolean;
+  /** Compact JSON, already checked. */
+  lifecyclePolicy?: string;
+  /** Data-plane base URL overriding the token's proxy endpoint. */
+  registryUrl?: URL;
+  /** Account (and host) of the registry when it is not the caller's own. */
+  registry?: { accountId: string; host: string };
+  region: string;
+  scanSeverityThreshold: SeverityThreshold;
+  concurrency: number;
+}
+
+/** The workspace, against which relative paths are resolved (the runner's working directory). */
+export function workspace(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GITHUB_WORKSPACE || process.cwd();
+}
+
+/**
+ * `git-<sha7>` always, plus `latest` when the run is on the repository's default branch (read
+ * from the event payload, which every event of a repository carries).
+ */
+export function defaultTags(env: NodeJS.ProcessEnv = process.env): string[] {
+  const sha = env.GITHUB_SHA;
+  if (!sha || !/^[0-9a-f]{7,}$/i.test(sha)) {
+    throw new InputError(
+      'tags',
+      'was not given and GITHUB_SHA is not set, so the default git-<sha7> tag cannot be made; set tags',
+    );
+  }
+  const tags = [`git-${sha.slice(0, 7).toLowerCase()}`];
+  let defaultBranch: string | undefined;
+  try {
+    if (env.GITHUB_EVENT_PATH && existsSync(env.GITHUB_EVENT_PATH)) {
+      const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as {
+        repository?: { default_branch?: string };
+      };
+      defaultBranch = event.repository?.default_branch;
+    }
+  } catch {
+    // A missing or odd payload only means `latest` is not added.
+  }
+  if (defaultBranch && env.GITHUB_REF === `refs/heads/${defaultBranch}`) tags.push('latest');
+  return tags;
+}
+
+/** `keep-last=N`, inline JSON, or a JSON file in the workspace → a checked policy document. */
+export function readLifecyclePolicy(value: string, baseDir: string): string {
+  const keep = /^keep-last\s*=\s*(.*)$/i.exec(value);
+  if (keep) {
+    const n = /^\d+$/.test(keep[1] ?? '') ? Number(keep[1]) : NaN;
+    if (!Number.isSafeInteger(n) || n < 1 || n > 10_000) {
+      throw new InputError(
+        'lifecycle-policy',
+        `${quote(value)}: keep-last needs a whole number from 1 to 10000, e.g. keep-last=30`,
+      );
+    }
+    return keepLastPolicy(n);
+  }
+  let text = value;
+  let where = 'the inline policy';
+  if (!value.trimStart().startsWith('{')) {
+    const path = isAbsolute(value) ? value : resolve(baseDir, value);
+    if (!existsSync(path)) {
+      throw new InputError(
+        'lifecycle-policy',
+        `${quote(value)}: ${path} does not exist; give a JSON policy file, inline JSON or keep-last=N`,
+      );
+    }
+    text = readFileSync(path, 'utf8');
+    where = value;
+  }
+  try {
+    return validateLifecyclePolicy(text);
+  } catch (err) {
+    throw new InputError('lifecycle-policy', `${where} ${(err as Error).message}`);
+  }
+}
+
+/** `http(s)://host[:port]` or `host[:port]` (https): the data-plane base URL, no path. */
+export function readRegistryUrl(value: string): URL {
+  const form = 'use a registry base URL such as http://127.0.0.1:5000 or localhost.localstack.cloud:4510';
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`);
+  } catch {
+    throw new InputError('registry-url', `${quote(value)} is not a URL; ${form}`);
+  }
+  if (
+    !/^https?:$/.test(url.protocol) ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search ||
+    url.hash
+  ) {
+    throw new InputError(
+      'registry-url',
+      `${quote(value)} is not a registry base URL (no path or query); ${form}`,
+    );
+  }
+  if (url.username || url.password)
+    throw new InputError('registry-url', `${quote(value)} must not carry credentials; ${form}`);
+  return new URL(`${url.protocol}//${url.host}`);
+}
+
+/** Reads and validates every input; nothing has touched AWS or a registry yet. */
+export function readEcrPushInputs(source?: InputSource, env: NodeJS.ProcessEnv = process.env): EcrPushInputs {
+  const inputs = new Inputs(source);
+  const base = workspace(env);
+
+  const repository = inputs.string('repository', { required: true });
+  if (!isValidRepositoryName(repository)) {
+    throw new InputError(
+      'repository',
+      `${quote(repository)} is not an ECR repository name: 2 to 256 lowercase letters, digits and . _ - separated by /, e.g. team/service`,
+    );
+  }
+
+  let spec: ImageSourceSpec;
+  try {
+    spec = resolveSourcePath(parseSourceSpec(inputs.string('source', { required: true })), base);
+  } catch (err) {
+    if (err instanceof SourceSpecError) throw new InputError('source', err.message);
+    throw err;
+  }
+
+  const given = inputs.list('tags');
+  const tags = [...new Set(given.length ? given : defaultTags(env))];
+  const bad = tags.filter((t) => !isValidTag(t));
+  if (bad.length) {
+    throw new InputError(
+      'tags',
+      `${bad.map(quote).join(', ')} ${bad.length === 1 ? 'is not a valid tag' : 'are not valid tags'}: up to 128 letters, digits, _ . and -, not starting with . or -`,
+    );
+  }
+
+  const createRepository = inputs.boolean('create-repository', true);
+  const tagMutability = inputs.enum('image-tag-mutability', ['MUTABLE', 'IMMUTABLE'] as const, 'MUTABLE');
+  const scanOnPush = inputs.boolean('scan-on-push', true);
+  const policyValue = inputs.optional('lifecycle-policy');
+  const lifecyclePolicy = policyValue === undefined ? undefined : readLifecyclePolicy(policyValue, base);
+  const urlValue = inputs.optional('registry-url');
+  const registryUrl = urlValue === undefined ? undefined : readRegistryUrl(urlValue);
+
+  const registryValue = inputs.optional('registry');
+  const envRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  const parsedRegistry = registryValue === undefined ? undefined : parseRegistry(registryValue, envRegion);
+  if (registryValue !== undefined && !parsedRegistry) {
+    throw new InputError(
+      'registry',
+      `${quote(registryValue)} is not an AWS account ID (12 digits) or an ECR registry host such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com`,
+    );
+  }
+  const region = resolveRegion(inputs.optional('region') ?? parsedRegistry?.region, env);
+
+  const scanSeverityThreshold = inputs.enum('scan-severity-threshold', SEVERITY_THRESHOLDS, 'none');
+  const concurrency = inputs.integer('concurrency', { default: 4, min: 1, max: 32 }) ?? 4;
+
+  return {
+    repository,
+    source: spec,
+    tags,
+    createRepository,
+    tagMutability,
+    scanOnPush,
+    ...(lifecyclePolicy ? { lifecyclePolicy } : {}),
+    ...(registryUrl ? { registryUrl } : {}),
+    ...(parsedRegistry
+      ? { registry: { accountId: parsedRegistry.accountId, host: parsedRegistry.host } }
+      : {}),
+    region,
+    scanSeverityThreshold,
+    concurrency,
+  };
+}

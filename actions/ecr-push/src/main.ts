@@ -1,0 +1,116 @@
+// ecr-push: an image from files, a registry, the local engine or ECR itself into an ECR repository.
+import { ActionError, appendSummary, log, runAction, setOutputs, setSecret } from '@slipway/action-kit';
+import { getEcrAuthorization } from '@slipway/aws/ecr-auth.ts';
+import { ensureRepository, isTagImmutable, openEcr, retagImage } from '@slipway/aws/ecr-repository.ts';
+import {
+  type ScanReport,
+  findingsAtOrAbove,
+  formatCounts,
+  waitForScanFindings,
+} from '@slipway/aws/ecr-scan.ts';
+import { readEcrPushInputs } from './inputs.ts';
+import { type PushSummary, findingsMessage, summaryMarkdown } from './summary.ts';
+
+export default () =>
+  runAction('ecr-push', {
+    async main() {
+      const inputs = readEcrPushInputs();
+      const { repository, source } = inputs;
+      const api = await openEcr(inputs.region, inputs.registry?.accountId);
+      try {
+        const repo = await ensureRepository(api, {
+          name: repository,
+          create: inputs.createRepository,
+          tagMutability: inputs.tagMutability,
+          scanOnPush: inputs.scanOnPush,
+          ...(inputs.lifecyclePolicy ? { lifecyclePolicy: inputs.lifecyclePolicy } : {}),
+          log,
+        });
+        const immutable = (tag: string) => isTagImmutable(repo, tag);
+        // The address the image is pulled from: the override (LocalStack, a local registry) or ECR's.
+        const registry = inputs.registryUrl?.host ?? repo.uri.split('/')[0] ?? '';
+        const image = `${registry}/${repository}`;
+
+        let pushed: PushSummary;
+        if (source.transport === 'ecr') {
+          const from = source.digest ? { digest: source.digest } : { tag: source.tag ?? '' };
+          const result = await log.group(
+            `Retag ecr:${source.digest ?? source.tag} as ${inputs.tags.join(', ')}`,
+            () =>
+              retagImage(api, {
+                repository,
+                source: from,
+                tags: inputs.tags,
+                isTagImmutable: immutable,
+                log,
+              }),
+          );
+          pushed = { ...result, pushedBytes: 0, reusedBytes: result.size };
+        } else {
+          const logins = await getEcrAuthorization({
+            region: inputs.region,
+            ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
+            log,
+          });
+          for (const l of logins) setSecret(l.password);
+          const login = logins[0];
+          if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
+          const { pushToRegistry } = await import('./push-image.ts');
+          const baseUrl = inputs.registryUrl ?? new URL(login.proxyEndpoint);
+          pushed = await log.group(`Push ${describeSource(source)} to ${image}`, () =>
+            pushToRegistry({
+              source,
+              baseUrl,
+              credentials: { username: login.username, password: login.password },
+              repository,
+              tags: inputs.tags,
+              concurrency: inputs.concurrency,
+              isTagImmutable: immutable,
+              tempDir: process.env.RUNNER_TEMP || (process.env.TMPDIR ?? '/tmp'),
+              log,
+            }),
+          );
+        }
+
+        setOutputs({
+          registry,
+          image,
+          digest: pushed.digest,
+          'image-ref': `${image}@${pushed.digest}`,
+          tags: JSON.stringify(inputs.tags),
+          'pushed-bytes': pushed.pushedBytes,
+          'reused-bytes': pushed.reusedBytes,
+        });
+
+        let scan: ScanReport | undefined;
+        if (inputs.scanSeverityThreshold !== 'none') {
+          scan = await log.group(`Scan findings of ${pushed.digest}`, () =>
+            waitForScanFindings(api, { repository, digest: pushed.digest, log }),
+          );
+          log.info(`scan ${scan.status}: ${formatCounts(scan.counts)}`);
+        }
+        const failing = scan ? findingsAtOrAbove(scan, inputs.scanSeverityThreshold) : [];
+        appendSummary(
+          summaryMarkdown({ image, pushed, scan, threshold: inputs.scanSeverityThreshold, failing }),
+        );
+        if (failing.length)
+          throw new ActionError(
+            findingsMessage(`${image}@${pushed.digest}`, inputs.scanSeverityThreshold, failing),
+          );
+      } finally {
+        api.client.destroy();
+      }
+    },
+  });
+
+function describeSource(source: { transport: string } & Record<string, unknown>): string {
+  switch (source.transport) {
+    case 'oci':
+    case 'docker-archive':
+      return `${source.transport}:${String(source.path)}${source.ref ? `:${String(source.ref)}` : ''}`;
+    case 'docker-daemon':
+      return `docker-daemon:${String(source.image)}`;
+    default:
+      return source.transport;
+  }
+}
