@@ -34,15 +34,10 @@ export const BUILTIN_SOURCES: Record<keyof BuiltinValues, string> = {
 };
 
 /**
- * The variables of every template: the built-in values, each value at the top level, and all of
- * them under `values` too (`{{ values.replicas }}` reads well next to the built-ins). A value may
- * not shadow a built-in: which one wins would surprise half the readers.
+ * Refuses values that would shadow a built-in value: which one wins would surprise half the
+ * readers. `source` is the input they came from.
  */
-export function templateContext(
-  builtins: BuiltinValues,
-  values: Values,
-  source = 'values',
-): Record<string, unknown> {
+export function checkValueNames(values: Values, source: string): void {
   for (const name of [...Object.keys(BUILTIN_SOURCES), 'values']) {
     if (Object.hasOwn(values, name)) {
       throw new InputError(
@@ -51,6 +46,15 @@ export function templateContext(
       );
     }
   }
+}
+
+/**
+ * The variables of every template: each value at the top level and all of them under `values`
+ * too (`{{ values.replicas }}` reads well next to the built-ins), then the built-in values that
+ * are set. Unset built-ins stay undefined, so a template printing one fails with a hint.
+ */
+export function templateContext(builtins: BuiltinValues, values: Values): Record<string, unknown> {
+  checkValueNames(values, 'values');
   const defined = Object.fromEntries(Object.entries(builtins).filter(([, v]) => v !== undefined && v !== ''));
   return { ...values, values, ...defined };
 }

@@ -9,7 +9,7 @@ export { mergeValues, loadValuesFiles } from './values.ts';
 export type { TemplateFile } from './templates.ts';
 export { resolveTemplates } from './templates.ts';
 export type { BuiltinValues } from './context.ts';
-export { templateContext, BUILTIN_SOURCES } from './context.ts';
+export { templateContext, checkValueNames, BUILTIN_SOURCES } from './context.ts';
 export type { RenderedFile } from './render.ts';
 export { renderTemplates, TemplateError } from './render.ts';
 export type { Problem, ManifestObject, ValidationResult } from './validate.ts';
