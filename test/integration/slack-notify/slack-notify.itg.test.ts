@@ -280,6 +280,26 @@ describe('slack-notify', () => {
     assertNoSecrets(run, ['xoxb-invalid']);
   });
 
+  it("passes on Slack's detail when it refuses the blocks", async () => {
+    const run = await notify({ token: newToken(), channel: newChannel(), payload: '[{"type": "carousel"}]' });
+    assert.equal(run.exitCode, 0, run.output);
+    const [warning] = warnings(run);
+    assert.match(
+      warning?.message ?? '',
+      /failed: Slack answered invalid_blocks: Slack refused the blocks \(Slack said: unknown block type \[json-pointer:\/blocks\/0\]\)/,
+    );
+  });
+
+  it('explains a webhook that was removed', async () => {
+    const url = `${slackUrl()}services/T0SLIPWAY/B0GONE/revoked`;
+    const run = await notify({ 'webhook-url': url });
+    assert.equal(run.exitCode, 0, run.output);
+    assert.match(
+      warnings(run)[0]?.message ?? '',
+      /Slack refused the message: HTTP 404 no_service: this webhook was disabled or removed; create a new incoming webhook/,
+    );
+  });
+
   it('fits an oversized payload to Slack limits, so the double accepts it', async () => {
     const token = newToken();
     const blocks = [
