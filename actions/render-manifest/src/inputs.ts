@@ -1,0 +1,192 @@
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { InputError, quote, type Inputs } from '@slipway/action-kit';
+import { resolveRegion } from '@slipway/aws';
+import { checkBucketName, checkKeyPrefix } from '@slipway/aws/s3-names.ts';
+import type { SseMode } from '@slipway/aws/s3-publish.ts';
+import {
+  branchOf,
+  checkValueNames,
+  checkVersion,
+  defaultVersion,
+  loadValuesFiles,
+  mergeValues,
+  parseImageReference,
+  releaseTime,
+  resolveTemplates,
+  type BundleFormat,
+  type ImageReference,
+  type TemplateFile,
+  type Values,
+} from '@slipway/render';
+
+/** Canned ACLs S3 accepts; none is sent unless the acl input names one. */
+export const CANNED_ACLS = [
+  'private',
+  'public-read',
+  'public-read-write',
+  'authenticated-read',
+  'aws-exec-read',
+  'bucket-owner-read',
+  'bucket-owner-full-control',
+] as const;
+
+/** Where and how to publish, when `bucket` is set. */
+export interface PublishInputs {
+  bucket: string;
+  prefix: string;
+  artifactName: string;
+  acl?: (typeof CANNED_ACLS)[number];
+  sse: SseMode;
+  kmsKeyId?: string;
+  region: string;
+}
+
+/** The validated inputs of render-manifest. */
+export interface RenderManifestInputs {
+  workspace: string;
+  templates: TemplateFile[];
+  /** values-files merged in order, then the inline values on top. */
+  values: Values;
+  environment: string;
+  project: string;
+  namespace: string;
+  cluster?: string;
+  image?: ImageReference;
+  version: string;
+  releasedAt: Date;
+  outputDir: string;
+  bundle: BundleFormat;
+  publish?: PublishInputs;
+  dryRun: boolean;
+  git: { sha: string; ref: string; runUrl: string; actor: string };
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function name(input: 'environment' | 'project', value: string): string {
+  if (!NAME.test(value)) {
+    throw new InputError(
+      input,
+      `${quote(value)} cannot name an S3 folder and a deploy target; use up to 63 letters, digits, '.', '-' or '_', starting with a letter or digit`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Reads and checks every input before any template is rendered or any SDK is loaded: a bad input
+ * is one error line and nothing is written. Cheap checks come first; then the files (templates,
+ * values files) are looked up.
+ */
+export async function readInputs(
+  inputs: Inputs,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RenderManifestInputs> {
+  const environment = name('environment', inputs.string('environment', { required: true }));
+  const repoName = env.GITHUB_REPOSITORY?.split('/')[1];
+  const projectInput = inputs.optional('project');
+  if (!projectInput && !repoName) {
+    throw new InputError('project', 'is required when GITHUB_REPOSITORY is not set');
+  }
+  const project = name('project', projectInput ?? repoName ?? '');
+  const namespace = inputs.string('namespace', { default: project });
+  if (!DNS_LABEL.test(namespace)) {
+    const why = inputs.optional('namespace') ? '' : ' (it defaults to the project)';
+    throw new InputError(
+      'namespace',
+      `${quote(namespace)}${why} is not a Kubernetes namespace; use up to 63 lower-case letters, digits and '-', starting and ending with a letter or digit`,
+    );
+  }
+  const cluster = inputs.optional('cluster');
+  const imageInput = inputs.optional('image');
+  const image = imageInput ? parseImageReference(imageInput, 'image') : undefined;
+
+  const sha = env.GITHUB_SHA ?? '';
+  const releasedAt = releaseTime(env);
+  const versionInput = inputs.optional('version');
+  const version = versionInput
+    ? checkVersion(versionInput)
+    : defaultVersion({ branch: branchOf(env), sha, now: releasedAt });
+
+  const bundle = inputs.enum('bundle', ['zip', 'yaml'] as const, 'zip');
+  const sse = inputs.enum('sse', ['AES256', 'aws:kms', 'none'] as const, 'AES256');
+  const kmsKeyId = inputs.optional('kms-key-id');
+  if (kmsKeyId && sse !== 'aws:kms') {
+    throw new InputError(
+      'kms-key-id',
+      `only applies with sse aws:kms (sse is ${sse}); set sse: aws:kms or remove kms-key-id`,
+    );
+  }
+  const acl = inputs.optional('acl') ? inputs.enum('acl', CANNED_ACLS) : undefined;
+  const dryRun = inputs.boolean('dry-run', false);
+  const bucketInput = inputs.optional('bucket');
+  const prefixInput = inputs.optional('key-prefix');
+  const artifactInput = inputs.optional('artifact-name');
+  const regionInput = inputs.optional('region');
+  let publish: PublishInputs | undefined;
+  if (bucketInput) {
+    const artifactName = artifactInput ?? (bundle === 'zip' ? 'deploy.zip' : 'deploy.yaml');
+    if (
+      !/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/.test(artifactName) ||
+      /(^|\/)\.\.?(\/|$)/.test(artifactName)
+    ) {
+      throw new InputError(
+        'artifact-name',
+        `${quote(artifactName)} is not a usable S3 key below the prefix; use a name such as deploy.zip`,
+      );
+    }
+    if (artifactName === 'releases.json' || artifactName.startsWith('releases/')) {
+      throw new InputError(
+        'artifact-name',
+        `${quote(artifactName)} would overwrite the release ledger or releases; use a name such as deploy.zip`,
+      );
+    }
+    publish = {
+      bucket: checkBucketName(bucketInput, 'bucket'),
+      prefix: checkKeyPrefix(prefixInput ?? `${project}/${environment}`, 'key-prefix'),
+      artifactName,
+      acl,
+      sse,
+      kmsKeyId,
+      region: resolveRegion(regionInput, env),
+    };
+  }
+
+  const workspace = resolve(env.GITHUB_WORKSPACE || process.cwd());
+  const outputDir = resolve(
+    workspace,
+    inputs.optional('output-dir') ??
+      join(env.RUNNER_TEMP || tmpdir(), 'render-manifest', `${project}-${environment}`),
+  );
+  const templates = await resolveTemplates(inputs.list('templates'), workspace);
+  const valuesFiles = inputs.list('values-files');
+  const fromFiles = await loadValuesFiles(valuesFiles, workspace);
+  const inline = await inputs.map('values');
+  checkValueNames(fromFiles, 'values-files');
+  checkValueNames(inline, 'values');
+  const values = mergeValues(fromFiles, inline);
+
+  const runUrl =
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : '';
+  return {
+    workspace,
+    templates,
+    values,
+    environment,
+    project,
+    namespace,
+    cluster,
+    image,
+    version,
+    releasedAt,
+    outputDir,
+    bundle,
+    publish,
+    dryRun,
+    git: { sha, ref: env.GITHUB_REF ?? '', runUrl, actor: env.GITHUB_ACTOR ?? '' },
+  };
+}

@@ -1,0 +1,267 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  ActionError,
+  Inputs,
+  appendSummary,
+  log,
+  runAction,
+  setOutputs,
+  type AnnotationProperties,
+} from '@slipway/action-kit';
+import type { ReleaseStore, StoredObject } from '@slipway/aws/s3-publish.ts';
+import {
+  TemplateError,
+  concatYaml,
+  diffReleases,
+  formatProblem,
+  renderTemplates,
+  sha256Hex,
+  templateContext,
+  validateManifests,
+  zipFiles,
+  type FileText,
+  type ReleaseDiff,
+  type RenderedFile,
+} from '@slipway/render';
+import { readInputs, type RenderManifestInputs } from './inputs.ts';
+import { releaseSummary } from './summary.ts';
+
+const ACTION = 'render-manifest';
+
+/** An error line with a file annotation, for failures that point into a template. */
+function annotatedError(message: string, props: AnnotationProperties): void {
+  process.exitCode = 1;
+  log.error(`${ACTION}: ${message}`, props);
+}
+
+const contentType = (name: string) => (/\.json$/i.test(name) ? 'application/json' : 'application/yaml');
+
+export default () =>
+  runAction(ACTION, {
+    async main() {
+      const inputs = await readInputs(new Inputs());
+      await renderManifest(inputs);
+    },
+  });
+
+async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
+  const { version, image, publish } = inputs;
+  log.info(`release ${version} of ${inputs.project} for ${inputs.environment}`);
+
+  const context = templateContext(
+    {
+      project: inputs.project,
+      deploy_env: inputs.environment,
+      namespace: inputs.namespace,
+      cluster_name: inputs.cluster,
+      deploy_image: image?.pinned,
+      docker_tag: image?.tag,
+      image_digest: image?.digest,
+      version,
+      git_sha: inputs.git.sha,
+      git_ref: inputs.git.ref,
+      run_url: inputs.git.runUrl,
+    },
+    inputs.values,
+  );
+
+  let rendered: RenderedFile[];
+  try {
+    rendered = await log.group(`Render ${inputs.templates.length} template(s)`, async () => {
+      const files = await renderTemplates(inputs.templates, context, inputs.workspace);
+      for (const f of files) log.info(`${f.source} → ${f.name} (${Buffer.byteLength(f.content)} bytes)`);
+      return files;
+    });
+  } catch (err) {
+    if (!(err instanceof TemplateError)) throw err;
+    annotatedError(err.message, {
+      file: err.file,
+      startLine: err.line,
+      startColumn: err.column,
+      title: 'Template error',
+    });
+    return;
+  }
+
+  const result = await log.group('Validate', () =>
+    validateManifests(rendered, { namespace: inputs.namespace }),
+  );
+  const errors = result.problems.filter((p) => p.level === 'error');
+  for (const p of result.problems) {
+    const props = {
+      file: p.source,
+      startLine: p.sourceLine,
+      title: p.level === 'error' ? 'Invalid manifest' : 'Suspicious manifest',
+    };
+    if (p.level === 'error') annotatedError(formatProblem(p), props);
+    else log.warning(formatProblem(p), props);
+  }
+  if (errors.length > 0) return;
+  const manifests = rendered.filter((f) => f.content.trim() !== '');
+  if (manifests.length === 0) {
+    throw new ActionError('the templates render to no Kubernetes object; nothing to publish');
+  }
+  log.info(
+    `${result.objects.length} object(s) valid: ${result.objects.map((o) => `${o.kind}/${o.name}`).join(', ')}`,
+  );
+
+  // Only now, with everything valid, is anything written.
+  const paths: string[] = [];
+  for (const f of manifests) {
+    const path = join(inputs.outputDir, f.name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, f.content);
+    paths.push(path);
+  }
+  log.info(`wrote ${paths.length} file(s) to ${inputs.outputDir}`);
+
+  const outputs = {
+    version,
+    files: JSON.stringify(paths),
+    's3-uri': '',
+    'artifact-key': '',
+    'artifact-version-id': '',
+    etag: '',
+    'previous-version': '',
+    changed: 'true',
+  };
+  const summary = {
+    project: inputs.project,
+    environment: inputs.environment,
+    version,
+    image: image?.pinned,
+    files: manifests.map((f) => f.name),
+    dryRun: inputs.dryRun,
+  };
+  if (!publish) {
+    if (inputs.dryRun) log.info('dry run without a bucket: nothing to publish');
+    setOutputs(outputs);
+    appendSummary(releaseSummary(summary));
+    return;
+  }
+
+  const { ReleaseStore, publishRelease } = await import('@slipway/aws/s3-publish.ts');
+  const { findRelease, immutabilityConflict, previousRelease } = await import('@slipway/aws/s3-ledger.ts');
+  const store = await ReleaseStore.open({ ...publish, log });
+  const releaseUri = store.uri(store.releaseKey(version, ''));
+  const artifactKey = `${publish.prefix}/${publish.artifactName}`;
+  const hashes = manifests.map((f) => ({ name: f.name, sha256: sha256Hex(f.content) }));
+  Object.assign(outputs, { 's3-uri': releaseUri, 'artifact-key': artifactKey });
+  const facts = {
+    ...summary,
+    release: releaseUri,
+    artifact: store.uri(artifactKey),
+    ledger: store.uri(store.ledgerKey),
+  };
+
+  // Reads first: versioning, the ledger, the previous release for the diff.
+  const readState = async () => {
+    await store.checkVersioning();
+    const { ledger } = await store.readLedger();
+    const conflict = immutabilityConflict(findRelease(ledger, version), hashes);
+    if (conflict) {
+      throw new ActionError(
+        `${conflict}; a release is immutable: publish a new version (leave the version input empty for a fresh one)`,
+      );
+    }
+    const previous = previousRelease(ledger, version);
+    const diff = await diffAgainst(store, previous?.files ?? [], manifests, previous?.version);
+    return { previous, diff };
+  };
+
+  if (inputs.dryRun) {
+    let state: Awaited<ReturnType<typeof readState>> | undefined;
+    try {
+      state = await readState();
+    } catch (err) {
+      if (!(err instanceof ActionError)) throw err;
+      log.warning(`dry run: cannot compare with the bucket: ${err.message}`);
+    }
+    for (const f of manifests)
+      log.info(`would write ${store.uri(store.releaseKey(version, f.name))} (If-None-Match: *)`);
+    log.info(`would write ${store.uri(artifactKey)} (${inputs.bundle})`);
+    log.info(`would add ${version} to ${store.uri(store.ledgerKey)}`);
+    log.info('dry run: nothing was written to S3');
+    Object.assign(outputs, {
+      'previous-version': state?.previous?.version ?? '',
+      changed: String(state?.diff.changed ?? true),
+    });
+    setOutputs(outputs);
+    appendSummary(releaseSummary({ ...facts, previousVersion: state?.previous?.version, diff: state?.diff }));
+    return;
+  }
+
+  const { previous, diff } = await log.group(`Read s3://${publish.bucket}/${publish.prefix}`, readState);
+  const artifactBody =
+    inputs.bundle === 'zip' ? await zipFiles(manifests) : Buffer.from(concatYaml(manifests), 'utf8');
+  const metadata: Record<string, string> = { version };
+  if (inputs.git.sha) metadata['git-sha'] = inputs.git.sha;
+  if (inputs.git.runUrl) metadata['run-url'] = inputs.git.runUrl;
+  const published = await log.group(`Publish ${version}`, () =>
+    publishRelease(
+      store,
+      {
+        version,
+        files: manifests.map((f) => ({
+          name: f.name,
+          body: Buffer.from(f.content, 'utf8'),
+          contentType: contentType(f.name),
+        })),
+        artifact: {
+          key: artifactKey,
+          body: artifactBody,
+          contentType: inputs.bundle === 'zip' ? 'application/zip' : 'application/yaml',
+          format: inputs.bundle,
+        },
+        metadata,
+        entry: {
+          version,
+          image: image?.pinned,
+          digest: image?.digest,
+          gitSha: inputs.git.sha || undefined,
+          gitRef: inputs.git.ref || undefined,
+          actor: inputs.git.actor || undefined,
+          runUrl: inputs.git.runUrl || undefined,
+          publishedAt: inputs.releasedAt.toISOString(),
+        },
+      },
+      log,
+    ),
+  );
+  Object.assign(outputs, {
+    'artifact-version-id': published.artifact.versionId ?? '',
+    etag: published.artifact.etag ?? '',
+    'previous-version': previous?.version ?? '',
+    changed: String(diff.changed),
+  });
+  setOutputs(outputs);
+  appendSummary(
+    releaseSummary({
+      ...facts,
+      previousVersion: previous?.version,
+      artifactVersionId: published.artifact.versionId,
+      unchanged: published.files.filter((f: StoredObject) => f.unchanged).length,
+      diff,
+    }),
+  );
+}
+
+/** The diff between the previous release's files (read back from S3) and the rendered ones. */
+async function diffAgainst(
+  store: ReleaseStore,
+  previousFiles: { name: string; key: string }[],
+  current: RenderedFile[],
+  previousVersion: string | undefined,
+): Promise<ReleaseDiff> {
+  const before: FileText[] = [];
+  for (const f of previousFiles) {
+    const found = await store.readText(f.key);
+    if (found) before.push({ name: f.name, content: found.text });
+    else
+      log.warning(
+        `${store.uri(f.key)} of release ${previousVersion ?? '?'} is gone; the diff shows it as added`,
+      );
+  }
+  return diffReleases(before, current, { previous: previousVersion ?? '(none)', current: 'this release' });
+}
