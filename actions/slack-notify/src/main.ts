@@ -89,6 +89,15 @@ async function buildMessage(inputs: SlackNotifyInputs, facts: DeploymentFacts): 
   return message;
 }
 
+/** The Slack method a delivery uses, for the summary. */
+const methodOf = (inputs: SlackNotifyInputs) =>
+  inputs.destination.kind === 'webhook'
+    ? 'incoming webhook'
+    : inputs.messageTs
+      ? 'chat.update'
+      : 'chat.postMessage';
+
+/** The job summary: what was sent where, and how it went. Never the webhook URL or the token. */
 function summarize(
   inputs: SlackNotifyInputs,
   where: string,
@@ -103,7 +112,7 @@ function summarize(
   appendSummary(
     `### Slack notification\n\n${markdownTable(
       ['status', 'sent to', 'how', 'result'],
-      [[inputs.status, where, result?.method ?? (inputs.messageTs ? 'chat.update' : 'post'), outcome]],
+      [[inputs.status, where, result?.method ?? methodOf(inputs), outcome]],
     )}`,
   );
 }

@@ -261,7 +261,7 @@ describe('slack-notify', () => {
       warning?.message ?? '',
       /^chat\.update \(updating message [\d.]+ in #deploys\) failed: Slack answered channel_not_found: no channel #deploys visible to this token\. chat\.update needs the channel ID \(C…\), not its name: pass the channel output of the step that posted the message \(the step still succeeds; set fail-on-error: true to fail it\)$/,
     );
-    assert.match(run.summary, /not delivered: .*channel_not_found/);
+    assert.match(run.summary, /\| success \| #deploys \| chat\.update \| not delivered: .*channel_not_found/);
     assert.deepEqual(run.outputs, {});
     assertNoSecrets(run, [token]);
   });
