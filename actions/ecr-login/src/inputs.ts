@@ -26,17 +26,25 @@ export function readEcrLoginInputs(
   env: NodeJS.ProcessEnv = process.env,
 ): EcrLoginInputs {
   const inputs = new Inputs(source);
-  const region = resolveRegion(inputs.optional('region'), env);
-  const registries = inputs.list('registries').map((value): RegistryRequest => {
-    const parsed = parseRegistry(value, region);
+  const regionInput = inputs.optional('region');
+  const given = inputs.list('registries').map((value) => {
+    const parsed = parseRegistry(value, undefined);
     if (!parsed) {
+      const example = regionInput || env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
       throw new InputError(
         'registries',
-        `${quote(value)} is not an AWS account ID (12 digits) or an ECR registry host such as 123456789012.dkr.ecr.${region}.amazonaws.com`,
+        `${quote(value)} is not an AWS account ID (12 digits) or an ECR registry host such as 123456789012.dkr.ecr.${example}.amazonaws.com`,
       );
     }
-    return { accountId: parsed.accountId, region: parsed.region ?? region };
+    return parsed;
   });
+  // Registry hosts carry their own region; a region is needed only for account IDs and the default.
+  const hostRegion = given.length > 0 && given.every((r) => r.region) ? given[0]?.region : undefined;
+  const region = regionInput || !hostRegion ? resolveRegion(regionInput, env) : hostRegion;
+  const registries = given.map((r): RegistryRequest => ({
+    accountId: r.accountId,
+    region: r.region ?? region,
+  }));
   const registryUrl = inputs.optional('registry-url');
   const registryHost = registryUrl === undefined ? undefined : readRegistryUrl(registryUrl);
   if (registryHost !== undefined && registries.length > 1) {

@@ -205,6 +205,16 @@ describe('ecr-login with environment keys', () => {
       assert.match(run.post?.output ?? '', new RegExp(`Logged out of ${host.replace(/\./g, '\\.')}`));
   });
 
+  test('needs no region when every registry is a host that names its own', async () => {
+    const { dir, file } = dockerConfigDir();
+    const host = '333333333333.dkr.ecr.ap-southeast-2.amazonaws.com';
+    const env = { ...keys(), AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, DOCKER_CONFIG: dir };
+    const run = await runAction('ecr-login', { inputs: { registries: host }, env, post: false });
+    assert.equal(run.exitCode, 0, run.output);
+    assert.equal(run.outputs.registry, host);
+    assert.ok((readJson(file).auths as Record<string, unknown>)[host]);
+  });
+
   test('keys the login by the token registry when no registry-url is given, and skip-logout keeps it', async () => {
     const { dir, file } = dockerConfigDir();
     const env = { ...keys(), DOCKER_CONFIG: dir };
