@@ -64,11 +64,15 @@ export function explainS3Error(err: unknown, op: S3Operation): ActionError {
       `S3 could not use the KMS key ${op.kmsKeyId ?? '(the bucket default)'} for ${where} (${code}): check kms-key-id and that the key is enabled in the bucket's region. AWS said: ${message.split('\n')[0]}`,
     );
   }
-  const named = /not authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(message)?.[1];
-  const kms = /\bkms\b|KMS/.test(message);
-  let action: string = named ?? op.action;
-  if (!named && kms) action = op.action === 's3:PutObject' ? 'kms:GenerateDataKey' : 'kms:Decrypt';
-  if (!named && !kms && op.acl && op.action === 's3:PutObject') action = 's3:PutObject and s3:PutObjectAcl';
+  // Which permission was missing matters only for a refusal; other errors keep the call's action.
+  let action: string = op.action;
+  if (awsStatus(err) === 403 || /AccessDenied|Forbidden/.test(code)) {
+    const named = /not authorized to perform:? ([a-z0-9-]+:[A-Za-z0-9]+)/.exec(message)?.[1];
+    if (named) action = named;
+    else if (/\bkms\b|KMS/.test(message))
+      action = op.action === 's3:PutObject' ? 'kms:GenerateDataKey' : 'kms:Decrypt';
+    else if (op.acl && op.action === 's3:PutObject') action = 's3:PutObject and s3:PutObjectAcl';
+  }
   return explainAwsError(err, { action, resource: where, accessDeniedHints: hintsFor(op, action) });
 }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type * as NunjucksModule from 'nunjucks';
 import { ActionError } from '@slipway/action-kit';
 import { BUILTIN_SOURCES } from './context.ts';
@@ -91,7 +91,9 @@ export async function renderTemplates(
   return rendered;
 }
 
-const POSITION = /^\((.*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\s*\n\s*([\s\S]*)$/;
+// nunjucks prefixes a message with "(path) [Line n, Column m]\n" per template on the way out of
+// includes; the innermost frame with a line is where the error is.
+const FRAME = /\(([^\n]*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\n/g;
 
 async function explainTemplateError(
   nunjucks: Nunjucks,
@@ -101,11 +103,16 @@ async function explainTemplateError(
   workspace: string,
 ): Promise<TemplateError> {
   const raw = err instanceof Error ? err.message : String(err);
-  const m = POSITION.exec(raw);
-  const file = m?.[1] && m[1] !== 'unknown path' ? m[1] : template.source;
-  const line = m?.[2] ? Number(m[2]) : undefined;
-  const column = m?.[3] ? Number(m[3]) : undefined;
-  let reason = (m?.[4] ?? raw).trim().replace(/^(Template render error|Error): /, '');
+  const frames = [...raw.matchAll(FRAME)];
+  const last = frames[frames.length - 1];
+  const located = [...frames].reverse().find((f) => f[2]) ?? last;
+  const path = located?.[1] && located[1] !== 'unknown path' ? located[1] : template.source;
+  const file = isAbsolute(path) ? relative(workspace, path).split(sep).join('/') : path;
+  const line = located?.[2] ? Number(located[2]) : undefined;
+  const column = located?.[3] ? Number(located[3]) : undefined;
+  let reason = (last ? raw.slice((last.index ?? 0) + last[0].length) : raw)
+    .trim()
+    .replace(/^(Template render error|Error): /, '');
   const where = `${file}${line ? ` line ${line}` : ''}`;
   if (/attempted to output null or undefined value/.test(reason) && line !== undefined) {
     const source =

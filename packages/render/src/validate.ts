@@ -172,10 +172,13 @@ async function checkObject(obj: unknown, ctx: CheckContext): Promise<ManifestObj
   }
   const name = isObject(metadata) ? metadata.name : undefined;
   if (typeof name !== 'string' || name === '') {
+    const what = typeof kind === 'string' ? kind : 'object';
     ctx.report(
       'error',
-      `${typeof kind === 'string' ? kind : 'object'} has no metadata.name`,
-      isObject(metadata) ? ['metadata'] : [],
+      name === undefined || name === null || name === ''
+        ? `${what} has no metadata.name`
+        : `${what}: metadata.name must be a string, got ${describeValue(name)} (quote it)`,
+      isObject(metadata) ? ['metadata', ...(name === undefined ? [] : ['name'])] : [],
     );
     ok = false;
   }
