@@ -1,24 +1,37 @@
 /**
  * `npm run lint-workflows`: actionlint, GitHub's workflow parser and Slipway's workflow rules over
  * every workflow, every action.yml, the example workflows and the YAML examples of the
- * documentation. Exits 1 with `file:line:col` findings.
+ * documentation; and the generated workflow reference in docs/workflows.md. Exits 1 with
+ * `file:line:col` findings.
  *
  *   npm run lint-workflows                       the whole repository
  *   npm run lint-workflows -- path/to/file.yml   only these files (.yml, action.yml or .md)
+ *   npm run lint-workflows -- --write-docs       regenerate the reference in docs/workflows.md first
  *
  * The rules are described in scripts/lib/workflow-rules.ts and docs/workflows.md.
  */
 import { resolve } from 'node:path';
 import { repoRoot } from './lib/actions.ts';
-import { repositoryTargets, targetsForFile } from './lib/workflow-files.ts';
+import { DOCS_FILE, writeWorkflowDocs } from './lib/workflow-docs.ts';
+import { targetsForFile } from './lib/workflow-files.ts';
 import { formatFinding, lintRepository } from './lib/workflow-lint.ts';
 
 const root = repoRoot;
-const files = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const targets = files.length
-  ? files.flatMap((f) => targetsForFile(root, resolve(f)))
-  : repositoryTargets(root);
-const { findings } = await lintRepository(root, targets);
+const args = process.argv.slice(2);
+if (args.includes('--write-docs')) {
+  if (!writeWorkflowDocs(root)) {
+    console.error(
+      `lint-workflows: ${DOCS_FILE} has no workflows:start/workflows:end markers to write between`,
+    );
+    process.exit(1);
+  }
+  console.log(`lint-workflows: wrote the workflow reference into ${DOCS_FILE}`);
+}
+const files = args.filter((a) => !a.startsWith('-'));
+const { findings, targets } = await lintRepository(
+  root,
+  files.length ? files.flatMap((f) => targetsForFile(root, resolve(f))) : undefined,
+);
 
 const fileCount = new Set(targets.map((t) => t.file)).size;
 const counts = { workflow: 0, action: 0, fragment: 0 };

@@ -3,6 +3,7 @@
  * over one YAML source or the whole repository. Findings are sorted by file and line.
  */
 import { loadCatalog, loadLocalAction, type Catalog } from './workflow-catalog.ts';
+import { checkWorkflowDocs } from './workflow-docs.ts';
 import { repositoryTargets, type LintTarget } from './workflow-files.ts';
 import { checkSlipwayRules, type RuleContext } from './workflow-rules.ts';
 import { runActionlint, validateAction, validateWorkflow } from './workflow-tools.ts';
@@ -39,18 +40,23 @@ export function sortFindings(findings: Finding[]): Finding[] {
     .sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
 }
 
-/** Lints every target of a repository against the repository's own catalog. */
+/**
+ * Lints every target of a repository against the repository's own catalog. Without an explicit
+ * list of targets (a whole-repository run) it also checks that docs/workflows.md documents the
+ * workflows as they are.
+ */
 export async function lintRepository(
   root: string,
-  targets: LintTarget[] = repositoryTargets(root),
+  targets?: LintTarget[],
 ): Promise<{
   findings: Finding[];
   targets: LintTarget[];
 }> {
   const catalog = loadCatalog(root);
-  const findings: Finding[] = [];
-  for (const target of targets) findings.push(...(await lintTarget(target, catalog, root)));
-  return { findings: sortFindings(findings), targets };
+  const findings: Finding[] = targets ? [] : checkWorkflowDocs(root);
+  const all = targets ?? repositoryTargets(root);
+  for (const target of all) findings.push(...(await lintTarget(target, catalog, root)));
+  return { findings: sortFindings(findings), targets: all };
 }
 
 /** `file:line:col: message [rule]` — the format editors and CI logs link. */

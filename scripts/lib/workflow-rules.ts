@@ -130,10 +130,10 @@ export function checkSlipwayRules(parsed: ParsedYaml, kind: SourceKind, ctx: Rul
       if (isWorkflowCall(target)) findings.push(...checkReusableCall(parsed, node, target, ctx));
       else findings.push(...checkSlipwayInputs(parsed, node, target, ctx));
       if (target.kind === 'remote' && target.repo.toLowerCase() === 'actions/github-script') {
-        findings.push(...checkExpressions(parsed, child(child(node, 'with'), 'script'), 'script:'));
+        findings.push(...checkExpressions(parsed, child(child(node, 'with'), 'script'), 'script'));
       }
     }
-    findings.push(...checkExpressions(parsed, child(node, 'run'), 'run:'));
+    findings.push(...checkExpressions(parsed, child(node, 'run'), 'run'));
   });
   if (kind === 'workflow') {
     findings.push(...checkPermissions(parsed));

@@ -15,7 +15,8 @@ export type RuleId =
   | 'permissions'
   | 'id-token'
   | 'slipway-inputs'
-  | 'reusable-call';
+  | 'reusable-call'
+  | 'docs';
 
 /** One problem, at a 1-based line and column of a repository file. */
 export interface Finding {
