@@ -14,7 +14,9 @@ const bed = await startTestbed(requested.length ? { components: requested } : {}
 const e = bed.endpoints;
 const shell = (v: string): string => `'${v.replace(/'/g, `'\\''`)}'`;
 
-console.log(`Test bed up in ${((Date.now() - started) / 1000).toFixed(1)} s (logs: ${e.logDir})\n`);
+console.log(`Test bed up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`logs       ${e.logDir}`);
+console.log(`state      ${bed.stateDir}   (sockets, dockerd and registry storage; removed on stop)\n`);
 if (e.moto.url) console.log(`moto       ${e.moto.url}   (testing/testing, us-east-1)`);
 if (e.registry.url)
   console.log(`registry   ${e.registry.url}   (user AWS, password = moto's ECR token password)`);

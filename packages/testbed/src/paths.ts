@@ -1,4 +1,5 @@
-import { accessSync, constants, mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,4 +30,29 @@ export function findExecutable(name: string, searchPath = process.env.PATH ?? ''
     }
   }
   return undefined;
+}
+
+/**
+ * Lazily unmounts everything mounted at or below `dir`, deepest first. dockerd bind-mounts its
+ * data-root onto itself and leaves it mounted when it dies early, which would make `rm -rf` fail.
+ */
+export function unmountUnder(dir: string): void {
+  let mountInfo: string;
+  try {
+    mountInfo = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return; // no /proc: nothing mounted by us either
+  }
+  const points = mountInfo
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((point) => point === dir || point.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) {
+    try {
+      execFileSync('umount', ['-l', point], { stdio: 'ignore' });
+    } catch {
+      // already gone, or not ours to unmount
+    }
+  }
 }

@@ -62,7 +62,12 @@ child=$!
 trap 'kill -TERM "$child" 2>/dev/null' TERM INT
 while kill -0 "$child" 2>/dev/null; do
   if ! kill -0 "$owner" 2>/dev/null; then
-    kill -TERM "$child" 2>/dev/null; sleep 10; kill -KILL 0
+    kill -TERM "$child" 2>/dev/null
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+      kill -0 "$child" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -KILL 0
   fi
   sleep 1 & wait $!
 done

@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDockerd } from './components/dockerd.ts';
 import { startMoto } from './components/moto.ts';
@@ -7,7 +6,7 @@ import { startRegistry } from './components/registry.ts';
 import { startCacheDouble, type CacheDouble } from './doubles/cache.ts';
 import { startSlackDouble, type SlackDouble } from './doubles/slack.ts';
 import { TESTBED_ENV, type TestbedEndpoints } from './endpoints.ts';
-import { shortTempDir } from './paths.ts';
+import { shortTempDir, unmountUnder } from './paths.ts';
 import { ComponentStartError, freePort } from './process.ts';
 import { createRunDir } from './run-dir.ts';
 
@@ -42,24 +41,9 @@ export interface Testbed {
 const active = new Set<{ stop(): Promise<void>; stateDir: string }>();
 let hooksInstalled = false;
 
-/** Unmounts whatever dockerd left mounted under `dir` (it bind-mounts its data-root), then removes it. */
+/** Removes a bed's state dir, unmounting what dockerd may have left mounted in it first. */
 function removeStateDir(dir: string): void {
-  try {
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .map((line) => line.split(' ')[4] ?? '')
-      .filter((point) => point === dir || point.startsWith(`${dir}/`))
-      .sort((a, b) => b.length - a.length);
-    for (const point of mounts) {
-      try {
-        execFileSync('umount', ['-l', point], { stdio: 'ignore' });
-      } catch {
-        // not ours to unmount, or already gone
-      }
-    }
-  } catch {
-    // no /proc: nothing mounted by us either
-  }
+  unmountUnder(dir);
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -4,6 +4,7 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ManagedProcess } from '../process.ts';
+import { unmountUnder } from '../paths.ts';
 import { uniqueLogFile } from '../run-dir.ts';
 
 const run = promisify(execFile);
@@ -66,16 +67,26 @@ export async function startDockerd(opts: StartDockerdOptions): Promise<DockerDae
   ];
   if (opts.insecureRegistry) args.push('--insecure-registry', opts.insecureRegistry);
   const proc = ManagedProcess.start({ component: 'dockerd', command: 'dockerd', args, logFile });
-  await proc.waitUntilReady(() => ping(socket), 60_000, `dockerd answered on ${host}`);
+  const stop = async (graceMs: number): Promise<void> => {
+    await proc.stop(graceMs);
+    unmountUnder(dataRoot);
+    unmountUnder(execRoot);
+  };
+  try {
+    await proc.waitUntilReady(() => ping(socket), 60_000, `dockerd answered on ${host}`);
+  } catch (err) {
+    await stop(5000);
+    throw err;
+  }
   try {
     await run('docker', ['version', '--format', '{{.Server.Version}}'], {
       env: { ...process.env, DOCKER_HOST: host },
       timeout: 30_000,
     });
   } catch (err) {
-    await proc.stop(5000);
+    await stop(5000);
     throw proc.startError(`docker version over ${host} failed: ${(err as Error).message}`);
   }
   // dockerd unmounts its data-root and stops containerd on SIGTERM; give it time to do so.
-  return { host, dataRoot, logFile, stop: () => proc.stop(20_000) };
+  return { host, dataRoot, logFile, stop: () => stop(20_000) };
 }
