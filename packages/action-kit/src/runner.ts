@@ -56,13 +56,14 @@ function annotationProps(props: AnnotationProperties = {}): Record<string, unkno
 }
 
 /**
- * Appends `name<<DELIMITER` … to a command file. The delimiter is random so no value can end the
- * block early; a value containing it is refused, as the runner would misread it.
+ * Appends `name<<DELIMITER` … to a command file. A value containing the delimiter is refused, so
+ * no value can end its block early; that check is what makes it safe, which is why Math.random is
+ * enough here (webcrypto's randomUUID would load on every action start).
  */
 function appendFileCommand(envVar: string, name: string, value: string): boolean {
   const file = process.env[envVar];
   if (!file) return false;
-  const delimiter = `ghadelimiter_${globalThis.crypto.randomUUID()}`;
+  const delimiter = `ghadelimiter_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   if (name.includes(delimiter) || value.includes(delimiter)) {
     throw new Error(`unexpected input: ${envVar} value contains the delimiter`);
   }
