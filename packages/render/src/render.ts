@@ -108,27 +108,36 @@ async function explainTemplateError(
   const located = [...frames].reverse().find((f) => f[2]) ?? last;
   const path = located?.[1] && located[1] !== 'unknown path' ? located[1] : template.source;
   const file = isAbsolute(path) ? relative(workspace, path).split(sep).join('/') : path;
-  const line = located?.[2] ? Number(located[2]) : undefined;
+  let line = located?.[2] ? Number(located[2]) : undefined;
   const column = located?.[3] ? Number(located[3]) : undefined;
   let reason = (last ? raw.slice((last.index ?? 0) + last[0].length) : raw)
     .trim()
     .replace(/^(Template render error|Error): /, '');
-  const where = `${file}${line ? ` line ${line}` : ''}`;
+  const sourceOf = async () =>
+    file === template.source ? text : await readFile(resolve(workspace, file), 'utf8').catch(() => '');
   if (/attempted to output null or undefined value/.test(reason) && line !== undefined) {
-    const source =
-      file === template.source ? text : await readFile(resolve(workspace, file), 'utf8').catch(() => '');
-    const expression = outputExpressionAt(nunjucks, source, line, column);
+    const expression = outputExpressionAt(nunjucks, await sourceOf(), line, column);
     if (expression) {
       const root = expression.split(/[.[ |(]/)[0] ?? expression;
       const hint =
         root in BUILTIN_SOURCES
           ? `; ${root} comes from ${BUILTIN_SOURCES[root as keyof typeof BUILTIN_SOURCES]}, which was not given`
           : "; define it in values or values-files, or give a fallback with | default('…')";
-      return new TemplateError(`${where}: undefined variable ${expression}${hint}`, file, line, column);
+      return new TemplateError(
+        `${file} line ${line}: undefined variable ${expression}${hint}`,
+        file,
+        line,
+        column,
+      );
     }
     reason = 'a printed value is undefined or null';
   }
-  const kind = /^(expected|unexpected|unknown block tag|parseAggregate|unable to find|invalid)/i.test(reason)
+  if (line === undefined && /end of file/.test(reason)) {
+    // An unclosed block is only noticed at the end: point there.
+    line = (await sourceOf()).replace(/\n$/, '').split('\n').length;
+  }
+  const where = `${file}${line ? ` line ${line}` : ''}`;
+  const kind = /^(expected|unexpected|unknown block tag|parse\w*:|unable to find|invalid)/i.test(reason)
     ? 'template syntax error'
     : 'template error';
   return new TemplateError(`${where}: ${kind}: ${reason.split('\n')[0]}`, file, line, column);
