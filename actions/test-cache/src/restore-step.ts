@@ -35,11 +35,12 @@ function restoreSummary(entries: readonly CacheEntry[], restored: readonly Resto
   return (
     '### test-cache: restore\n' +
     markdownTable(
-      ['cache', 'key', 'restored', 'size', 'time'],
+      ['cache', 'toolchain', 'key', 'restored', 'size', 'time'],
       entries.map((entry, i) => {
         const r = restored[i];
         return [
-          `${entry.ecosystem} (${entry.toolchain})`,
+          entry.ecosystem,
+          entry.toolchain,
           `\`${entry.key}\``,
           !r?.restoredKey ? 'miss' : r.exactHit ? 'exact hit' : `from \`${r.restoredKey}\``,
           r?.archiveBytes !== undefined ? formatBytes(r.archiveBytes) : '-',

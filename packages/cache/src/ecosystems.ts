@@ -165,7 +165,7 @@ async function probeNode(
         );
     }
   }
-  const summary = `node ${node.stdout} (${managers.join(', ')})`;
+  const summary = `node ${node.stdout} with ${managers.join(', ')}`;
   return { identity: [node.stdout, ...managers], summary, paths, notes };
 }
 

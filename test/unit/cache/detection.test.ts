@@ -195,7 +195,7 @@ describe('planning caches', () => {
       silentLogger,
     );
     assert.deepEqual(plan.entries[0]?.paths, ['~/npm-cache/_cacache']);
-    assert.match(plan.entries[0]?.toolchain ?? '', /^node v\d+\.\d+\.\d+ \(npm\)$/);
+    assert.match(plan.entries[0]?.toolchain ?? '', /^node v\d+\.\d+\.\d+ with npm$/);
     assert.ok(tools.calls().includes('npm config get cache'));
     assert.deepEqual([...new Set(tools.calls().map((c) => c.split(' ')[0]))].sort(), ['node', 'npm']);
   });
