@@ -1,0 +1,147 @@
+// Runs test-cache the way a job does: the main step through the harness, the job's own steps in
+// between, then the post step only if the runner would run it.
+//
+// The harness evaluates post-if against the main step's exit code and knows only plain status
+// functions. test-cache's post-if is `success() || env.SLIPWAY_TEST_CACHE_ON_FAILURE == 'true'`,
+// and what matters is the job's status after later steps failed, so this helper evaluates the real
+// expression from action.yml with GitHub's own expression library, against the job status a test
+// chooses and the job's environment after main's exports, and then runs the post step as the
+// runner does: main's environment, GITHUB_ENV exports, PATH additions, STATE_* and fresh files.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
+import { truthy } from '@actions/expressions/result';
+import {
+  actionYmlPath,
+  bundlePath,
+  nodeBinary,
+  parseAnnotations,
+  parseKeyValueFile,
+  runAction,
+  type ActionRun,
+  type Annotation,
+  type RunActionOptions,
+} from '@slipway/testbed';
+import { parse } from 'yaml';
+
+/** How the job went by the time the runner reaches the post steps. */
+export type JobStatus = 'success' | 'failure';
+
+/** The post step's result. */
+export interface PostRun {
+  exitCode: number;
+  output: string;
+  outputs: Record<string, string>;
+  summary: string;
+  annotations: Annotation[];
+  commandFiles: Record<string, string>;
+}
+
+/** A job: test-cache's main step, then the post step when post-if allows it. */
+export interface JobRun {
+  main: ActionRun;
+  /** Undefined when post-if said no. */
+  post?: PostRun;
+  postIf: string;
+}
+
+/** test-cache's `runs.post-if`, as written in action.yml. */
+export function postIf(): string {
+  const yml = parse(readFileSync(actionYmlPath('test-cache'), 'utf8')) as { runs: { 'post-if'?: string } };
+  return yml.runs['post-if'] ?? 'always()';
+}
+
+/** Evaluates a post-if expression like the runner: status functions plus the `env` context. */
+export function evaluatePostIf(expression: string, status: JobStatus, env: Record<string, string>): boolean {
+  const statusFn = (name: string, value: boolean) => ({
+    name,
+    minArgs: 0,
+    maxArgs: 0,
+    call: () => new data.BooleanData(value),
+  });
+  const functions = [
+    statusFn('success', status === 'success'),
+    statusFn('failure', status === 'failure'),
+    statusFn('always', true),
+    statusFn('cancelled', false),
+  ];
+  const source = expression.replace(/^\s*\$\{\{\s*|\s*\}\}\s*$/g, '');
+  const parsed = new Parser(new Lexer(source).lex().tokens, ['env'], functions).parse();
+  const envContext = new data.Dictionary(
+    ...Object.entries(env).map(([key, value]) => ({ key, value: new data.StringData(value) })),
+  );
+  const result = new Evaluator(
+    parsed,
+    new data.Dictionary({ key: 'env', value: envContext }),
+    new Map(functions.map((f) => [f.name.toLowerCase(), f])),
+  ).evaluate();
+  return truthy(result);
+}
+
+const FILE_COMMANDS = {
+  GITHUB_OUTPUT: 'set_output',
+  GITHUB_STATE: 'save_state',
+  GITHUB_ENV: 'set_env',
+  GITHUB_PATH: 'add_path',
+  GITHUB_STEP_SUMMARY: 'step_summary',
+} as const;
+
+/** Runs the post step after `main`, as the runner would. */
+export async function runPost(main: ActionRun, nodeVersion: 20 | 24 = 24): Promise<PostRun> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(main.stepEnv)) {
+    if (!k.startsWith('STATE_') && !(k in FILE_COMMANDS)) env[k] = v;
+  }
+  Object.assign(env, main.env);
+  if (main.paths.length) env.PATH = [...[...main.paths].reverse(), env.PATH ?? ''].join(delimiter);
+  for (const [k, v] of Object.entries(main.state)) env[`STATE_${k}`] = v;
+  const dir = join(main.files.temp, '_runner_file_commands');
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = {};
+  for (const [variable, prefix] of Object.entries(FILE_COMMANDS)) {
+    files[variable] = join(dir, `${prefix}_${randomUUID()}`);
+    writeFileSync(files[variable] as string, '');
+  }
+  let output = '';
+  const exitCode = await new Promise<number>((resolve, reject) => {
+    const child = spawn(nodeBinary(nodeVersion), [bundlePath('test-cache')], {
+      cwd: main.files.workspace,
+      env: { ...env, ...files },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+  const commandFiles = Object.fromEntries(
+    Object.entries(files).map(([variable, path]) => [variable, readFileSync(path, 'utf8')]),
+  );
+  return {
+    exitCode,
+    output,
+    outputs: parseKeyValueFile(commandFiles.GITHUB_OUTPUT ?? '', 'post GITHUB_OUTPUT'),
+    summary: commandFiles.GITHUB_STEP_SUMMARY ?? '',
+    annotations: parseAnnotations(output),
+    commandFiles,
+  };
+}
+
+/**
+ * A job using test-cache: main, then `between` (the job's own steps, e.g. a build), then the post
+ * step if post-if holds for `status`.
+ */
+export async function runJob(
+  opts: RunActionOptions & { status?: JobStatus; between?: (main: ActionRun) => Promise<void> },
+): Promise<JobRun> {
+  const { status = 'success', between, ...runOpts } = opts;
+  const main = await runAction('test-cache', { ...runOpts, post: false });
+  const expression = postIf();
+  if (main.exitCode === 0) await between?.(main);
+  const jobEnv = { ...main.stepEnv, ...main.env };
+  const jobStatus = main.exitCode === 0 ? status : 'failure';
+  if (!evaluatePostIf(expression, jobStatus, jobEnv)) return { main, postIf: expression };
+  return { main, post: await runPost(main, runOpts.nodeVersion), postIf: expression };
+}
