@@ -25,8 +25,12 @@ run_unit() {
     echo "test.sh: no unit tests found under test/unit" >&2
     return 0
   fi
-  echo "== unit tests (${#files[@]} files, $(node --version))" >&2
-  node --import tsx --test "${files[@]}"
+  # Node's default concurrency is one less than the CPUs: a single worker on a 2-core CI machine.
+  local jobs
+  jobs="$(nproc 2>/dev/null || echo 2)"
+  [ "$jobs" -ge 2 ] || jobs=2
+  echo "== unit tests (${#files[@]} files, $(node --version), $jobs at a time)" >&2
+  node --import tsx --test --test-reporter=spec --test-concurrency="$jobs" "${files[@]}"
 }
 
 run_integration() {
@@ -44,7 +48,7 @@ run_integration() {
   local dist="${SLIPWAY_DIST:-dist}"
   [ -d "$dist" ] || echo "test.sh: warning: $dist does not exist; tests that run action bundles will fail (npm run build)" >&2
   echo "== integration tests (${#files[@]} files, Node $("$NODE24" --version), bundles from $dist)" >&2
-  "$NODE24" --import tsx --test --test-concurrency=1 --test-timeout=600000 \
+  "$NODE24" --import tsx --test --test-reporter=spec --test-concurrency=1 --test-timeout=600000 \
     --test-global-setup=test/integration/global-setup.ts "${files[@]}"
 }
 

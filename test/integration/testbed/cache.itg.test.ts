@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,4 +132,57 @@ test('the cache double refuses requests without a bearer token', async () => {
   assert.equal(((await twirp.json()) as { code: string }).code, 'unauthenticated');
   const v1 = await fetch(`${url()}_apis/artifactcache/cache?keys=k&version=v`);
   assert.equal(v1.status, 401);
+});
+
+async function twirp<T>(method: string, body: unknown): Promise<T> {
+  const res = await fetch(`${url()}twirp/github.actions.results.api.v1.CacheService/${method}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer runtime-token' },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()) as T;
+}
+
+test('the cache double takes Azure Put Block + Put Block List uploads and serves byte ranges', async () => {
+  // @actions/cache switches the Azure SDK to block uploads above 128 MiB; force it with small limits.
+  const { BlockBlobClient } = await import('@azure/storage-blob');
+  const created = await twirp<{ ok: boolean; signed_upload_url: string }>('CreateCacheEntry', {
+    key: 'big',
+    version: 'v9',
+  });
+  assert.ok(created.ok);
+  const data = randomBytes(3000);
+  await new BlockBlobClient(created.signed_upload_url).uploadData(data, {
+    blockSize: 1024,
+    maxSingleShotSize: 1024,
+    concurrency: 2,
+  });
+  const requests = await control<RecordedRequest[]>('requests');
+  assert.equal(requests.filter((r) => r.path.includes('comp=block&')).length, 3);
+  assert.equal(requests.filter((r) => r.path.includes('comp=blocklist')).length, 1);
+
+  const final = await twirp<{ ok: boolean }>('FinalizeCacheEntryUpload', {
+    key: 'big',
+    version: 'v9',
+    size_bytes: '3000',
+  });
+  assert.ok(final.ok);
+  const found = await twirp<{ ok: boolean; signed_download_url: string; matched_key: string }>(
+    'GetCacheEntryDownloadURL',
+    {
+      key: 'bi',
+      version: 'v9',
+    },
+  );
+  assert.equal(found.matched_key, 'big');
+  const whole = Buffer.from(await (await fetch(found.signed_download_url)).arrayBuffer());
+  assert.ok(whole.equals(data));
+  const part = await fetch(found.signed_download_url, { headers: { range: 'bytes=1000-1999' } });
+  assert.equal(part.status, 206);
+  assert.equal(part.headers.get('content-range'), 'bytes 1000-1999/3000');
+  assert.ok(Buffer.from(await part.arrayBuffer()).equals(data.subarray(1000, 2000)));
+  const forged = new URL(found.signed_download_url);
+  forged.searchParams.set('sig', 'forged');
+  assert.equal((await fetch(forged)).status, 403);
 });
