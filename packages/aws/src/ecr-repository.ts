@@ -265,7 +265,13 @@ export interface EcrImage {
   mediaType: string;
 }
 
-/** Reads images by tag or digest; the result maps each asked id (tag or digest) to its image. */
+/**
+ * Reads images by tag or digest; the result maps each id asked for (tag or digest) to its image,
+ * and absent ones are missing from it. Tags are asked one request each: the answer's
+ * `imageId.imageTag` cannot be relied on to say which tag found an image (moto, for one, reports
+ * the image's latest tag), while a request for a single id is unambiguous. Digests (children of an
+ * index) go in batches of 100, matched by the digest in the answer.
+ */
 export async function batchGetImages(
   api: EcrApi,
   repository: string,
@@ -273,8 +279,7 @@ export async function batchGetImages(
 ): Promise<Map<string, EcrImage>> {
   const { sdk, client, registryId } = api;
   const found = new Map<string, EcrImage>();
-  for (let i = 0; i < ids.length; i += 100) {
-    const batch = ids.slice(i, i + 100);
+  const request = async (batch: typeof ids) => {
     const out = await call('ecr:BatchGetImage', repository, () =>
       client.send(
         new sdk.BatchGetImageCommand({
@@ -285,6 +290,14 @@ export async function batchGetImages(
         }),
       ),
     );
+    for (const failure of out.failures ?? []) {
+      if (failure.failureCode === 'KmsError' || failure.failureCode === 'UpstreamUnavailable') {
+        throw new ActionError(
+          `ECR BatchGetImage failed for ${repository}: ${failure.failureCode}: ${failure.failureReason ?? ''}`,
+        );
+      }
+    }
+    const images: EcrImage[] = [];
     for (const image of out.images ?? []) {
       const digest = image.imageId?.imageDigest;
       if (!digest || !image.imageManifest) continue;
@@ -292,19 +305,20 @@ export async function batchGetImages(
         image.imageManifestMediaType ??
         ((JSON.parse(image.imageManifest) as { mediaType?: string }).mediaType || ACCEPTED_MEDIA_TYPES[2]) ??
         '';
-      const entry = { digest, manifest: image.imageManifest, mediaType };
-      if (image.imageId?.imageTag) found.set(image.imageId.imageTag, entry);
-      found.set(digest, entry);
+      images.push({ digest, manifest: image.imageManifest, mediaType });
     }
-    for (const failure of out.failures ?? []) {
-      if (failure.failureCode === 'ImageNotFound' || failure.failureCode === 'ImageTagDoesNotMatchDigest')
-        continue;
-      if (failure.failureCode === 'KmsError' || failure.failureCode === 'UpstreamUnavailable') {
-        throw new ActionError(
-          `ECR BatchGetImage failed for ${repository}: ${failure.failureCode}: ${failure.failureReason ?? ''}`,
-        );
-      }
-    }
+    return images;
+  };
+  const tags = ids.filter((id): id is { imageTag: string } => 'imageTag' in id);
+  const digests = ids.filter((id): id is { imageDigest: string } => 'imageDigest' in id);
+  await Promise.all(
+    tags.map(async (id) => {
+      const [image] = await request([id]);
+      if (image) found.set(id.imageTag, image);
+    }),
+  );
+  for (let i = 0; i < digests.length; i += 100) {
+    for (const image of await request(digests.slice(i, i + 100))) found.set(image.digest, image);
   }
   return found;
 }

@@ -100,6 +100,22 @@ const MANIFEST = JSON.stringify({
     },
   ],
 });
+/** BatchGetImage as AWS answers it for a repository whose tags point at digests. */
+const batchGet = (tags: Record<string, string>) => (input: Record<string, unknown>) => {
+  const ids = input.imageIds as { imageTag?: string; imageDigest?: string }[];
+  const digestOf = (id: { imageTag?: string; imageDigest?: string }) =>
+    id.imageDigest ?? (id.imageTag ? tags[id.imageTag] : undefined);
+  return {
+    images: ids.filter((id) => digestOf(id)).map((id) => image(digestOf(id) ?? '', id.imageTag)),
+    failures: ids
+      .filter((id) => !digestOf(id))
+      .map((id) => ({
+        imageId: id,
+        failureCode: 'ImageNotFound',
+        failureReason: 'Requested image not found',
+      })),
+  };
+};
 const image = (digest: string, tag?: string) => ({
   imageId: { imageDigest: digest, ...(tag ? { imageTag: tag } : {}) },
   imageManifest: MANIFEST,
@@ -315,21 +331,7 @@ describe('lifecycle policies and tag mutability', () => {
 
 describe('retagImage', () => {
   test('puts the source manifest under each new tag and leaves tags already on it alone', async () => {
-    fake.handlers.BatchGetImage = (input) => {
-      const ids = input.imageIds as { imageTag?: string; imageDigest?: string }[];
-      return {
-        images: ids
-          .filter((i) => i.imageTag === 'git-1' || i.imageTag === 'same')
-          .map((i) => image(D1, i.imageTag)),
-        failures: ids
-          .filter((i) => i.imageTag !== 'git-1' && i.imageTag !== 'same')
-          .map((i) => ({
-            imageId: i,
-            failureCode: 'ImageNotFound',
-            failureReason: 'Requested image not found',
-          })),
-      };
-    };
+    fake.handlers.BatchGetImage = batchGet({ 'git-1': D1, same: D1 });
     fake.handlers.PutImage = (input) => ({
       image: { imageId: { imageDigest: input.imageDigest, imageTag: input.imageTag } },
     });
@@ -366,7 +368,7 @@ describe('retagImage', () => {
   });
 
   test('an immutable tag on another image stops before any PutImage', async () => {
-    fake.handlers.BatchGetImage = () => ({ images: [image(D1, 'git-1'), image(D2, 'prod')] });
+    fake.handlers.BatchGetImage = batchGet({ 'git-1': D1, prod: D2 });
     await assert.rejects(
       retagImage(api, {
         repository: 'shop',
@@ -383,7 +385,7 @@ describe('retagImage', () => {
   });
 
   test("AWS's ImageTagAlreadyExistsException (an immutable tag) becomes a clear error", async () => {
-    fake.handlers.BatchGetImage = () => ({ images: [image(D1, 'git-1')] });
+    fake.handlers.BatchGetImage = batchGet({ 'git-1': D1 });
     fake.handlers.PutImage = () =>
       awsError(
         'ImageTagAlreadyExistsException',
@@ -402,11 +404,7 @@ describe('retagImage', () => {
   });
 
   test('ImageAlreadyExistsException (the tag got there meanwhile) counts as done', async () => {
-    fake.handlers.BatchGetImage = (input) => ({
-      images: (input.imageIds as { imageDigest?: string }[])
-        .filter((i) => i.imageDigest === D1)
-        .map(() => image(D1)),
-    });
+    fake.handlers.BatchGetImage = batchGet({});
     fake.handlers.PutImage = () =>
       awsError(
         'ImageAlreadyExistsException',
@@ -423,10 +421,7 @@ describe('retagImage', () => {
   });
 
   test('a missing source image and a refused PutImage are explained', async () => {
-    fake.handlers.BatchGetImage = () => ({
-      images: [],
-      failures: [{ imageId: { imageTag: 'nope' }, failureCode: 'ImageNotFound' }],
-    });
+    fake.handlers.BatchGetImage = batchGet({});
     await assert.rejects(
       retagImage(api, {
         repository: 'shop',
@@ -437,7 +432,7 @@ describe('retagImage', () => {
       }),
       /the repository shop has no image tagged nope/,
     );
-    fake.handlers.BatchGetImage = () => ({ images: [image(D1, 'git-1')] });
+    fake.handlers.BatchGetImage = batchGet({ 'git-1': D1 });
     fake.handlers.PutImage = () => DENIED('ecr:PutImage');
     await assert.rejects(
       retagImage(api, {
