@@ -65,20 +65,7 @@ async function writeLayerTar(work: string, seed: string, index: number, size: nu
   for (const p of [join(root, 'data', 'seed.txt'), file]) chmodSync(p, 0o644);
   chmodSync(join(root, 'data'), 0o755);
   const tar = join(work, `layer-${index}.tar`);
-  // Reproducible tar, as TESTBED.md prescribes: sorted names, fixed mtime and owners.
-  await run('tar', [
-    '--format=gnu',
-    '--sort=name',
-    '--mtime=@0',
-    '--owner=0',
-    '--group=0',
-    '--numeric-owner',
-    '-C',
-    root,
-    '-cf',
-    tar,
-    'data',
-  ]);
+  await reproducibleTar(root, ['data'], tar);
   return tar;
 }
 
@@ -101,17 +88,34 @@ function checkOptions(opts: TestImageOptions): void {
     throw new Error('layerSize must be a whole number of bytes');
 }
 
+/** Reproducible tar of `root`'s `entries`, as TESTBED.md prescribes: sorted, fixed mtime and owners. */
+async function reproducibleTar(root: string, entries: string[], tar: string): Promise<void> {
+  await run('tar', [
+    '--format=gnu',
+    '--sort=name',
+    '--mtime=@0',
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '-C',
+    root,
+    '-cf',
+    tar,
+    ...entries,
+  ]);
+}
+
 /**
- * Writes a reproducible OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/…`) with
- * gzip layers made by `tar --sort=name --mtime=@0` and `gzip -n`; returns the manifest digest.
- * The index names the manifest `tag` (default `latest`), so `skopeo copy oci:DIR:TAG …` works.
+ * Writes an OCI image layout (`oci-layout`, `index.json`, `blobs/sha256/…`) from layer tars (gzipped
+ * here with `gzip -n`) and an image config; returns the manifest digest. The index names the
+ * manifest `tag`, so `skopeo copy oci:DIR:TAG …` and Slipway's `oci:DIR:TAG` find it.
  */
-export async function writeOciLayout(
+async function assembleOciLayout(
   dir: string,
-  opts: TestImageOptions & { tag?: string },
+  tars: string[],
+  config: (diffIds: string[]) => Buffer,
+  tag: string,
 ): Promise<string> {
-  checkOptions(opts);
-  const seed = String(opts.seed);
   const blobs = join(dir, 'blobs', 'sha256');
   mkdirSync(blobs, { recursive: true });
   const putBlob = (data: Buffer): { digest: string; size: number } => {
@@ -119,51 +123,112 @@ export async function writeOciLayout(
     writeFileSync(join(blobs, digest.slice('sha256:'.length)), data);
     return { digest, size: data.length };
   };
+  const layers: { digest: string; size: number; diffId: string }[] = [];
+  for (const tar of tars) {
+    const diffId = sha256(readFileSync(tar));
+    await run('gzip', ['-n', '-6', '-f', tar]);
+    layers.push({ ...putBlob(readFileSync(`${tar}.gz`)), diffId });
+  }
+  const configBlob = putBlob(config(layers.map((l) => l.diffId)));
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...configBlob },
+      layers: layers.map(({ digest, size }) => ({
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest,
+        size,
+      })),
+    }),
+  );
+  const m = putBlob(manifest);
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...m,
+          annotations: { 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
+  return m.digest;
+}
+
+/**
+ * Writes a reproducible OCI image layout with `opts.layers` gzip layers of pseudo-random content
+ * (tag default `latest`); returns the manifest digest.
+ */
+export async function writeOciLayout(
+  dir: string,
+  opts: TestImageOptions & { tag?: string },
+): Promise<string> {
+  checkOptions(opts);
+  const seed = String(opts.seed);
   const work = mkdtempSync(join(tmpdir(), 'slw-oci-'));
   try {
-    const layers: { digest: string; size: number; diffId: string }[] = [];
-    for (let i = 0; i < opts.layers; i++) {
-      const tar = await writeLayerTar(work, seed, i, opts.layerSize);
-      const diffId = sha256(readFileSync(tar));
-      await run('gzip', ['-n', '-6', tar]);
-      const gz = readFileSync(`${tar}.gz`);
-      layers.push({ ...putBlob(gz), diffId });
+    const tars: string[] = [];
+    for (let i = 0; i < opts.layers; i++) tars.push(await writeLayerTar(work, seed, i, opts.layerSize));
+    return await assembleOciLayout(dir, tars, (diffIds) => imageConfig(diffIds, seed), opts.tag ?? 'latest');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** What {@link writeOciImageFromDir} puts in the image config. */
+export interface DirImageConfig {
+  Cmd?: string[];
+  Env?: string[];
+  WorkingDir?: string;
+  Labels?: Record<string, string>;
+}
+
+/**
+ * Builds a one-layer OCI image of real files without a daemon: `files` (relative to `root`) land
+ * under `/<prefix>` in the image. Reproducible: the same files give the same digest.
+ */
+export async function writeOciImageFromDir(
+  dir: string,
+  opts: { root: string; files: string[]; prefix: string; config: DirImageConfig; tag: string },
+): Promise<string> {
+  const work = mkdtempSync(join(tmpdir(), 'slw-oci-'));
+  try {
+    const staged = join(work, 'rootfs');
+    for (const f of opts.files) {
+      const target = join(staged, opts.prefix, f);
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, readFileSync(join(opts.root, f)));
+      chmodSync(target, 0o644);
     }
-    const config = putBlob(
-      imageConfig(
-        layers.map((l) => l.diffId),
-        seed,
-      ),
+    const tar = join(work, 'layer.tar');
+    await reproducibleTar(staged, [opts.prefix], tar);
+    return await assembleOciLayout(
+      dir,
+      [tar],
+      (diffIds) =>
+        Buffer.from(
+          JSON.stringify({
+            architecture: 'amd64',
+            os: 'linux',
+            created: '1970-01-01T00:00:00Z',
+            config: opts.config,
+            rootfs: { type: 'layers', diff_ids: diffIds },
+            history: [
+              {
+                created: '1970-01-01T00:00:00Z',
+                created_by: `COPY ${opts.files.join(' ')} /${opts.prefix}/`,
+              },
+            ],
+          }),
+        ),
+      opts.tag,
     );
-    const manifest = Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: layers.map(({ digest, size }) => ({
-          mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-          digest,
-          size,
-        })),
-      }),
-    );
-    const m = putBlob(manifest);
-    writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    writeFileSync(
-      join(dir, 'index.json'),
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.index.v1+json',
-        manifests: [
-          {
-            mediaType: 'application/vnd.oci.image.manifest.v1+json',
-            ...m,
-            annotations: { 'org.opencontainers.image.ref.name': opts.tag ?? 'latest' },
-          },
-        ],
-      }),
-    );
-    return m.digest;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
