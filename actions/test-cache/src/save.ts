@@ -62,7 +62,9 @@ function failureUnknown(state: TestCacheState): string | undefined {
 export async function saveStep(log: Logger): Promise<void> {
   const state = cacheState.get();
   if (!state) {
+    // No cache service, or nothing to cache: main said so already.
     log.debug('test-cache: the main step left nothing to save');
+    setOutputs({ 'saved-size': 0 });
     return;
   }
   if (process.cwd() !== state.workspace && existsSync(state.workspace)) process.chdir(state.workspace);

@@ -132,7 +132,11 @@ describe('planning caches', () => {
     assert.deepEqual(entry.lockfiles, ['Cargo.lock']);
     assert.match(entry.toolchain, /^rustc \d+\.\d+/);
     assert.deepEqual(entry.rust?.workspaces[0]?.packages, ['report', 'textkit']);
-    assert.deepEqual(entry.rust?.workspaces[0]?.targets, ['report', 'textkit']);
+    assert.deepEqual(
+      entry.rust?.workspaces[0]?.targets,
+      ['cli', 'report', 'stats', 'textkit'],
+      'integration tests too',
+    );
   });
 
   it('changes the key with RUSTFLAGS but not with CARGO_HOME, and the lockfile part with Cargo.lock', async () => {
@@ -152,6 +156,29 @@ describe('planning caches', () => {
     const relocked = await keyWith({});
     assert.notEqual(relocked, base);
     assert.equal(relocked.split('-').slice(0, -1).join('-'), base.split('-').slice(0, -1).join('-'));
+  });
+
+  it('still caches the registry when cargo cannot read the workspace, and says why', async () => {
+    const ws = tree({ 'Cargo.lock': '', 'Cargo.toml': '[package\nname = ' });
+    const tools = toolDir(rustTools());
+    const log = collectingLogger();
+    const plan = await planCaches(
+      options(ws, mkdtempSync(join(tmpdir(), 'slw-home-')), { env: tools.env() }),
+      log,
+    );
+    assert.deepEqual(plan.entries[0]?.paths, [
+      '~/.cargo/registry/index',
+      '~/.cargo/registry/cache',
+      '~/.cargo/git/db',
+      '~/.cargo/.slipway-cache-bin',
+    ]);
+    assert.deepEqual(plan.entries[0]?.rust?.workspaces, []);
+    assert.ok(
+      log.lines.some((l) =>
+        /warning: test-cache \(rust\): cannot read the cargo workspace in .*`cargo metadata/.test(l),
+      ),
+      log.lines.join('\n'),
+    );
   });
 
   it('names the missing toolchain when an ecosystem is asked for and its tool is not installed', async () => {
