@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   ActionError,
@@ -110,8 +110,8 @@ async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
   const paths: string[] = [];
   for (const f of manifests) {
     const path = join(inputs.outputDir, f.name);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, f.content);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, f.content);
     paths.push(path);
   }
   log.info(`wrote ${paths.length} file(s) to ${inputs.outputDir}`);

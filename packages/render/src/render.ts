@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type * as NunjucksModule from 'nunjucks';
 import { ActionError } from '@slipway/action-kit';
@@ -73,13 +73,13 @@ export async function renderTemplates(
 
   const rendered: RenderedFile[] = [];
   for (const template of templates) {
-    const text = await readFile(template.path, 'utf8');
+    const text = readFileSync(template.path, 'utf8');
     let content: string;
     try {
       const compiled = new nunjucks.Template(text, env, template.source, true);
       content = compiled.render(context);
     } catch (err) {
-      throw await explainTemplateError(nunjucks, err, template, text, workspace);
+      throw explainTemplateError(nunjucks, err, template, text, workspace);
     }
     rendered.push({
       name: template.output,
@@ -95,13 +95,13 @@ export async function renderTemplates(
 // includes; the innermost frame with a line is where the error is.
 const FRAME = /\(([^\n]*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\n/g;
 
-async function explainTemplateError(
+function explainTemplateError(
   nunjucks: Nunjucks,
   err: unknown,
   template: TemplateFile,
   text: string,
   workspace: string,
-): Promise<TemplateError> {
+): TemplateError {
   const raw = err instanceof Error ? err.message : String(err);
   const frames = [...raw.matchAll(FRAME)];
   const last = frames[frames.length - 1];
@@ -113,10 +113,16 @@ async function explainTemplateError(
   let reason = (last ? raw.slice((last.index ?? 0) + last[0].length) : raw)
     .trim()
     .replace(/^(Template render error|Error): /, '');
-  const sourceOf = async () =>
-    file === template.source ? text : await readFile(resolve(workspace, file), 'utf8').catch(() => '');
+  const sourceOf = (): string => {
+    if (file === template.source) return text;
+    try {
+      return readFileSync(resolve(workspace, file), 'utf8');
+    } catch {
+      return '';
+    }
+  };
   if (/attempted to output null or undefined value/.test(reason) && line !== undefined) {
-    const expression = outputExpressionAt(nunjucks, await sourceOf(), line, column);
+    const expression = outputExpressionAt(nunjucks, sourceOf(), line, column);
     if (expression) {
       const root = expression.split(/[.[ |(]/)[0] ?? expression;
       const hint =
@@ -134,7 +140,7 @@ async function explainTemplateError(
   }
   if (line === undefined && /end of file/.test(reason)) {
     // An unclosed block is only noticed at the end: point there.
-    line = (await sourceOf()).replace(/\n$/, '').split('\n').length;
+    line = sourceOf().replace(/\n$/, '').split('\n').length;
   }
   const where = `${file}${line ? ` line ${line}` : ''}`;
   const kind = /^(expected|unexpected|unknown block tag|parse\w*:|unable to find|invalid)/i.test(reason)

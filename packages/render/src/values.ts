@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError, quote } from '@slipway/action-kit';
 
@@ -32,7 +32,7 @@ export async function loadValuesFiles(files: string[], workspace: string): Promi
     const path = resolve(workspace, file);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = readFileSync(path, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`;
