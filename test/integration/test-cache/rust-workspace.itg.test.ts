@@ -12,7 +12,7 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { repoRoot, testbed, uniqueName, type CacheEntryInfo } from '@slipway/testbed';
 import { runJob } from './job.ts';
 
@@ -55,10 +55,16 @@ function cargoTest(workspace: string, home: string): { compiled: string[]; log: 
 const filesUnder = (dir: string): string[] =>
   existsSync(dir) ? readdirSync(dir, { recursive: true, encoding: 'utf8' }) : [];
 
+const roots: string[] = [];
+after(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
 describe('test-cache on a real Rust workspace', () => {
   it('saves a pruned target; after a restore a one-line change rebuilds only the workspace crates, and a dropped dependency leaves the cache', async () => {
     const prefix = uniqueName('tc-rust');
     const root = mkdtempSync('/tmp/slw-tcr-');
+    roots.push(root);
 
     let cold = freshRunner(root);
     let coldBuild: ReturnType<typeof cargoTest> | undefined;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { allText, testbed, uniqueName, type CacheEntryInfo, type RecordedRequest } from '@slipway/testbed';
 import { runJob, type JobStatus } from './job.ts';
 
@@ -19,8 +19,14 @@ const requestCount = async () => (await control<RecordedRequest[]>('requests')).
  * A fresh runner: workspace and home side by side, as on GitHub (tar paths of home folders are
  * relative to the workspace), with a Node project whose lockfile is `lock`.
  */
+const roots: string[] = [];
+after(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
 function runner(lock: string): { workspace: string; home: string } {
   const root = mkdtempSync('/tmp/slw-tc-');
+  roots.push(root);
   const workspace = join(root, 'workspace');
   const home = join(root, 'home');
   mkdirSync(workspace);
