@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
+import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
+import { truthy } from '@actions/expressions/result';
 import { parse as parseYaml } from 'yaml';
 import { hasTestbed, testbed } from './endpoints.ts';
 import { findExecutable, repoRoot } from './paths.ts';
@@ -65,6 +67,11 @@ export interface RunActionOptions {
   actionYml?: string;
   /** Use this bundle instead of `${SLIPWAY_DIST:-dist}/<name>/index.js`. */
   bundle?: string;
+  /**
+   * The job's status: `job.status` in input defaults, and what `post-if` sees (default: success,
+   * or failure when the main step failed) — e.g. 'failure' for a later step of the job that failed.
+   */
+  jobStatus?: JobStatus;
 }
 
 interface ActionDefinition {
@@ -174,19 +181,48 @@ export function nodeBinary(version: 20 | 24): string {
 /** Evaluates the `${{ context.path }}` expressions runners allow in input defaults. */
 function evaluateDefault(value: string, contexts: Record<string, Record<string, string>>): string {
   return value.replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expr: string) => {
-    const m = expr.match(/^(github|runner|env)\.([A-Za-z_][A-Za-z0-9_]*)$/);
+    const m = expr.match(/^(github|runner|env|job)\.([A-Za-z_][A-Za-z0-9_]*)$/);
     if (!m) throw new Error(`the harness cannot evaluate the default expression \${{ ${expr} }}`);
     return contexts[m[1] ?? '']?.[m[2] ?? ''] ?? '';
   });
 }
 
-function shouldRun(condition: string, mainSucceeded: boolean): boolean {
-  const c = condition.replace(/^\$\{\{\s*|\s*\}\}$/g, '').trim();
-  if (c === 'always()' || c === 'true' || c === '') return true;
-  if (c === 'success()') return mainSucceeded;
-  if (c === 'failure()') return !mainSucceeded;
-  if (c === 'cancelled()' || c === 'false') return false;
-  throw new Error(`the harness cannot evaluate the condition ${condition}`);
+/** How the job stands when the runner decides whether to run a step. */
+export type JobStatus = 'success' | 'failure' | 'cancelled';
+
+/**
+ * Evaluates a `pre-if`/`post-if` condition as the runner does, with GitHub's own expression
+ * library: the status functions for `status`, and the `env` context.
+ */
+export function evaluateCondition(
+  condition: string,
+  status: JobStatus,
+  env: Record<string, string>,
+): boolean {
+  const source = condition.replace(/^\s*\$\{\{\s*|\s*\}\}\s*$/g, '').trim() || 'success()';
+  const statusFn = (name: string, value: boolean) => ({
+    name,
+    minArgs: 0,
+    maxArgs: 0,
+    call: () => new data.BooleanData(value),
+  });
+  const functions = [
+    statusFn('success', status === 'success'),
+    statusFn('failure', status === 'failure'),
+    statusFn('cancelled', status === 'cancelled'),
+    statusFn('always', true),
+  ];
+  const parsed = new Parser(new Lexer(source).lex().tokens, ['env'], functions).parse();
+  const envContext = new data.Dictionary(
+    ...Object.entries(env).map(([key, value]) => ({ key, value: new data.StringData(value) })),
+  );
+  return truthy(
+    new Evaluator(
+      parsed,
+      new data.Dictionary({ key: 'env', value: envContext }),
+      new Map(functions.map((f) => [f.name.toLowerCase(), f])),
+    ).evaluate(),
+  );
 }
 
 /** Keeps the basics a runner's environment has; drops npm's node_modules/.bin from PATH. */
@@ -436,6 +472,7 @@ export async function runAction(name: string, opts: RunActionOptions = {}): Prom
       action_path: dirname(action.ymlPath),
     },
     runner: { temp, tool_cache: toolCache, os: 'Linux', arch: 'X64', name: env.RUNNER_NAME ?? '' },
+    job: { status: opts.jobStatus ?? 'success' },
     env,
   };
   const given = opts.inputs ?? {};
@@ -463,7 +500,7 @@ export async function runAction(name: string, opts: RunActionOptions = {}): Prom
 
   let mainEnv = env;
   let pre: ActionRun | undefined;
-  if (action.hasPre && shouldRun(action.preIf, true)) {
+  if (action.hasPre && evaluateCondition(action.preIf, 'success', env)) {
     pre = await step('pre', env);
     mainEnv = carry(env, pre);
     for (const [k, v] of Object.entries(pre.state)) mainEnv[`STATE_${k}`] = v;
@@ -473,10 +510,11 @@ export async function runAction(name: string, opts: RunActionOptions = {}): Prom
   const runPost = opts.post ?? action.hasPost;
   if (runPost) {
     if (!action.hasPost) throw new Error(`${name}: action.yml declares no post step`);
-    if (shouldRun(action.postIf, main.exitCode === 0)) {
-      const postEnv = Object.fromEntries(
-        Object.entries(carry(mainEnv, main)).filter(([k]) => !k.startsWith('STATE_')),
-      );
+    const postEnv = Object.fromEntries(
+      Object.entries(carry(mainEnv, main)).filter(([k]) => !k.startsWith('STATE_')),
+    );
+    const status = opts.jobStatus ?? (main.exitCode === 0 ? 'success' : 'failure');
+    if (evaluateCondition(action.postIf, status, postEnv)) {
       for (const [k, v] of Object.entries(main.state)) postEnv[`STATE_${k}`] = v;
       main.post = await step('post', postEnv);
     }

@@ -12,8 +12,9 @@ export {
   inputEnvName,
   nodeBinary,
   TEST_SHA,
+  evaluateCondition,
 } from './harness.ts';
-export type { ActionRun, RunActionOptions, Annotation } from './harness.ts';
+export type { ActionRun, RunActionOptions, Annotation, JobStatus } from './harness.ts';
 export { parseAnnotations, parseKeyValueFile, parseMasks } from './workflow-commands.ts';
 export { ComponentStartError, freePort } from './process.ts';
 export { startMoto } from './components/moto.ts';

@@ -11,11 +11,10 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
-import { truthy } from '@actions/expressions/result';
 import {
   actionYmlPath,
   bundlePath,
+  evaluateCondition,
   nodeBinary,
   parseAnnotations,
   parseKeyValueFile,
@@ -55,29 +54,7 @@ export function postIf(): string {
 
 /** Evaluates a post-if expression like the runner: status functions plus the `env` context. */
 export function evaluatePostIf(expression: string, status: JobStatus, env: Record<string, string>): boolean {
-  const statusFn = (name: string, value: boolean) => ({
-    name,
-    minArgs: 0,
-    maxArgs: 0,
-    call: () => new data.BooleanData(value),
-  });
-  const functions = [
-    statusFn('success', status === 'success'),
-    statusFn('failure', status === 'failure'),
-    statusFn('always', true),
-    statusFn('cancelled', false),
-  ];
-  const source = expression.replace(/^\s*\$\{\{\s*|\s*\}\}\s*$/g, '');
-  const parsed = new Parser(new Lexer(source).lex().tokens, ['env'], functions).parse();
-  const envContext = new data.Dictionary(
-    ...Object.entries(env).map(([key, value]) => ({ key, value: new data.StringData(value) })),
-  );
-  const result = new Evaluator(
-    parsed,
-    new data.Dictionary({ key: 'env', value: envContext }),
-    new Map(functions.map((f) => [f.name.toLowerCase(), f])),
-  ).evaluate();
-  return truthy(result);
+  return evaluateCondition(expression, status, env);
 }
 
 const FILE_COMMANDS = {
