@@ -149,37 +149,54 @@ async function notify(inputs: SlackNotifyInputs): Promise<DeliveryResult> {
   );
 }
 
+/**
+ * Sends the notification the inputs describe and writes the outputs; a Slack failure is a warning
+ * unless fail-on-error. Shared by this action and the one-step root action.
+ */
+export async function slackNotify(
+  inputs: SlackNotifyInputs,
+  redact: (text: string) => string,
+): Promise<{ ts: string; channel: string; 'thread-ts': string } | undefined> {
+  for (const note of inputs.notes) log.warning(note);
+  const where = describeDestination(inputs.destination);
+  let result: DeliveryResult;
+  try {
+    result = await notify(inputs);
+  } catch (err) {
+    // Template and payload problems are the author's to fix: one error line, nothing sent.
+    if (err instanceof InputError) throw err;
+    // Anything else must not fail a deployment unless asked to: report it, and carry on.
+    const expected = err instanceof SlackDeliveryError;
+    const problem = redact(
+      expected
+        ? err.message
+        : `slack-notify failed unexpectedly: ${(err as Error)?.message ?? String(err)}. This is a bug in Slipway: please report it with the step's debug log`,
+    );
+    if (!expected && err instanceof Error && err.stack) issueCommand('debug', redact(err.stack));
+    summarize(inputs, where, undefined, problem);
+    if (inputs.failOnError) throw new ActionError(problem);
+    log.warning(`${problem} (the step still succeeds; set fail-on-error: true to fail it)`);
+    return undefined;
+  }
+  const outputs = { ts: result.ts, channel: result.channel, 'thread-ts': result.threadTs };
+  setOutputs(outputs);
+  const landed = result.ts ? ` as ts ${result.ts} in ${result.channel}` : '';
+  log.info(
+    `Slack: ${result.method === 'chat.update' ? 'updated' : 'posted'} the ${inputs.status} message${landed}`,
+  );
+  summarize(inputs, where, result);
+  return outputs;
+}
+
+/** Masks the token and webhook URL, then returns a redactor for messages that might quote them. */
+export function maskSlackSecrets(): (text: string) => string {
+  return redactor(maskSecrets());
+}
+
 export default () =>
   runAction('slack-notify', {
     async main() {
-      const redact = redactor(maskSecrets());
-      const inputs = await readSlackNotifyInputs();
-      for (const note of inputs.notes) log.warning(note);
-      const where = describeDestination(inputs.destination);
-      let result: DeliveryResult;
-      try {
-        result = await notify(inputs);
-      } catch (err) {
-        // Template and payload problems are the author's to fix: one error line, nothing sent.
-        if (err instanceof InputError) throw err;
-        // Anything else must not fail a deployment unless asked to: report it, and carry on.
-        const expected = err instanceof SlackDeliveryError;
-        const problem = redact(
-          expected
-            ? err.message
-            : `slack-notify failed unexpectedly: ${(err as Error)?.message ?? String(err)}. This is a bug in Slipway: please report it with the step's debug log`,
-        );
-        if (!expected && err instanceof Error && err.stack) issueCommand('debug', redact(err.stack));
-        summarize(inputs, where, undefined, problem);
-        if (inputs.failOnError) throw new ActionError(problem);
-        log.warning(`${problem} (the step still succeeds; set fail-on-error: true to fail it)`);
-        return;
-      }
-      setOutputs({ ts: result.ts, channel: result.channel, 'thread-ts': result.threadTs });
-      const landed = result.ts ? ` as ts ${result.ts} in ${result.channel}` : '';
-      log.info(
-        `Slack: ${result.method === 'chat.update' ? 'updated' : 'posted'} the ${inputs.status} message${landed}`,
-      );
-      summarize(inputs, where, result);
+      const redact = maskSlackSecrets();
+      await slackNotify(await readSlackNotifyInputs(), redact);
     },
   });
