@@ -39,7 +39,8 @@ export interface PublishInputs {
   acl?: (typeof CANNED_ACLS)[number];
   sse: SseMode;
   kmsKeyId?: string;
-  region: string;
+  /** Undefined only in a dry run without any region: the bucket is then not read. */
+  region?: string;
 }
 
 /** The validated inputs of render-manifest. */
@@ -73,6 +74,16 @@ function name(input: 'environment' | 'project', value: string): string {
     );
   }
   return value;
+}
+
+/** The region; a dry run may go without one (it then only prints the keys it would write). */
+function regionFor(input: string | undefined, env: NodeJS.ProcessEnv, dryRun: boolean): string | undefined {
+  try {
+    return resolveRegion(input, env);
+  } catch (err) {
+    if (dryRun && !input) return undefined;
+    throw err;
+  }
 }
 
 /**
@@ -150,7 +161,7 @@ export async function readInputs(
       acl,
       sse,
       kmsKeyId,
-      region: resolveRegion(regionInput, env),
+      region: regionFor(regionInput, env, dryRun),
     };
   }
 

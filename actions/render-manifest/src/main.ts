@@ -143,7 +143,7 @@ async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
 
   const { ReleaseStore, publishRelease } = await import('@slipway/aws/s3-publish.ts');
   const { findRelease, immutabilityConflict, previousRelease } = await import('@slipway/aws/s3-ledger.ts');
-  const store = await ReleaseStore.open({ ...publish, log });
+  const store = new ReleaseStore({ ...publish, region: publish.region ?? '', log });
   const releaseUri = store.uri(store.releaseKey(version, ''));
   const artifactKey = `${publish.prefix}/${publish.artifactName}`;
   const hashes = manifests.map((f) => ({ name: f.name, sha256: sha256Hex(f.content) }));
@@ -172,11 +172,17 @@ async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
 
   if (inputs.dryRun) {
     let state: Awaited<ReturnType<typeof readState>> | undefined;
-    try {
-      state = await readState();
-    } catch (err) {
-      if (!(err instanceof ActionError)) throw err;
-      log.warning(`dry run: cannot compare with the bucket: ${err.message}`);
+    if (!publish.region) {
+      log.warning(
+        'dry run without an AWS region (region input or AWS_REGION): the bucket was not read, so there is no diff',
+      );
+    } else {
+      try {
+        state = await readState();
+      } catch (err) {
+        if (!(err instanceof ActionError)) throw err;
+        log.warning(`dry run: cannot compare with the bucket: ${err.message}`);
+      }
     }
     for (const f of manifests)
       log.info(`would write ${store.uri(store.releaseKey(version, f.name))} (If-None-Match: *)`);

@@ -64,14 +64,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * s3:PutObject, s3:GetObject and s3:GetBucketVersioning is all it needs (plus KMS through S3).
  */
 export class ReleaseStore {
-  private constructor(
-    private readonly s3: S3Handle,
-    readonly options: ReleaseStoreOptions,
-  ) {}
+  private handle: Promise<S3Handle> | undefined;
 
-  /** Opens the store (loads the S3 SDK). */
+  /** A store for these options; the S3 SDK is loaded by the first call that talks to S3. */
+  constructor(readonly options: ReleaseStoreOptions) {}
+
+  /** A store whose S3 client is ready. */
   static async open(options: ReleaseStoreOptions): Promise<ReleaseStore> {
-    return new ReleaseStore(await createS3Client(options.region), options);
+    const store = new ReleaseStore(options);
+    await store.s3();
+    return store;
+  }
+
+  private s3(): Promise<S3Handle> {
+    this.handle ??= createS3Client(this.options.region);
+    return this.handle;
   }
 
   /** `<prefix>/releases.json` */
@@ -99,7 +106,7 @@ export class ReleaseStore {
    * version ids are only worth something with it, so anything else is a warning.
    */
   async checkVersioning(): Promise<string> {
-    const { sdk, client } = this.s3;
+    const { sdk, client } = await this.s3();
     let status: string;
     try {
       const res = await client.send(new sdk.GetBucketVersioningCommand({ Bucket: this.options.bucket }));
@@ -117,7 +124,7 @@ export class ReleaseStore {
 
   /** Reads an object as text; undefined when it does not exist. */
   async readText(key: string): Promise<{ text: string; etag?: string } | undefined> {
-    const { sdk, client } = this.s3;
+    const { sdk, client } = await this.s3();
     try {
       const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.options.bucket, Key: key }));
       return { text: (await res.Body?.transformToString('utf8')) ?? '', etag: res.ETag };
@@ -181,7 +188,7 @@ export class ReleaseStore {
 
   /** Writes an object, replacing what is there (the stable artifact key). */
   async put(obj: ObjectToPut): Promise<StoredObject> {
-    const { sdk, client } = this.s3;
+    const { sdk, client } = await this.s3();
     const digest = sha256(obj.body).digest('base64');
     try {
       const res = await client.send(new sdk.PutObjectCommand(this.putParams(obj, digest)));
@@ -196,7 +203,7 @@ export class ReleaseStore {
    * object's checksum decides: identical bytes are a no-op, different bytes an ActionError.
    */
   async putImmutable(obj: ObjectToPut, conflict: (existing: string) => string): Promise<StoredObject> {
-    const { sdk, client } = this.s3;
+    const { sdk, client } = await this.s3();
     const digest = sha256(obj.body).digest('base64');
     for (let attempt = 1; ; attempt++) {
       try {
@@ -231,7 +238,7 @@ export class ReleaseStore {
   private async existingChecksum(
     key: string,
   ): Promise<{ sha256?: string; versionId?: string; etag?: string; sse?: string }> {
-    const { sdk, client } = this.s3;
+    const { sdk, client } = await this.s3();
     try {
       const head = await client.send(
         new sdk.HeadObjectCommand({ Bucket: this.options.bucket, Key: key, ChecksumMode: 'ENABLED' }),
@@ -261,7 +268,7 @@ export class ReleaseStore {
     release: LedgerRelease,
     attempts = 10,
   ): Promise<{ ledger: Ledger; stored: StoredObject }> {
-    const { sdk, client } = this.s3;
+    const { sdk, client } = await this.s3();
     for (let attempt = 1; ; attempt++) {
       const { ledger, etag } = await this.readLedger();
       const next = addRelease(ledger, release);

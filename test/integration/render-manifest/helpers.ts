@@ -1,6 +1,8 @@
 // Shared by the render-manifest integration tests: workspaces from test/fixtures/manifests, runs of
 // the built bundle with moto credentials, and an S3 client to look at what landed.
 import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, request, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -103,3 +105,47 @@ export async function allVersions(s3: S3Client, bucket: string): Promise<Record<
 
 /** The error annotations of a run. */
 export const errorsOf = (run: ActionRun) => run.annotations.filter((a) => a.level === 'error');
+
+/** What an {@link s3Proxy} handler decides for a request: pass it on to moto, or answer itself. */
+export type ProxyDecision =
+  'pass' | { status: number; code: string; message: string } | (() => Promise<'pass'>);
+
+/**
+ * A pass-through HTTP proxy in front of moto (point AWS_ENDPOINT_URL at `url`): the handler sees
+ * every request and may answer it with an S3 error, or run something before passing it on.
+ */
+export async function s3Proxy(
+  handler: (req: IncomingMessage) => ProxyDecision,
+  moto: { url: string } = testbed().moto,
+): Promise<{ url: string; close: () => void }> {
+  const target = new URL(moto.url);
+  const server = createServer((req, res) => {
+    const forward = () => {
+      const upstream = request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      upstream.on('error', () => res.destroy());
+      req.pipe(upstream);
+    };
+    const decision = handler(req);
+    if (decision === 'pass') return forward();
+    if (typeof decision === 'function') {
+      req.pause();
+      decision().then(forward, () => res.destroy());
+      return;
+    }
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(decision.status, { 'content-type': 'application/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${decision.code}</Code><Message>${decision.message}</Message><RequestId>slw</RequestId></Error>`,
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}

@@ -3,12 +3,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
 import { GetObjectAclCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { strFromU8, unzipSync } from 'fflate';
-import { TEST_SHA, testbed } from '@slipway/testbed';
+import { TEST_SHA } from '@slipway/testbed';
 import {
   DIGEST,
   PINNED,
@@ -20,6 +18,7 @@ import {
   getText,
   head,
   renderManifest,
+  s3Proxy,
 } from './helpers.ts';
 
 let s3: S3Client;
@@ -225,63 +224,35 @@ test('concurrent publishes all land in the ledger', async (t) => {
   t.diagnostic(`${retried} of ${runs.length} runs merged the ledger again after a conflict`);
 });
 
-/**
- * A pass-through proxy to moto that lets another publisher write the ledger right before the
- * action's own conditional ledger write, as if two pipelines were interleaved.
- */
-async function interleavingProxy(
-  bucket: string,
-  interloper: () => Promise<void>,
-): Promise<{ server: Server; url: string; fired: () => boolean }> {
-  const target = new URL(testbed().moto.url);
-  let fired = false;
-  const server = createServer((req, res) => {
-    const isLedgerWrite =
-      req.method === 'PUT' && req.url?.startsWith(`/${bucket}/shop/staging/releases.json`);
-    const forward = () => {
-      const upstream = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
-        },
-      );
-      upstream.on('error', () => res.destroy());
-      req.pipe(upstream);
-    };
-    if (isLedgerWrite && !fired) {
-      fired = true;
-      req.pause();
-      interloper().then(forward, () => res.destroy());
-    } else {
-      forward();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, fired: () => fired };
-}
-
 test('a ledger changed between read and write is merged again, so neither release is lost', async () => {
   const bucket = await createBucket(s3);
   assert.equal((await renderManifest({ bucket, version: 'v1' })).exitCode, 0);
-  const proxy = await interleavingProxy(bucket, async () => {
-    const ledger = await ledgerOf(bucket);
-    ledger.releases.unshift({ version: 'other-pipeline', publishedAt: '2026-01-01T00:00:00Z', files: [] });
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: 'shop/staging/releases.json',
-        Body: JSON.stringify(ledger),
-      }),
-    );
+  // Another pipeline writes the ledger right before this run's own conditional ledger write.
+  let fired = false;
+  const proxy = await s3Proxy((req) => {
+    if (fired || req.method !== 'PUT' || !req.url?.startsWith(`/${bucket}/shop/staging/releases.json`))
+      return 'pass';
+    fired = true;
+    return async () => {
+      const ledger = await ledgerOf(bucket);
+      ledger.releases.unshift({ version: 'other-pipeline', publishedAt: '2026-01-01T00:00:00Z', files: [] });
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'shop/staging/releases.json',
+          Body: JSON.stringify(ledger),
+        }),
+      );
+      return 'pass';
+    };
   });
   try {
     const run = await renderManifest({ bucket, version: 'v2' }, { env: { AWS_ENDPOINT_URL: proxy.url } });
     assert.equal(run.exitCode, 0, run.output);
-    assert.ok(proxy.fired(), 'the interloper wrote between the read and the write');
+    assert.ok(fired, 'the other pipeline wrote between the read and the write');
     assert.match(run.output, /releases\.json changed while adding v2 \(another publish\); merging again/);
   } finally {
-    proxy.server.close();
+    proxy.close();
   }
   assert.deepEqual(
     (await ledgerOf(bucket)).releases.map((r) => r.version),
@@ -341,6 +312,30 @@ test('dry-run renders, validates and prints the planned keys, and writes nothing
   assert.deepEqual(await allVersions(s3, bucket), before, 'still nothing written');
 });
 
+test('a dry run without AWS region or credentials (a pull request) still renders, validates and plans', async () => {
+  const run = await renderManifest(
+    { bucket: 'shop-deploy', version: 'v9', region: '', 'dry-run': 'true' },
+    {
+      env: {
+        AWS_REGION: undefined,
+        AWS_DEFAULT_REGION: undefined,
+        AWS_ACCESS_KEY_ID: undefined,
+        AWS_SECRET_ACCESS_KEY: undefined,
+        AWS_ENDPOINT_URL: undefined,
+      },
+    },
+  );
+  assert.equal(run.exitCode, 0, run.output);
+  assert.deepEqual(errorsOf(run), []);
+  assert.match(run.output, /would write s3:\/\/shop-deploy\/shop\/staging\/releases\/v9\/deployment\.yaml/);
+  const warnings = run.annotations.filter((a) => a.level === 'warning');
+  assert.equal(warnings.length, 1, run.output);
+  assert.match(
+    warnings[0]?.message ?? '',
+    /dry run without an AWS region .*: the bucket was not read, so there is no diff/,
+  );
+});
+
 test('bundle yaml puts one multi-document YAML at the stable key', async () => {
   const bucket = await createBucket(s3);
   const run = await renderManifest({ bucket, version: 'v1', bundle: 'yaml', 'key-prefix': 'teams/shop' });
@@ -388,6 +383,42 @@ test('sse aws:kms with a key id and an explicit acl are sent as asked', async ()
       (g) => g.Grantee?.URI === 'http://acs.amazonaws.com/groups/global/AllUsers' && g.Permission === 'READ',
     ),
     JSON.stringify(acl.Grants),
+  );
+});
+
+test('S3 answering 503 SlowDown is retried and the release lands; a 4xx is not retried', async () => {
+  const bucket = await createBucket(s3);
+  const puts = new Map<string, number>();
+  let failWith: { status: number; code: string; message: string } | undefined;
+  const proxy = await s3Proxy((req) => {
+    const key = req.url?.split('?')[0] ?? '';
+    if (req.method !== 'PUT' || !key.endsWith('/deployment.yaml')) return 'pass';
+    const n = (puts.get(key) ?? 0) + 1;
+    puts.set(key, n);
+    return n === 1 && failWith ? failWith : 'pass';
+  });
+  try {
+    failWith = { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' };
+    const slow = await renderManifest({ bucket, version: 'r1' }, { env: { AWS_ENDPOINT_URL: proxy.url } });
+    assert.equal(slow.exitCode, 0, slow.output);
+    assert.equal(puts.get(`/${bucket}/shop/staging/releases/r1/deployment.yaml`), 2, 'retried once');
+
+    failWith = { status: 400, code: 'InvalidRequest', message: 'The request is not valid.' };
+    const bad = await renderManifest({ bucket, version: 'r2' }, { env: { AWS_ENDPOINT_URL: proxy.url } });
+    assert.equal(bad.exitCode, 1, bad.output);
+    assert.equal(puts.get(`/${bucket}/shop/staging/releases/r2/deployment.yaml`), 1, 'not retried');
+    assert.deepEqual(
+      errorsOf(bad).map((e) => e.message),
+      [
+        `render-manifest: s3:PutObject on s3://${bucket}/shop/staging/releases/r2/deployment.yaml failed: InvalidRequest (HTTP 400): The request is not valid.`,
+      ],
+    );
+  } finally {
+    proxy.close();
+  }
+  assert.deepEqual(
+    (await ledgerOf(bucket)).releases.map((r) => r.version),
+    ['r1'],
   );
 });
 

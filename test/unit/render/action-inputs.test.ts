@@ -76,6 +76,19 @@ test('publishing defaults: prefix <project>/<environment>, deploy.zip or deploy.
   assert.equal(yaml.publish?.acl, 'bucket-owner-full-control');
 });
 
+test('a dry run may go without a region (it then does not read the bucket); a real publish may not', async () => {
+  const dir = workspace('shop');
+  const env = { GITHUB_WORKSPACE: dir, GITHUB_REPOSITORY: 'acme/shop', GITHUB_SHA: SHA };
+  const dry = await read(dir, { bucket: 'shop-deploy', 'dry-run': 'true' }, env);
+  assert.equal(dry.publish?.region, undefined);
+  assert.equal(dry.publish?.bucket, 'shop-deploy');
+  await assert.rejects(read(dir, { bucket: 'shop-deploy' }, env), /input region: no AWS region/);
+  await assert.rejects(
+    read(dir, { bucket: 'shop-deploy', 'dry-run': 'true', region: 'mars' }, env),
+    /input region: "mars" is not an AWS region/,
+  );
+});
+
 test('values: files in order, then the inline values on top', async () => {
   const dir = workspace('shop');
   const i = await read(dir, {
