@@ -1,30 +1,165 @@
 /**
  * ECR repositories and images through the API (control plane): make sure a repository exists
  * with the settings asked for, read its tag mutability, and retag an image without moving a blob
- * (BatchGetImage + PutImage). `@aws-sdk/client-ecr` is loaded only by {@link openEcr}, after the
- * action has validated its inputs.
+ * (BatchGetImage + PutImage).
+ *
+ * Calls go through {@link EcrApi.send}. With environment keys (the usual case on a runner) each
+ * call is signed here with SigV4 and sent over one keep-alive connection, as ecr-auth.ts does for
+ * GetAuthorizationToken: loading `@aws-sdk/client-ecr` and its credential chain costs more than a
+ * whole re-push or retag otherwise takes. Every other credential source (profiles, web identity,
+ * container or instance metadata) loads the SDK, lazily, after the action has validated its inputs.
  */
-import type * as EcrModule from '@aws-sdk/client-ecr';
-import type { ECRClient } from '@aws-sdk/client-ecr';
-import { ActionError, type Logger } from '@slipway/action-kit';
+import type { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpAgent } from 'node:http';
+import { ActionError, type Logger, withRetry } from '@slipway/action-kit';
+import { detectCredentialSource } from './credentials.ts';
+import { ecrApiEndpoint, isRetryableEcrError, parseAwsJsonError } from './ecr-auth.ts';
 import { awsErrorCode, explainAwsError } from './errors.ts';
 import { clientConfig } from './region.ts';
+import { type AwsCredentials, signRequest } from './sigv4.ts';
 
-/** The SDK module, loaded on demand. */
-export type EcrSdk = typeof EcrModule;
-
-/** An ECR client with its SDK module and the registry (account) it works on. */
+/** The ECR API (JSON 1.1 protocol) for one region and registry. */
 export interface EcrApi {
-  sdk: EcrSdk;
-  client: ECRClient;
+  /**
+   * Calls an operation (`DescribeRepositories` …) with its JSON input and returns its JSON output.
+   * Failures are shaped like the SDK's (`name` = AWS error code, `$metadata.httpStatusCode`), so
+   * `awsErrorCode` and `explainAwsError` read both alike.
+   */
+  send<T = Record<string, unknown>>(operation: string, input: Record<string, unknown>): Promise<T>;
   /** The account of the registry; undefined = the caller's own. */
   registryId?: string;
+  /** How calls are made: signed here, or through the AWS SDK. */
+  readonly via: 'signed' | 'sdk';
+  /** Closes connections so the process can exit. */
+  close(): void;
 }
 
-/** Loads the ECR SDK and makes a client for `region` (endpoint overrides come from AWS_ENDPOINT_URL*). */
-export async function openEcr(region: string, registryId?: string): Promise<EcrApi> {
+const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
+
+/**
+ * Opens the ECR API for `region`: signed requests with environment keys and a known endpoint
+ * (AWS_ENDPOINT_URL(_ECR) or the public one), the SDK's client otherwise.
+ */
+export async function openEcr(
+  region: string,
+  registryId?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<EcrApi> {
+  const source = detectCredentialSource(env);
+  const endpoint = ecrApiEndpoint(region, env);
+  const base = registryId ? { registryId } : {};
+  if (source.kind === 'env' && endpoint) {
+    return { ...base, ...(await signedApi(region, endpoint, source.credentials)) };
+  }
   const sdk = await import('@aws-sdk/client-ecr');
-  return { sdk, client: new sdk.ECRClient(clientConfig(region)), ...(registryId ? { registryId } : {}) };
+  const client = new sdk.ECRClient(clientConfig(region));
+  const commands = sdk as unknown as Record<
+    string,
+    new (input: unknown) => Parameters<typeof client.send>[0]
+  >;
+  return {
+    ...base,
+    via: 'sdk',
+    async send<T>(operation: string, input: Record<string, unknown>): Promise<T> {
+      const Command = commands[`${operation}Command`];
+      if (!Command) throw new Error(`the ECR SDK has no ${operation}Command`);
+      return (await client.send(new Command(input))) as T;
+    },
+    close: () => client.destroy(),
+  };
+}
+
+async function signedApi(
+  region: string,
+  endpoint: string,
+  credentials: AwsCredentials,
+): Promise<Pick<EcrApi, 'send' | 'via' | 'close'>> {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ActionError(
+      `the ECR endpoint ${JSON.stringify(endpoint)} (AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL) is not a URL`,
+    );
+  }
+  const transport = url.protocol === 'http:' ? await import('node:http') : await import('node:https');
+  const agent: HttpAgent | HttpsAgent = new transport.Agent({ keepAlive: true, maxSockets: 8 });
+  const post = (headers: Record<string, string>, body: string) =>
+    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+      (resolve, reject) => {
+        const request = transport.request(
+          url,
+          { method: 'POST', headers, agent, timeout: 30_000 },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (c: Buffer) => chunks.push(c));
+            response.on('error', reject);
+            response.on('end', () =>
+              resolve({
+                status: response.statusCode ?? 0,
+                headers: response.headers,
+                body: Buffer.concat(chunks).toString('utf8'),
+              }),
+            );
+          },
+        );
+        request.on('timeout', () =>
+          request.destroy(Object.assign(new Error('no answer within 30 s'), { code: 'ETIMEDOUT' })),
+        );
+        request.on('error', reject);
+        request.end(body);
+      },
+    );
+  return {
+    via: 'signed',
+    async send<T>(operation: string, input: Record<string, unknown>): Promise<T> {
+      const body = JSON.stringify(input);
+      try {
+        return await withRetry(
+          async () => {
+            const headers = signRequest(
+              {
+                method: 'POST',
+                url,
+                headers: {
+                  'content-type': 'application/x-amz-json-1.1',
+                  'x-amz-target': TARGET_PREFIX + operation,
+                },
+                body,
+              },
+              { region, service: 'ecr', credentials },
+            );
+            const res = await post(
+              {
+                ...headers,
+                'user-agent': 'slipway-ecr-push',
+                'content-length': String(Buffer.byteLength(body)),
+              },
+              body,
+            );
+            if (res.status !== 200) throw parseAwsJsonError(res.status, res.headers, res.body);
+            return (res.body ? JSON.parse(res.body) : {}) as T;
+          },
+          {
+            attempts: 4,
+            baseDelayMs: 200,
+            maxDelayMs: 3000,
+            retryable: isRetryableEcrError,
+            what: `ECR ${operation}`,
+          },
+        );
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e && !('$metadata' in e) && e.code && /^E[A-Z]+$/.test(e.code)) {
+          throw new ActionError(
+            `could not reach the ECR API at ${url.origin} for ecr:${operation}: ${e.code} ${e.message}`,
+          );
+        }
+        throw err;
+      }
+    },
+    close: () => agent.destroy(),
+  };
 }
 
 /** Runs one ECR call and explains a failure in terms of the IAM action it needed. */
@@ -180,16 +315,14 @@ function toRepository(raw: RawRepository, created: boolean): EcrRepository {
  * parallel job in between is fine), then puts the lifecycle policy when one is given.
  */
 export async function ensureRepository(api: EcrApi, opts: EnsureRepositoryOptions): Promise<EcrRepository> {
-  const { sdk, client, registryId } = api;
+  const { registryId } = api;
   const { name, log } = opts;
   const describe = async (): Promise<EcrRepository | undefined> => {
     try {
-      const out = await client.send(
-        new sdk.DescribeRepositoriesCommand({
-          repositoryNames: [name],
-          ...(registryId ? { registryId } : {}),
-        }),
-      );
+      const out = await api.send<{ repositories?: RawRepository[] }>('DescribeRepositories', {
+        repositoryNames: [name],
+        ...(registryId ? { registryId } : {}),
+      });
       const raw = out.repositories?.[0];
       return raw ? toRepository(raw, false) : undefined;
     } catch (err) {
@@ -205,14 +338,12 @@ export async function ensureRepository(api: EcrApi, opts: EnsureRepositoryOption
       );
     }
     try {
-      const out = await client.send(
-        new sdk.CreateRepositoryCommand({
-          repositoryName: name,
-          ...(registryId ? { registryId } : {}),
-          imageTagMutability: opts.tagMutability,
-          imageScanningConfiguration: { scanOnPush: opts.scanOnPush },
-        }),
-      );
+      const out = await api.send<{ repository?: RawRepository }>('CreateRepository', {
+        repositoryName: name,
+        ...(registryId ? { registryId } : {}),
+        imageTagMutability: opts.tagMutability,
+        imageScanningConfiguration: { scanOnPush: opts.scanOnPush },
+      });
       repo = toRepository(out.repository ?? {}, true);
       log.info(
         `created the ECR repository ${name} (tags ${opts.tagMutability.toLowerCase()}, scan on push ${opts.scanOnPush ? 'on' : 'off'})`,
@@ -236,13 +367,11 @@ export async function ensureRepository(api: EcrApi, opts: EnsureRepositoryOption
   if (opts.lifecyclePolicy) {
     const policy = opts.lifecyclePolicy;
     await call('ecr:PutLifecyclePolicy', name, () =>
-      client.send(
-        new sdk.PutLifecyclePolicyCommand({
-          repositoryName: name,
-          ...(registryId ? { registryId } : {}),
-          lifecyclePolicyText: policy,
-        }),
-      ),
+      api.send('PutLifecyclePolicy', {
+        repositoryName: name,
+        ...(registryId ? { registryId } : {}),
+        lifecyclePolicyText: policy,
+      }),
     );
     const rules = (JSON.parse(policy) as { rules: unknown[] }).rules.length;
     log.info(`lifecycle policy of ${name} set (${rules} rule${rules === 1 ? '' : 's'})`);
@@ -257,6 +386,16 @@ const ACCEPTED_MEDIA_TYPES = [
   'application/vnd.oci.image.manifest.v1+json',
   'application/vnd.docker.distribution.manifest.v2+json',
 ];
+
+/** BatchGetImage's answer, the parts Slipway reads. */
+interface RawBatchGetImage {
+  images?: {
+    imageId?: { imageDigest?: string; imageTag?: string };
+    imageManifest?: string;
+    imageManifestMediaType?: string;
+  }[];
+  failures?: { failureCode?: string; failureReason?: string }[];
+}
 
 /** An image as BatchGetImage returns it. */
 export interface EcrImage {
@@ -277,18 +416,16 @@ export async function batchGetImages(
   repository: string,
   ids: ({ imageTag: string } | { imageDigest: string })[],
 ): Promise<Map<string, EcrImage>> {
-  const { sdk, client, registryId } = api;
+  const { registryId } = api;
   const found = new Map<string, EcrImage>();
   const request = async (batch: typeof ids) => {
     const out = await call('ecr:BatchGetImage', repository, () =>
-      client.send(
-        new sdk.BatchGetImageCommand({
-          repositoryName: repository,
-          ...(registryId ? { registryId } : {}),
-          imageIds: batch,
-          acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
-        }),
-      ),
+      api.send<RawBatchGetImage>('BatchGetImage', {
+        repositoryName: repository,
+        ...(registryId ? { registryId } : {}),
+        imageIds: batch,
+        acceptedMediaTypes: ACCEPTED_MEDIA_TYPES,
+      }),
     );
     for (const failure of out.failures ?? []) {
       if (failure.failureCode === 'KmsError' || failure.failureCode === 'UpstreamUnavailable') {
@@ -382,7 +519,7 @@ export async function retagImage(
     log: Logger;
   },
 ): Promise<RetagResult> {
-  const { sdk, client, registryId } = api;
+  const { registryId } = api;
   const { repository, log } = opts;
   const sourceId = 'tag' in opts.source ? { imageTag: opts.source.tag } : { imageDigest: opts.source.digest };
   const sourceKey = 'tag' in opts.source ? opts.source.tag : opts.source.digest;
@@ -410,16 +547,14 @@ export async function retagImage(
   for (const t of tags) {
     if (t.status === 'unchanged') continue;
     try {
-      await client.send(
-        new sdk.PutImageCommand({
-          repositoryName: repository,
-          ...(registryId ? { registryId } : {}),
-          imageManifest: image.manifest,
-          imageManifestMediaType: image.mediaType,
-          imageTag: t.tag,
-          imageDigest: image.digest,
-        }),
-      );
+      await api.send('PutImage', {
+        repositoryName: repository,
+        ...(registryId ? { registryId } : {}),
+        imageManifest: image.manifest,
+        imageManifestMediaType: image.mediaType,
+        imageTag: t.tag,
+        imageDigest: image.digest,
+      });
       log.info(
         `${repository}:${t.tag} → ${image.digest}${t.status === 'moved' ? ` (was ${t.previous})` : ''}`,
       );

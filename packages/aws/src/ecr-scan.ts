@@ -116,7 +116,7 @@ export async function waitForScanFindings(
   api: EcrApi,
   opts: { repository: string; digest: string; log: Logger; timeoutMs?: number; pollMs?: number },
 ): Promise<ScanReport> {
-  const { sdk, client, registryId } = api;
+  const { registryId } = api;
   const { repository, digest, log } = opts;
   const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
   const pollMs = opts.pollMs ?? 10_000;
@@ -133,16 +133,14 @@ export async function waitForScanFindings(
   for (;;) {
     let first: RawFindings | undefined;
     try {
-      first = (await client.send(
-        new sdk.DescribeImageScanFindingsCommand({ ...base, maxResults: 1000 }),
-      )) as RawFindings;
+      first = await api.send<RawFindings>('DescribeImageScanFindings', { ...base, maxResults: 1000 });
     } catch (err) {
       const code = awsErrorCode(err);
       if (code === 'ScanNotFoundException' && !started) {
         started = true;
         log.info(`no scan of ${digest} yet: starting one`);
         try {
-          await client.send(new sdk.StartImageScanCommand(base));
+          await api.send('StartImageScan', base);
         } catch (startErr) {
           const startCode = awsErrorCode(startErr);
           if (startCode !== 'LimitExceededException') {
@@ -165,9 +163,11 @@ export async function waitForScanFindings(
       const findings = toFindings(first);
       let token = first.nextToken;
       while (token) {
-        const page = (await client.send(
-          new sdk.DescribeImageScanFindingsCommand({ ...base, maxResults: 1000, nextToken: token }),
-        )) as RawFindings;
+        const page = await api.send<RawFindings>('DescribeImageScanFindings', {
+          ...base,
+          maxResults: 1000,
+          nextToken: token,
+        });
         findings.push(...toFindings(page));
         token = page.nextToken;
       }
