@@ -16,6 +16,33 @@ export default () =>
     async main() {
       const inputs = readEcrPushInputs();
       const { repository, source } = inputs;
+      // The registry login and the source (manifests, compression) do not need the repository:
+      // they start now and run while the ECR API makes sure the repository exists.
+      const prepared =
+        source.transport === 'ecr'
+          ? undefined
+          : getEcrAuthorization({
+              region: inputs.region,
+              ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
+              log,
+            }).then(async (logins) => {
+              for (const l of logins) setSecret(l.password);
+              const login = logins[0];
+              if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
+              const { prepareRegistryPush } = await import('./push-image.ts');
+              return prepareRegistryPush({
+                source,
+                baseUrl: inputs.registryUrl ?? new URL(login.proxyEndpoint),
+                credentials: { username: login.username, password: login.password },
+                repository,
+                tags: inputs.tags,
+                concurrency: inputs.concurrency,
+                tempDir: process.env.RUNNER_TEMP || (process.env.TMPDIR ?? '/tmp'),
+                log,
+              });
+            });
+      // Settled below; until then a failure here must not count as unhandled.
+      prepared?.catch(() => undefined);
       const api = await openEcr(inputs.region, inputs.registry?.accountId);
       try {
         const repo = await ensureRepository(api, {
@@ -47,28 +74,10 @@ export default () =>
           );
           pushed = { ...result, pushedBytes: 0, reusedBytes: result.size };
         } else {
-          const logins = await getEcrAuthorization({
-            region: inputs.region,
-            ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
-            log,
-          });
-          for (const l of logins) setSecret(l.password);
-          const login = logins[0];
-          if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
-          const { pushToRegistry } = await import('./push-image.ts');
-          const baseUrl = inputs.registryUrl ?? new URL(login.proxyEndpoint);
+          if (!prepared) throw new Error('the registry push was not prepared');
+          const ready = await prepared;
           pushed = await log.group(`Push ${describeSource(source)} to ${image}`, () =>
-            pushToRegistry({
-              source,
-              baseUrl,
-              credentials: { username: login.username, password: login.password },
-              repository,
-              tags: inputs.tags,
-              concurrency: inputs.concurrency,
-              isTagImmutable: immutable,
-              tempDir: process.env.RUNNER_TEMP || (process.env.TMPDIR ?? '/tmp'),
-              log,
-            }),
+            ready.push({ isTagImmutable: immutable, repositoryIsNew: repo.created }),
           );
         }
 
@@ -93,12 +102,18 @@ export default () =>
         appendSummary(
           summaryMarkdown({ image, pushed, scan, threshold: inputs.scanSeverityThreshold, failing }),
         );
-        if (failing.length)
+        if (failing.length) {
           throw new ActionError(
             findingsMessage(`${image}@${pushed.digest}`, inputs.scanSeverityThreshold, failing),
           );
+        }
       } finally {
-        api.client.destroy();
+        api.close();
+        // Whatever happened, free the registry connections and temporary files.
+        await prepared?.then(
+          (p) => p.close(),
+          () => undefined,
+        );
       }
     },
   });

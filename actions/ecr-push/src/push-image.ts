@@ -1,4 +1,4 @@
-// The data-plane half of ecr-push: build the image source for the transport and push it.
+// The data-plane half of ecr-push: log in to the registry, open the image source, push.
 import { type Logger, ActionError, setSecret } from '@slipway/action-kit';
 import {
   DigestMismatchError,
@@ -23,28 +23,53 @@ import { sourceCredentials } from './source-credentials.ts';
 /** Blobs above this go up in resumable chunks, except to ECR (see RegistryClient.chunkSize). */
 const CHUNK_SIZE = 64 << 20;
 
-/** Options of {@link pushToRegistry}. */
-export interface PushToRegistryOptions {
+/** What {@link prepareRegistryPush} needs. */
+export interface RegistryPushOptions {
   source: Exclude<ImageSourceSpec, { transport: 'ecr' }>;
   baseUrl: URL;
   credentials: RegistryCredentials;
   repository: string;
   tags: string[];
   concurrency: number;
-  isTagImmutable: (tag: string) => boolean;
   tempDir: string;
   log: Logger;
 }
 
+/** A push whose login is checked and whose source is read, waiting for the repository. */
+export interface PreparedRegistryPush {
+  /** Pushes, once the repository exists and its tag rules are known. */
+  push(opts: {
+    isTagImmutable: (tag: string) => boolean;
+    repositoryIsNew: boolean;
+  }): Promise<PushImageResult>;
+  /** Frees connections and temporary files; safe to call more than once. */
+  close(): Promise<void>;
+}
+
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
+/** Turns registry and source failures into messages that say what to change. */
+function explain(err: unknown, host: string): unknown {
+  const explained = explainEcrRegistryError(err);
+  if (explained) return new ActionError(explained);
+  if (err instanceof RegistryError || err instanceof ManifestError || err instanceof DigestMismatchError) {
+    return new ActionError(err.message);
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code && /^E[A-Z]+$/.test(code) && !(err instanceof ActionError)) {
+    return new ActionError(`could not complete the push to ${host}: ${(err as Error).message}`);
+  }
+  return err;
+}
+
 /**
- * Pushes from files, another registry or the local engine to the registry at `baseUrl`. The
- * login is checked first, so a wrong password fails before any image work; registry refusals are
- * explained in terms of ECR (the password, or the IAM action missing).
+ * Checks the registry login (a wrong password fails here, before any image work) and reads the
+ * source's manifests, compressing `docker-archive:` layers: everything that does not need the
+ * repository, so it runs while the ECR API makes sure the repository exists.
  */
-export async function pushToRegistry(opts: PushToRegistryOptions): Promise<PushImageResult> {
+export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<PreparedRegistryPush> {
   const { log } = opts;
+  const host = opts.baseUrl.host;
   const agents = new HttpAgents(opts.concurrency * 2 + 4);
   const client = new RegistryClient({
     baseUrl: opts.baseUrl,
@@ -53,54 +78,67 @@ export async function pushToRegistry(opts: PushToRegistryOptions): Promise<PushI
     log,
     // ECR's chunked uploads do not advance past the first chunk (aws/containers-roadmap#2831):
     // one request per blob there, as docker and oras do.
-    chunkSize: isEcrHost(opts.baseUrl.host) ? 0 : CHUNK_SIZE,
+    chunkSize: isEcrHost(host) ? 0 : CHUNK_SIZE,
   });
   let source: ImageSource | undefined;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await source?.close();
+    agents.destroy();
+  };
   try {
     await client.ping();
     const spec = opts.source;
-    if (spec.transport === 'docker-daemon') {
-      return await pushFromDaemon(client, {
-        image: spec.image,
-        registryHost: opts.baseUrl.host,
-        repository: opts.repository,
-        tags: opts.tags,
-        credentials: opts.credentials,
-        isTagImmutable: opts.isTagImmutable,
-        log,
-        tempDir: opts.tempDir,
-      });
+    if (spec.transport !== 'docker-daemon') {
+      source = await openSource(spec, client, agents, opts);
+      await source.root();
     }
-    source = await openSource(spec, client, agents, opts);
-    return await pushImage(source, client, {
-      repository: opts.repository,
-      tags: opts.tags,
-      concurrency: opts.concurrency,
-      isTagImmutable: opts.isTagImmutable,
-      log,
-    });
   } catch (err) {
-    const explained = explainEcrRegistryError(err);
-    if (explained) throw new ActionError(explained);
-    if (err instanceof RegistryError || err instanceof ManifestError || err instanceof DigestMismatchError) {
-      throw new ActionError(err.message);
-    }
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code && /^E[A-Z]+$/.test(code) && !(err instanceof ActionError)) {
-      throw new ActionError(`could not complete the push to ${opts.baseUrl.host}: ${(err as Error).message}`);
-    }
-    throw err;
-  } finally {
-    await source?.close();
-    agents.destroy();
+    await close();
+    throw explain(err, host);
   }
+  return {
+    close,
+    async push({ isTagImmutable, repositoryIsNew }) {
+      try {
+        const spec = opts.source;
+        if (spec.transport === 'docker-daemon') {
+          return await pushFromDaemon(client, {
+            image: spec.image,
+            registryHost: host,
+            repository: opts.repository,
+            tags: opts.tags,
+            credentials: opts.credentials,
+            isTagImmutable,
+            repositoryIsNew,
+            log,
+            tempDir: opts.tempDir,
+          });
+        }
+        return await pushImage(source as ImageSource, client, {
+          repository: opts.repository,
+          tags: opts.tags,
+          concurrency: opts.concurrency,
+          isTagImmutable,
+          repositoryIsNew,
+          log,
+        });
+      } catch (err) {
+        throw explain(err, host);
+      } finally {
+        await close();
+      }
+    },
+  };
 }
 
 async function openSource(
   spec: Exclude<ImageSourceSpec, { transport: 'ecr' | 'docker-daemon' }>,
   destination: RegistryClient,
   agents: HttpAgents,
-  opts: PushToRegistryOptions,
+  opts: RegistryPushOptions,
 ): Promise<ImageSource> {
   switch (spec.transport) {
     case 'oci':

@@ -191,16 +191,17 @@ export class RegistryClient {
   }
 
   /**
-   * Puts a blob into `repository`: skipped when already there, mounted from `mountFrom` in the
-   * same registry when possible, else uploaded from `reader` with the digest verified.
+   * Puts a blob into `repository`: skipped when already there (unless `knownMissing` says not to
+   * ask), mounted from `mountFrom` in the same registry when possible, else uploaded from
+   * `reader` with the digest verified.
    */
   async pushBlob(
     repository: string,
     desc: Descriptor,
     reader: BlobReader,
-    opts: { mountFrom?: string; onProgress?: (sent: number) => void } = {},
+    opts: { mountFrom?: string; onProgress?: (sent: number) => void; knownMissing?: boolean } = {},
   ): Promise<BlobOutcome> {
-    if ((await this.blobSize(repository, desc.digest)) !== undefined) return 'exists';
+    if (!opts.knownMissing && (await this.blobSize(repository, desc.digest)) !== undefined) return 'exists';
     let session: UploadSession | undefined;
     if (opts.mountFrom && opts.mountFrom !== repository) {
       const mounted = await this.mount(repository, desc.digest, opts.mountFrom);

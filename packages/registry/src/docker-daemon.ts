@@ -25,6 +25,8 @@ export interface DaemonPushOptions {
   tempDir?: string;
   /** The docker CLI (default `docker` on PATH). */
   docker?: string;
+  /** The repository was just created: no tag or blob can be there yet. */
+  repositoryIsNew?: boolean;
 }
 
 interface RunResult {
@@ -124,7 +126,7 @@ export async function pushFromDaemon(
 
   const tags: TagResult[] = await Promise.all(
     opts.tags.map(async (tag): Promise<TagResult> => {
-      const current = await client.manifestInfo(repository, tag);
+      const current = opts.repositoryIsNew ? undefined : await client.manifestInfo(repository, tag);
       if (!current) return { tag, status: 'created' };
       if (current.digest === imageId) return { tag, status: 'unchanged', previous: current.digest };
       const m = await client.getManifest(repository, current.digest);
@@ -148,7 +150,8 @@ export async function pushFromDaemon(
     return result(unchanged.previous, m.mediaType, size, 0, size, tags, diffIds.length + 1);
   }
 
-  const configPresent = isDigest(imageId) && (await client.blobSize(repository, imageId)) !== undefined;
+  const configPresent =
+    !opts.repositoryIsNew && isDigest(imageId) && (await client.blobSize(repository, imageId)) !== undefined;
   const dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'slipway-docker-'));
   try {
     const auth = Buffer.from(`${opts.credentials.username}:${opts.credentials.password}`).toString('base64');

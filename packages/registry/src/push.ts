@@ -26,6 +26,11 @@ export interface PushImageOptions {
   log: Logger;
   /** Seconds between overall progress lines while blobs upload (default 10). */
   progressEverySeconds?: number;
+  /**
+   * The repository was created moments ago and holds nothing: skip the existence checks of tags
+   * and blobs (one round trip each) and upload straight away.
+   */
+  repositoryIsNew?: boolean;
 }
 
 /** What happened to one tag. */
@@ -154,6 +159,7 @@ export async function pushImage(
 
   const tags: TagResult[] = await Promise.all(
     opts.tags.map(async (tag): Promise<TagResult> => {
+      if (opts.repositoryIsNew) return { tag, status: 'created' };
       const current = await client.manifestInfo(repository, tag);
       if (!current) return { tag, status: 'created' };
       if (current.digest === root.digest) return { tag, status: 'unchanged', previous: current.digest };
@@ -205,6 +211,7 @@ export async function pushImage(
       try {
         outcome = await client.pushBlob(repository, desc, source.reader(desc), {
           ...(mountFrom ? { mountFrom } : {}),
+          ...(opts.repositoryIsNew ? { knownMissing: true } : {}),
           onProgress: (sent) => progress.update(desc.digest, sent),
         });
       } catch (err) {
@@ -234,7 +241,7 @@ export async function pushImage(
   }
 
   for (const child of plan.children) {
-    if (await client.manifestInfo(repository, child.digest)) {
+    if (!opts.repositoryIsNew && (await client.manifestInfo(repository, child.digest))) {
       result.manifests.existing++;
       continue;
     }

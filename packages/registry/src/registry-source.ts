@@ -21,9 +21,13 @@ export class RegistrySource implements ImageSource {
     this.mountFrom = { host: client.host, repository: reference.repository };
   }
 
-  async root(): Promise<ManifestBlob> {
+  private rootManifest: Promise<ManifestBlob> | undefined;
+
+  root(): Promise<ManifestBlob> {
     const ref = this.reference.digest ?? this.reference.tag ?? 'latest';
-    return this.client.getManifest(this.reference.repository, ref, 'pull');
+    // Read once: the tag could move between two reads, and the push must be of one image.
+    this.rootManifest ??= this.client.getManifest(this.reference.repository, ref, 'pull');
+    return this.rootManifest;
   }
 
   async child(desc: Descriptor): Promise<ManifestBlob> {
