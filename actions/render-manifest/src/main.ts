@@ -45,7 +45,14 @@ export default () =>
     },
   });
 
-async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
+/**
+ * Renders, validates and (with a bucket) publishes one release, writing outputs and the summary.
+ * Returns the outputs, or undefined after reporting invalid templates or manifests (exit code 1).
+ * Shared by this action and the one-step root action.
+ */
+export async function renderManifest(
+  inputs: RenderManifestInputs,
+): Promise<Record<string, string> | undefined> {
   const { version, image, publish } = inputs;
   log.info(`release ${version} of ${inputs.project} for ${inputs.environment}`);
 
@@ -81,7 +88,7 @@ async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
       startColumn: err.column,
       title: 'Template error',
     });
-    return;
+    return undefined;
   }
 
   const result = await log.group('Validate', () =>
@@ -97,7 +104,7 @@ async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
     if (p.level === 'error') annotatedError(formatProblem(p), props);
     else log.warning(formatProblem(p), props);
   }
-  if (errors.length > 0) return;
+  if (errors.length > 0) return undefined;
   const manifests = rendered.filter((f) => f.content.trim() !== '');
   if (manifests.length === 0) {
     throw new ActionError('the templates render to no Kubernetes object; nothing to publish');
@@ -138,7 +145,7 @@ async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
     if (inputs.dryRun) log.info('dry run without a bucket: nothing to publish');
     setOutputs(outputs);
     appendSummary(releaseSummary(summary));
-    return;
+    return outputs;
   }
 
   const { ReleaseStore, publishRelease } = await import('@slipway/aws/s3-publish.ts');
@@ -195,7 +202,7 @@ async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
     });
     setOutputs(outputs);
     appendSummary(releaseSummary({ ...facts, previousVersion: state?.previous?.version, diff: state?.diff }));
-    return;
+    return outputs;
   }
 
   const { previous, diff } = await log.group(`Read s3://${publish.bucket}/${publish.prefix}`, readState);
@@ -251,6 +258,7 @@ async function renderManifest(inputs: RenderManifestInputs): Promise<void> {
       diff,
     }),
   );
+  return outputs;
 }
 
 /** The diff between the previous release's files (read back from S3) and the rendered ones. */
