@@ -8,115 +8,123 @@ import {
   formatCounts,
   waitForScanFindings,
 } from '@slipway/aws/ecr-scan.ts';
-import { readEcrPushInputs } from './inputs.ts';
+import { type EcrPushInputs, readEcrPushInputs } from './inputs.ts';
 import { type PushSummary, findingsMessage, summaryMarkdown } from './summary.ts';
 
 export default () =>
   runAction('ecr-push', {
     async main() {
-      const inputs = readEcrPushInputs();
-      const { repository, source } = inputs;
-      // The registry login and the source (manifests, compression) do not need the repository:
-      // they start now and run while the ECR API makes sure the repository exists.
-      const prepared =
-        source.transport === 'ecr'
-          ? undefined
-          : getEcrAuthorization({
-              region: inputs.region,
-              ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
-              log,
-            }).then(async (logins) => {
-              for (const l of logins) setSecret(l.password);
-              const login = logins[0];
-              if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
-              const { prepareRegistryPush } = await import('./push-image.ts');
-              return prepareRegistryPush({
-                source,
-                baseUrl: inputs.registryUrl ?? new URL(login.proxyEndpoint),
-                credentials: { username: login.username, password: login.password },
-                repository,
-                tags: inputs.tags,
-                concurrency: inputs.concurrency,
-                tempDir: process.env.RUNNER_TEMP || (process.env.TMPDIR ?? '/tmp'),
-                log,
-              });
-            });
-      // Settled below; until then a failure here must not count as unhandled.
-      prepared?.catch(() => undefined);
-      const api = await openEcr(inputs.region, inputs.registry?.accountId);
-      try {
-        const repo = await ensureRepository(api, {
-          name: repository,
-          create: inputs.createRepository,
-          tagMutability: inputs.tagMutability,
-          scanOnPush: inputs.scanOnPush,
-          ...(inputs.lifecyclePolicy ? { lifecyclePolicy: inputs.lifecyclePolicy } : {}),
-          log,
-        });
-        const immutable = (tag: string) => isTagImmutable(repo, tag);
-        // The address the image is pulled from: the override (LocalStack, a local registry) or ECR's.
-        const registry = inputs.registryUrl?.host ?? repo.uri.split('/')[0] ?? '';
-        const image = `${registry}/${repository}`;
-
-        let pushed: PushSummary;
-        if (source.transport === 'ecr') {
-          const from = source.digest ? { digest: source.digest } : { tag: source.tag ?? '' };
-          const result = await log.group(
-            `Retag ecr:${source.digest ?? source.tag} as ${inputs.tags.join(', ')}`,
-            () =>
-              retagImage(api, {
-                repository,
-                source: from,
-                tags: inputs.tags,
-                isTagImmutable: immutable,
-                log,
-              }),
-          );
-          pushed = { ...result, pushedBytes: 0, reusedBytes: result.size };
-        } else {
-          if (!prepared) throw new Error('the registry push was not prepared');
-          const ready = await prepared;
-          pushed = await log.group(`Push ${describeSource(source)} to ${image}`, () =>
-            ready.push({ isTagImmutable: immutable, repositoryIsNew: repo.created }),
-          );
-        }
-
-        setOutputs({
-          registry,
-          image,
-          digest: pushed.digest,
-          'image-ref': `${image}@${pushed.digest}`,
-          tags: JSON.stringify(inputs.tags),
-          'pushed-bytes': pushed.pushedBytes,
-          'reused-bytes': pushed.reusedBytes,
-        });
-
-        let scan: ScanReport | undefined;
-        if (inputs.scanSeverityThreshold !== 'none') {
-          scan = await log.group(`Scan findings of ${pushed.digest}`, () =>
-            waitForScanFindings(api, { repository, digest: pushed.digest, log }),
-          );
-          log.info(`scan ${scan.status}: ${formatCounts(scan.counts)}`);
-        }
-        const failing = scan ? findingsAtOrAbove(scan, inputs.scanSeverityThreshold) : [];
-        appendSummary(
-          summaryMarkdown({ image, pushed, scan, threshold: inputs.scanSeverityThreshold, failing }),
-        );
-        if (failing.length) {
-          throw new ActionError(
-            findingsMessage(`${image}@${pushed.digest}`, inputs.scanSeverityThreshold, failing),
-          );
-        }
-      } finally {
-        api.close();
-        // Whatever happened, free the registry connections and temporary files.
-        await prepared?.then(
-          (p) => p.close(),
-          () => undefined,
-        );
-      }
+      await ecrPush(readEcrPushInputs());
     },
   });
+
+/**
+ * Pushes (or retags) the image the validated inputs describe, writes the outputs and the job
+ * summary, then applies the scan gate. Returns the outputs. Shared by this action and the
+ * one-step root action.
+ */
+export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, string>> {
+  const { repository, source } = inputs;
+  // The registry login and the source (manifests, compression) do not need the repository:
+  // they start now and run while the ECR API makes sure the repository exists.
+  const prepared =
+    source.transport === 'ecr'
+      ? undefined
+      : getEcrAuthorization({
+          region: inputs.region,
+          ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
+          log,
+        }).then(async (logins) => {
+          for (const l of logins) setSecret(l.password);
+          const login = logins[0];
+          if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
+          const { prepareRegistryPush } = await import('./push-image.ts');
+          return prepareRegistryPush({
+            source,
+            baseUrl: inputs.registryUrl ?? new URL(login.proxyEndpoint),
+            credentials: { username: login.username, password: login.password },
+            repository,
+            tags: inputs.tags,
+            concurrency: inputs.concurrency,
+            tempDir: process.env.RUNNER_TEMP || (process.env.TMPDIR ?? '/tmp'),
+            log,
+          });
+        });
+  // Settled below; until then a failure here must not count as unhandled.
+  prepared?.catch(() => undefined);
+  const api = await openEcr(inputs.region, inputs.registry?.accountId);
+  try {
+    const repo = await ensureRepository(api, {
+      name: repository,
+      create: inputs.createRepository,
+      tagMutability: inputs.tagMutability,
+      scanOnPush: inputs.scanOnPush,
+      ...(inputs.lifecyclePolicy ? { lifecyclePolicy: inputs.lifecyclePolicy } : {}),
+      log,
+    });
+    const immutable = (tag: string) => isTagImmutable(repo, tag);
+    // The address the image is pulled from: the override (LocalStack, a local registry) or ECR's.
+    const registry = inputs.registryUrl?.host ?? repo.uri.split('/')[0] ?? '';
+    const image = `${registry}/${repository}`;
+
+    let pushed: PushSummary;
+    if (source.transport === 'ecr') {
+      const from = source.digest ? { digest: source.digest } : { tag: source.tag ?? '' };
+      const result = await log.group(
+        `Retag ecr:${source.digest ?? source.tag} as ${inputs.tags.join(', ')}`,
+        () =>
+          retagImage(api, {
+            repository,
+            source: from,
+            tags: inputs.tags,
+            isTagImmutable: immutable,
+            log,
+          }),
+      );
+      pushed = { ...result, pushedBytes: 0, reusedBytes: result.size };
+    } else {
+      if (!prepared) throw new Error('the registry push was not prepared');
+      const ready = await prepared;
+      pushed = await log.group(`Push ${describeSource(source)} to ${image}`, () =>
+        ready.push({ isTagImmutable: immutable, repositoryIsNew: repo.created }),
+      );
+    }
+
+    const outputs: Record<string, string> = {
+      registry,
+      image,
+      digest: pushed.digest,
+      'image-ref': `${image}@${pushed.digest}`,
+      tags: JSON.stringify(inputs.tags),
+      'pushed-bytes': String(pushed.pushedBytes),
+      'reused-bytes': String(pushed.reusedBytes),
+    };
+    setOutputs(outputs);
+
+    let scan: ScanReport | undefined;
+    if (inputs.scanSeverityThreshold !== 'none') {
+      scan = await log.group(`Scan findings of ${pushed.digest}`, () =>
+        waitForScanFindings(api, { repository, digest: pushed.digest, log }),
+      );
+      log.info(`scan ${scan.status}: ${formatCounts(scan.counts)}`);
+    }
+    const failing = scan ? findingsAtOrAbove(scan, inputs.scanSeverityThreshold) : [];
+    appendSummary(summaryMarkdown({ image, pushed, scan, threshold: inputs.scanSeverityThreshold, failing }));
+    if (failing.length) {
+      throw new ActionError(
+        findingsMessage(`${image}@${pushed.digest}`, inputs.scanSeverityThreshold, failing),
+      );
+    }
+    return outputs;
+  } finally {
+    api.close();
+    // Whatever happened, free the registry connections and temporary files.
+    await prepared?.then(
+      (p) => p.close(),
+      () => undefined,
+    );
+  }
+}
 
 function describeSource(source: { transport: string } & Record<string, unknown>): string {
   switch (source.transport) {
