@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type Server, createServer } from 'node:http';
-import { type Socket, connect, createServer as createTcpServer } from 'node:net';
+import { type Server, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +18,7 @@ import {
   GetLifecyclePolicyCommand,
   PutImageCommand,
 } from '@aws-sdk/client-ecr';
+import { CuttingProxy } from './cutting-proxy.ts';
 import {
   type ActionRun,
   allText,
@@ -349,56 +349,6 @@ describe('ecr-push retags in ECR', () => {
   });
 });
 
-/**
- * A TCP proxy in front of the registry that cuts the connection of the first large blob upload
- * (a PUT or PATCH under /blobs/uploads/ with more than 100 kB of body) after 64 kB of its body.
- */
-class CuttingProxy {
-  cuts = 0;
-  private server = createTcpServer((client) => this.handle(client));
-  url = '';
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  stop(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private handle(client: Socket): void {
-    const upstream = connect(this.target.port, this.target.host);
-    let counting = -1;
-    client.on('data', (chunk: Buffer) => {
-      if (this.cuts === 0 && counting < 0) {
-        const text = chunk.toString('latin1');
-        const head =
-          /^(PUT|PATCH) \/v2\/\S+\/blobs\/uploads\/\S* HTTP\/1\.1\r\n[\s\S]*?content-length: (\d+)\r\n[\s\S]*?\r\n\r\n/i.exec(
-            text,
-          );
-        if (head && Number(head[2]) > 100_000) counting = chunk.length - head[0].length;
-      } else if (counting >= 0) {
-        counting += chunk.length;
-      }
-      upstream.write(chunk);
-      if (counting >= 64 * 1024 && this.cuts === 0) {
-        this.cuts++;
-        client.destroy();
-        upstream.destroy();
-      }
-    });
-    upstream.on('data', (d: Buffer) => client.write(d));
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('error', end).on('close', end);
-    upstream.on('error', end).on('close', end);
-  }
-}
-
 describe('ecr-push against a failing registry', () => {
   test('survives a connection cut in the middle of a blob upload', async () => {
     const { registry } = testbed();
@@ -458,6 +408,104 @@ describe('ecr-push against a failing registry', () => {
       assert.ok(!allText(r).includes(SECRET));
     } finally {
       await other.stop();
+    }
+  });
+});
+
+describe('ecr-push refused by AWS', () => {
+  /** Serves `handler` on a local port for the test's duration. */
+  async function serve(
+    handler: Parameters<typeof createServer>[1],
+  ): Promise<{ url: string; close(): Promise<void> }> {
+    const server = createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  test('AccessDenied from the ECR API names the IAM action the role lacks', async () => {
+    // The ECR JSON protocol as AWS answers a role without ecr:DescribeRepositories.
+    const api = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        const action = `ecr:${String(req.headers['x-amz-target']).split('.').pop()}`;
+        res.writeHead(400, {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amzn-errortype':
+            'AccessDeniedException:http://internal.amazon.com/coral/com.amazon.coral.service/',
+        });
+        res.end(
+          JSON.stringify({
+            message: `User: arn:aws:sts::123456789012:assumed-role/ci-push/GitHubActions is not authorized to perform: ${action} on resource: arn:aws:ecr:us-east-1:123456789012:repository/shop because no identity-based policy allows the ${action} action`,
+          }),
+        );
+      });
+    });
+    try {
+      const layout = join(work, 'oci-denied');
+      await writeOciLayout(layout, { layers: 1, layerSize: 1000, seed: 'itg-denied' });
+      const r = await push(
+        { repository: 'shop', source: `oci:${layout}`, tags: 'x' },
+        { AWS_ENDPOINT_URL: api.url },
+      );
+      assertOneError(
+        r,
+        /AWS denied ecr:DescribeRepositories on shop \(AccessDeniedException\): the role or user needs the IAM permission ecr:DescribeRepositories/,
+      );
+      assert.ok(!allText(r).includes(SECRET));
+    } finally {
+      await api.close();
+    }
+  });
+
+  test('a 403 from the registry names the ecr: permission of the refused request', async () => {
+    const { registry } = testbed();
+    // The data plane, except that starting an upload is refused the way ECR refuses it.
+    const proxy = await serve((req, res) => {
+      if (req.method === 'POST' && req.url?.includes('/blobs/uploads/')) {
+        req.resume();
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            errors: [
+              {
+                code: 'DENIED',
+                message:
+                  'User: arn:aws:sts::123456789012:assumed-role/ci-push/GitHubActions is not authorized to perform: ecr:InitiateLayerUpload on resource: arn:aws:ecr:us-east-1:123456789012:repository/shop',
+              },
+            ],
+          }),
+        );
+        return;
+      }
+      const upstream = httpRequest(
+        `${registry.url}${req.url ?? '/'}`,
+        { method: req.method, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    try {
+      const layout = join(work, 'oci-403');
+      await writeOciLayout(layout, { layers: 2, layerSize: 1000, seed: 'itg-403' });
+      const r = await push({
+        repository: uniqueName('push-403'),
+        source: `oci:${layout}`,
+        tags: 'x',
+        'registry-url': proxy.url,
+      });
+      assertOneError(
+        r,
+        /denied starting a blob upload in push-403-\w+ \(HTTP 403\): the role or user needs the IAM permission ecr:InitiateLayerUpload on the repository/,
+      );
+      assert.doesNotMatch(r.output, /retrying/);
+    } finally {
+      await proxy.close();
     }
   });
 });
