@@ -294,6 +294,42 @@ for (const via of ['signed', 'sdk'] as const) {
         );
       });
 
+      test('a registry of another account is named in every call', async () => {
+        const cross = await openEcr('us-east-1', '210987654321');
+        try {
+          fake.handlers.DescribeRepositories = () => ({
+            repositories: [repo({ registryId: '210987654321' })],
+          });
+          fake.handlers.BatchGetImage = batchGet({ 'git-1': D1 });
+          fake.handlers.PutImage = () => ({});
+          await ensureRepository(cross, {
+            name: 'shop',
+            create: true,
+            tagMutability: 'MUTABLE',
+            scanOnPush: true,
+            log: silentLogger,
+          });
+          await retagImage(cross, {
+            repository: 'shop',
+            source: { tag: 'git-1' },
+            tags: ['qa'],
+            isTagImmutable: () => false,
+            log: silentLogger,
+          });
+          assert.deepEqual(
+            fake.calls.map((c) => [c.op, c.input.registryId]),
+            [
+              ['DescribeRepositories', '210987654321'],
+              ['BatchGetImage', '210987654321'],
+              ['BatchGetImage', '210987654321'],
+              ['PutImage', '210987654321'],
+            ],
+          );
+        } finally {
+          cross.close();
+        }
+      });
+
       test('puts the lifecycle policy given', async () => {
         fake.handlers.DescribeRepositories = () => ({ repositories: [repo()] });
         fake.handlers.PutLifecyclePolicy = (input) => ({

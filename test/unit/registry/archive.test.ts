@@ -191,6 +191,40 @@ describe('docker save archives', () => {
     assert.equal(layer?.mediaType, DOCKER_LAYER_GZIP);
   });
 
+  test('a zstd layer makes the manifest OCI, with the other layers as OCI gzip', async () => {
+    const stage = join(work, 'zstd');
+    mkdirSync(join(stage, 'blobs', 'sha256'), { recursive: true });
+    const plain = bytes('zstd-plain', 4096);
+    const zstdInput = join(work, 'layer.tar');
+    writeFileSync(zstdInput, bytes('zstd-tar', 4096));
+    execFileSync('zstd', ['-q', '-f', zstdInput, '-o', `${zstdInput}.zst`]);
+    const zst = readFileSync(`${zstdInput}.zst`);
+    const config = Buffer.from(
+      JSON.stringify({
+        rootfs: { type: 'layers', diff_ids: [sha256(plain), sha256(readFileSync(zstdInput))] },
+      }),
+    );
+    const put = (data: Buffer) => {
+      writeFileSync(join(stage, 'blobs', 'sha256', sha256(data).slice(7)), data);
+      return `blobs/sha256/${sha256(data).slice(7)}`;
+    };
+    writeFileSync(
+      join(stage, 'manifest.json'),
+      JSON.stringify([{ Config: put(config), RepoTags: ['z:1'], Layers: [put(plain), put(zst)] }]),
+    );
+    const tar = join(work, 'zstd.tar');
+    execFileSync('tar', ['-C', stage, '-cf', tar, 'manifest.json', 'blobs']);
+    const m = await open(tar).root();
+    const doc = m.parsed as ImageManifest;
+    assert.equal(m.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+    assert.equal(doc.config.mediaType, 'application/vnd.oci.image.config.v1+json');
+    assert.deepEqual(
+      doc.layers.map((l) => l.mediaType),
+      ['application/vnd.oci.image.layer.v1.tar+gzip', 'application/vnd.oci.image.layer.v1.tar+zstd'],
+    );
+    assert.equal(doc.layers[1]?.digest, sha256(zst));
+  });
+
   test('an archive without manifest.json is not a docker save archive', async () => {
     const tar = join(work, 'plain.tar');
     execFileSync('tar', ['-C', work, '-cf', tar, 'not.tar']);

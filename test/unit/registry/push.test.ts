@@ -152,6 +152,29 @@ describe('pushImage over the distribution protocol', () => {
     assert.deepEqual(moved.tags[0], { tag: 'edge', status: 'moved', previous: ia.digest });
   });
 
+  test('in a repository created moments ago, uploads without asking what is there', async () => {
+    const layout = new Layout();
+    const img = layout.image('fresh', 2, 2000);
+    layout.tag(img);
+    const start = reg.requests.length;
+    const result = await pushImage(new OciLayoutSource(layout.dir), client(reg), {
+      repository: 'fresh/repo',
+      tags: ['v1', 'latest'],
+      concurrency: 2,
+      isTagImmutable: () => true,
+      log: silentLogger,
+      repositoryIsNew: true,
+    });
+    assert.equal(result.digest, img.digest);
+    assert.equal(result.blobs.uploaded, 3);
+    const made = reg.requests.slice(start);
+    assert.equal(made.filter((r) => r.method === 'HEAD').length, 0, 'no HEAD of tags or blobs');
+    assert.deepEqual(
+      made.filter((r) => r.method === 'PUT' && r.path.includes('/manifests/')).map((r) => r.path),
+      ['/v2/fresh/repo/manifests/v1', '/v2/fresh/repo/manifests/latest'],
+    );
+  });
+
   test('uploads at most `concurrency` blobs at a time', async () => {
     const layout = new Layout();
     layout.tag(layout.image('many', 8, 300_000));
