@@ -362,6 +362,8 @@ export class RegistryClient {
     });
     hashing.expect(end, end === desc.size ? desc.digest : undefined, `blob ${shortDigest(desc.digest)}`);
     source.on('error', (err) => hashing.destroy(err));
+    // A failed request destroys the hashing stream; the file or response behind it must go too.
+    hashing.on('close', () => source.destroy());
     return source.pipe(hashing);
   }
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ActionError, type Logger } from '@slipway/action-kit';
 import type { RegistryCredentials } from './auth.ts';
@@ -70,6 +70,37 @@ function runDocker(
   });
 }
 
+/**
+ * The environment that reaches the same engine once DOCKER_CONFIG points at the temporary config:
+ * a docker context (DOCKER_CONTEXT, or `currentContext` in the user's config) lives in the user's
+ * config directory, so its endpoint is resolved first and passed on as DOCKER_HOST.
+ */
+async function engineEnv(docker: string, env: NodeJS.ProcessEnv): Promise<NodeJS.ProcessEnv> {
+  if (env.DOCKER_HOST) return env;
+  let context = env.DOCKER_CONTEXT;
+  if (!context) {
+    try {
+      const dir = env.DOCKER_CONFIG || join(homedir(), '.docker');
+      context = (JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as { currentContext?: string })
+        .currentContext;
+    } catch {
+      // No config, or not JSON: the default engine it is.
+    }
+  }
+  if (!context || context === 'default') return env;
+  const inspected = await runDocker(
+    docker,
+    ['context', 'inspect', context, '--format', '{{.Endpoints.docker.Host}}'],
+    env,
+  );
+  const host = inspected.stdout.trim();
+  if (inspected.code !== 0 || !host) {
+    throw new ActionError(`the docker context ${context} could not be read: ${inspected.stderr.trim()}`);
+  }
+  const { DOCKER_CONTEXT: _context, ...rest } = env;
+  return { ...rest, DOCKER_HOST: host };
+}
+
 /** The statuses `docker push` prints per layer, keyed by the short ID it shows. */
 export function parsePushOutput(output: string): {
   digest?: string;
@@ -105,7 +136,7 @@ export async function pushFromDaemon(
 ): Promise<PushImageResult> {
   const { log, repository } = opts;
   const docker = opts.docker ?? 'docker';
-  const baseEnv = { ...process.env };
+  const baseEnv = await engineEnv(docker, { ...process.env });
   const inspect = await runDocker(
     docker,
     ['image', 'inspect', '--format', '{{json .}}', opts.image],
@@ -239,7 +270,12 @@ export function explainDockerPush(said: string, host: string, target: string): s
     return `docker push ${target} was refused by ${host} (${said}): the ECR authorization token is wrong or expired, or belongs to another account or region`;
   }
   if (/denied|403/i.test(said)) {
-    return `docker push ${target} was denied by ${host} (${said}): the role needs ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, ecr:BatchCheckLayerAvailability and ecr:PutImage on the repository`;
+    const action = /perform: (ecr:\w+)/.exec(said)?.[1];
+    return `docker push ${target} was denied by ${host} (${said}): the role needs ${
+      action
+        ? `the IAM permission ${action}`
+        : 'ecr:InitiateLayerUpload, ecr:UploadLayerPart, ecr:CompleteLayerUpload, ecr:BatchCheckLayerAvailability and ecr:PutImage'
+    } on the repository`;
   }
   if (/http: server gave HTTP response to HTTPS client/i.test(said)) {
     return `docker push ${target} failed: ${host} speaks plain HTTP; start dockerd with --insecure-registry ${host} to push there (${said})`;

@@ -69,7 +69,10 @@ async function registryDigest(repo: string, tag: string): Promise<string> {
   return out.Digest;
 }
 
-function push(inputs: Record<string, string>, env: Record<string, string> = {}): Promise<ActionRun> {
+function push(
+  inputs: Record<string, string>,
+  env: Record<string, string | undefined> = {},
+): Promise<ActionRun> {
   return runAction('ecr-push', {
     inputs: { 'registry-url': testbed().registry.url, ...inputs },
     env: { ...aws(), ...env },
@@ -258,6 +261,24 @@ describe('ecr-push from registries and the engine', () => {
     assert.equal(again.outputs.digest, r.outputs.digest);
     assert.equal(again.outputs['pushed-bytes'], '0');
     assert.match(again.output, /already name this image: nothing to push/);
+
+    // The engine named by a docker context (no DOCKER_HOST): found through the user's config even
+    // though the push itself runs with a temporary one.
+    const contextConfig = mkdtempSync(join(work, 'ctx-'));
+    await run('docker', ['context', 'create', 'itg-engine', '--docker', `host=${dockerd.host}`], {
+      env: { ...process.env, DOCKER_CONFIG: contextConfig },
+    });
+    await run('docker', ['context', 'use', 'itg-engine'], {
+      env: { ...process.env, DOCKER_CONFIG: contextConfig },
+    });
+    const viaContext = await push(
+      { repository: repo, source: `docker-daemon:${name}:local`, tags: 'd2' },
+      { ...env, DOCKER_HOST: undefined, DOCKER_CONFIG: contextConfig },
+    );
+    assertPushed(viaContext);
+    assert.equal(viaContext.outputs.digest, r.outputs.digest);
+    assert.equal(viaContext.outputs['pushed-bytes'], '0', 'every layer was already there');
+    assert.equal(await registryDigest(repo, 'd2'), r.outputs.digest);
   });
 });
 
