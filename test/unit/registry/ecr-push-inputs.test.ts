@@ -228,6 +228,14 @@ describe('docker push output and messages', () => {
       explainDockerPush('denied: requested access to the resource is denied', 'h', 'h/r:t'),
       /ecr:InitiateLayerUpload/,
     );
+    assert.match(
+      explainDockerPush(
+        'denied: User: arn:aws:sts::1:assumed-role/ci/x is not authorized to perform: ecr:CompleteLayerUpload on resource: r',
+        'h',
+        'h/r:t',
+      ),
+      /the role needs the IAM permission ecr:CompleteLayerUpload on the repository/,
+    );
   });
 
   test('the summary and the gate message list the findings', () => {

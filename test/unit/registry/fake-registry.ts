@@ -32,6 +32,8 @@ export interface FakeRegistryOptions {
     | { kind: 'bearer'; username?: string; password?: string };
   /** Report the Range of a chunked upload as if only the first chunk arrived (ECR's bug). */
   staleRange?: boolean;
+  /** Wait this long before reading an upload's body (a slow registry). */
+  slowUploadsMs?: number;
 }
 
 interface Upload {
@@ -350,6 +352,8 @@ export class FakeRegistry {
     }
     let body: Buffer;
     try {
+      if (this.opts.slowUploadsMs)
+        await new Promise((resolve) => setTimeout(resolve, this.opts.slowUploadsMs));
       body = await this.readBody(req);
     } finally {
       if (hasBody) this.inFlight--;

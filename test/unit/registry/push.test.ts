@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { ActionError, collectingLogger, silentLogger } from '@slipway/action-kit';
 import {
+  type BlobReader,
   HttpAgents,
   ImmutableTagError,
   OciLayoutSource,
@@ -14,7 +16,7 @@ import {
   pushImage,
 } from '@slipway/registry';
 import { FakeRegistry } from './fake-registry.ts';
-import { Layout, bytes } from './layouts.ts';
+import { Layout, bytes, sha256 } from './layouts.ts';
 
 const agents = new HttpAgents(16);
 after(() => agents.destroy());
@@ -371,6 +373,41 @@ describe('uploads survive a misbehaving registry', () => {
     );
     assert.equal(reg.count('POST', /blobs\/uploads/) - before, 3);
     reg.faults.length = 0;
+  });
+});
+
+describe('streaming', () => {
+  test('a blob streams with backpressure: a registry that reads slowly holds the source back', async () => {
+    const reg = await new FakeRegistry({ slowUploadsMs: 400 }).start();
+    try {
+      const size = 48 << 20;
+      const data = bytes('stream', size);
+      const digest = sha256(data);
+      let read = 0;
+      const reader: BlobReader = {
+        open: async (start, end) =>
+          Readable.from(
+            (function* () {
+              for (let off = start; off < end; off += 1 << 20) {
+                const chunk = data.subarray(off, Math.min(end, off + (1 << 20)));
+                read += chunk.length;
+                yield chunk;
+              }
+            })(),
+            { objectMode: false, highWaterMark: 1 << 20 },
+          ),
+      };
+      const c = new RegistryClient({ baseUrl: new URL(reg.url), agents, retryDelayMs: 10 });
+      const upload = c.pushBlob('stream/repo', { mediaType: 'x', digest, size }, reader);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The registry has not read a byte yet: only socket and stream buffers may be filled.
+      assert.ok(read < 16 << 20, `read ${read} bytes of ${size} before the registry read any`);
+      assert.equal(await upload, 'uploaded');
+      assert.equal(read, size);
+      assert.equal(reg.blobs.get(digest)?.length, size);
+    } finally {
+      await reg.stop();
+    }
   });
 });
 
