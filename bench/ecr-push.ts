@@ -1,7 +1,9 @@
 /**
  * ecr-push against `skopeo copy` pushing the same 200 MB, 8-layer OCI layout to the same local
  * registry (docker-registry, htpasswd auth), side by side in interleaved rounds, medians:
- * - first push: a fresh repository for every run of each contender;
+ * - first push: a fresh repository for every run of each contender (ecr-push creates it, and
+ *   so knows it is empty), and for reference ecr-push into an existing empty repository, where
+ *   it checks every blob first as skopeo does;
  * - re-push with every blob present: the same tag again (a no-op) and a new tag;
  * - retag: `ecr:TAG` (BatchGetImage + PutImage through moto's ECR API; no blob moves), and for
  *   reference skopeo copying registry → registry within the repository.
@@ -117,7 +119,7 @@ try {
   ) as { Digest: string };
   if (inspected.Digest !== image.manifestDigest) throw new Error('skopeo pushed another digest');
   // moto has no data plane: register the manifest with its ECR API for the ecr: retag.
-  const { ECRClient, PutImageCommand } = await import('@aws-sdk/client-ecr');
+  const { CreateRepositoryCommand, ECRClient, PutImageCommand } = await import('@aws-sdk/client-ecr');
   const ecr = new ECRClient({
     region: 'us-east-1',
     endpoint: moto.url,
@@ -130,15 +132,31 @@ try {
       imageTag: 'v1',
     }),
   );
+  // Repositories that already exist (empty): the push cannot skip its existence checks there.
+  for (let i = 0; i < rounds + 1; i++) {
+    await ecr.send(new CreateRepositoryCommand({ repositoryName: `bench/existing-${i}` }));
+  }
   ecr.destroy();
 
   let n = 0;
+  let existing = 0;
   const first = await timeInterleaved(
     [
       {
         name: 'ecr-push',
         run: () => {
           const out = ecrPush({ repository: `bench/push-${n++}`, source: `oci:${layout}:bench`, tags: 'v1' });
+          if (Number(out['pushed-bytes']) !== size) throw new Error(`pushed ${out['pushed-bytes']} bytes`);
+        },
+      },
+      {
+        name: 'ecr-push, existing empty repository',
+        run: () => {
+          const out = ecrPush({
+            repository: `bench/existing-${existing++}`,
+            source: `oci:${layout}:bench`,
+            tags: 'v1',
+          });
           if (Number(out['pushed-bytes']) !== size) throw new Error(`pushed ${out['pushed-bytes']} bytes`);
         },
       },
@@ -196,12 +214,19 @@ try {
 
   const skopeo = first.get('skopeo copy') ?? NaN;
   const ours = first.get('ecr-push') ?? NaN;
+  const existingRepo = first.get('ecr-push, existing empty repository') ?? NaN;
   printTable(
-    `First push of ${(size / 1e6).toFixed(0)} MB in ${LAYERS} layers to a fresh repository (median of ${rounds}, Node 24)`,
+    `First push of ${(size / 1e6).toFixed(0)} MB in ${LAYERS} layers (median of ${rounds}, Node 24)`,
     ['contender', 'seconds', 'MB/s', 'ratio vs skopeo'],
     [
-      ['ecr-push', ours / 1000, size / 1e3 / ours, ours / skopeo],
-      ['skopeo copy', skopeo / 1000, size / 1e3 / skopeo, 1],
+      ['ecr-push (creates the repository)', ours / 1000, size / 1e3 / ours, ours / skopeo],
+      [
+        'ecr-push, existing empty repository',
+        existingRepo / 1000,
+        size / 1e3 / existingRepo,
+        existingRepo / skopeo,
+      ],
+      ['skopeo copy (new repository)', skopeo / 1000, size / 1e3 / skopeo, 1],
     ],
   );
   printTable(
@@ -211,11 +236,12 @@ try {
   );
   const ok =
     ours / skopeo <= 1 &&
+    existingRepo / skopeo <= 1 &&
     (again.get('ecr-push, same tag (no-op)') ?? Infinity) < 1000 &&
     (again.get('ecr-push, new tag') ?? Infinity) < 1000 &&
     (again.get('ecr-push ecr: retag') ?? Infinity) < 1000;
   console.log(
-    `\ntargets ${ok ? 'met' : 'NOT met'}: first push ratio ${(ours / skopeo).toFixed(2)} (≤ 1.0), re-push and retag < 1 s`,
+    `\ntargets ${ok ? 'met' : 'NOT met'}: first push ratio ${(ours / skopeo).toFixed(2)}, ${(existingRepo / skopeo).toFixed(2)} into an existing repository (≤ 1.0); re-push and retag < 1 s`,
   );
 } finally {
   await bed.stop();
