@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { listActions, repoRoot, type ActionInfo } from './lib/actions.ts';
+import { rootActionYml } from './generate-root-action.ts';
 import { renderReadme } from './readme.ts';
 
 interface ActionYml {
@@ -141,6 +142,11 @@ export function checkAction(action: ActionInfo): string[] {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const problems = listActions().flatMap(checkAction);
   if (!existsSync(join(repoRoot, 'dist'))) problems.push('dist/ is missing: npm run build');
+  if (readFileSync(join(repoRoot, 'action.yml'), 'utf8') !== rootActionYml()) {
+    problems.push(
+      'action.yml: out of date with the actions it composes; run npx tsx scripts/generate-root-action.ts',
+    );
+  }
   const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
   if (renderReadme(readme) !== readme) {
     problems.push('README.md: the action reference is out of date; run npx tsx scripts/readme.ts');

@@ -1,0 +1,76 @@
+// The one-step root action: push an image (ecr-push), render and publish its manifests
+// (render-manifest), tell Slack (slack-notify) — the same code and inputs as the single actions,
+// run in one process. Every part's inputs are validated before any part does anything.
+import {
+  ActionError,
+  InputError,
+  Inputs,
+  envInputs,
+  log,
+  runAction,
+  type InputSource,
+} from '@slipway/action-kit';
+import { ecrPush } from '../actions/ecr-push/src/main.ts';
+import { readEcrPushInputs } from '../actions/ecr-push/src/inputs.ts';
+import { renderManifest } from '../actions/render-manifest/src/main.ts';
+import { readInputs as readRenderInputs } from '../actions/render-manifest/src/inputs.ts';
+import { maskSlackSecrets, slackNotify } from '../actions/slack-notify/src/main.ts';
+import { readSlackNotifyInputs } from '../actions/slack-notify/src/inputs.ts';
+
+/** The runner's inputs with some values supplied by an earlier part (e.g. the pushed image). */
+function withValues(source: InputSource, values: Record<string, string | undefined>): InputSource {
+  return { get: (name) => source.get(name)?.trim() || values[name] };
+}
+
+export default () =>
+  runAction('slipway', {
+    async main() {
+      const source = envInputs();
+      const given = (name: string) => Boolean(source.get(name)?.trim());
+      // Secrets first: masked before any other input is even looked at.
+      const redact = given('webhook-url') || given('token') ? maskSlackSecrets() : undefined;
+      if (!given('source') && !given('templates') && !redact) {
+        throw new InputError(
+          'source',
+          'nothing to do: give source to push an image, templates to render and publish manifests, and webhook-url or token to tell Slack',
+        );
+      }
+
+      const push = given('source') ? readEcrPushInputs(source) : undefined;
+      // Validated now; read again after the push when the pushed image fills the image input.
+      const renderCheck = given('templates') ? await readRenderInputs(new Inputs(source)) : undefined;
+      const notify = redact ? await readSlackNotifyInputs(source) : undefined;
+
+      const outputs: Record<string, string> = {};
+      let failure: unknown;
+      try {
+        if (push) Object.assign(outputs, await ecrPush(push));
+        if (renderCheck) {
+          const render = push
+            ? await readRenderInputs(new Inputs(withValues(source, { image: outputs['image-ref'] })))
+            : renderCheck;
+          const rendered = await renderManifest(render);
+          if (!rendered)
+            throw new ActionError('render-manifest reported invalid templates or manifests (above)');
+          Object.assign(outputs, rendered);
+        }
+      } catch (err) {
+        failure = err;
+      }
+
+      if (notify && redact) {
+        if (failure || process.exitCode === 1) notify.status = 'failure';
+        if (notify.fields.length === 0 && !notify.payload) {
+          const facts: [string, string][] = [
+            ['image', outputs['image-ref'] ?? ''],
+            ['version', outputs.version ?? ''],
+            ['manifests', outputs['s3-uri'] ?? ''],
+          ];
+          notify.fields = facts.filter(([, v]) => v);
+        }
+        await slackNotify(notify, redact);
+      }
+      if (failure) throw failure;
+      if (!push && !renderCheck) log.info('nothing pushed or rendered: only the Slack message was sent');
+    },
+  });

@@ -1,0 +1,144 @@
+// The one-step root action: push, render and publish, notify — one bundle, the same inputs and
+// outputs as the single actions, every part validated before any part acts.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { allText, runAction, testbed, uniqueName, writeOciLayout, type ActionRun } from '@slipway/testbed';
+import { adminS3, createBucket, credentials, shopWorkspace } from '../render-manifest/helpers.ts';
+
+const TOKEN = 'xoxb-one-step-7c1d9e2f4a';
+let s3: S3Client;
+let bucket: string;
+
+async function slack<T>(path: string, method = 'GET'): Promise<T> {
+  const res = await fetch(`${testbed().slack.url}_control/${path}`, { method });
+  return (await res.json()) as T;
+}
+
+interface Recorded {
+  path: string;
+  body: Record<string, unknown>;
+}
+
+async function oneStep(inputs: Record<string, string>, aws = credentials()): Promise<ActionRun> {
+  const workspace = shopWorkspace();
+  await writeOciLayout(join(workspace, 'image'), {
+    layers: 2,
+    layerSize: 20_000,
+    seed: uniqueName('one-step'),
+  });
+  return runAction('slipway', {
+    workspace,
+    inputs: {
+      'registry-url': testbed().registry.url,
+      'values-files': 'deploy/values.yaml',
+      token: TOKEN,
+      channel: 'C0DEPLOYS',
+      ...inputs,
+    },
+    env: { ...aws, SLACK_API_URL: `${testbed().slack.url}api/` },
+  });
+}
+
+const registryTags = async (repository: string): Promise<string[]> => {
+  const { username, password, url } = testbed().registry;
+  const res = await fetch(`${url}/v2/${repository}/tags/list`, {
+    headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+  });
+  if (res.status === 404) return [];
+  return ((await res.json()) as { tags?: string[] }).tags ?? [];
+};
+
+describe('the one-step root action', () => {
+  before(async () => {
+    s3 = adminS3();
+    bucket = await createBucket(s3);
+  });
+  after(() => s3.destroy());
+
+  it('pushes the image, publishes manifests pinned to it, and tells Slack, with every part’s outputs', async () => {
+    await slack('reset', 'POST');
+    const repository = uniqueName('one-step');
+    const aws = credentials();
+    const r = await oneStep(
+      {
+        repository,
+        source: 'oci:image',
+        templates: 'deploy/*.yaml.j2',
+        environment: 'staging',
+        bucket,
+        status: 'success',
+      },
+      aws,
+    );
+    assert.equal(r.exitCode, 0, r.output);
+    assert.match(r.outputs.digest ?? '', /^sha256:[0-9a-f]{64}$/);
+    assert.equal(r.outputs['image-ref'], `${r.outputs.image}@${r.outputs.digest}`);
+    assert.match(r.outputs['s3-uri'] ?? '', new RegExp(`^s3://${bucket}/`));
+    assert.ok(r.outputs.version);
+    assert.ok(r.outputs.ts, 'the Slack message ts is an output');
+    assert.ok((await registryTags(repository)).length > 0, 'the image is in the registry');
+
+    // The published manifests pin the image that was just pushed.
+    const key = `${r.outputs['s3-uri']?.replace(`s3://${bucket}/`, '')}deployment.yaml`;
+    const manifest = await (
+      await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+    ).Body?.transformToString();
+    assert.ok(manifest?.includes(`@${r.outputs.digest}`), manifest);
+
+    const requests = await slack<Recorded[]>('requests');
+    const posted = JSON.stringify(requests.at(-1)?.body);
+    assert.ok(posted.includes(r.outputs.digest ?? '-'), 'the message names the image');
+    assert.ok(posted.includes(r.outputs.version ?? '-'), 'and the version');
+
+    const text = allText(r);
+    for (const secret of [TOKEN, aws.AWS_SECRET_ACCESS_KEY ?? '', testbed().registry.password]) {
+      assert.ok(!text.includes(secret), 'no secret in anything printed');
+    }
+  });
+
+  it('a bad input of a later part fails before anything is pushed or posted', async () => {
+    await slack('reset', 'POST');
+    const repository = uniqueName('one-step-bad');
+    const r = await oneStep({
+      repository,
+      source: 'oci:image',
+      templates: 'deploy/*.yaml.j2',
+      environment: 'staging',
+      bucket,
+      sse: 'rot13',
+    });
+    assert.equal(r.exitCode, 1);
+    const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
+    assert.equal(errors.length, 1, r.output);
+    assert.match(errors[0] ?? '', /input sse/);
+    assert.deepEqual(await registryTags(repository), [], 'nothing pushed');
+    assert.deepEqual(await slack<Recorded[]>('requests'), [], 'nothing posted');
+  });
+
+  it('when rendering fails after the push, Slack hears failure and the step fails', async () => {
+    await slack('reset', 'POST');
+    const r = await oneStep({
+      repository: uniqueName('one-step-fail'),
+      source: 'oci:image',
+      templates: 'deploy/*.yaml.j2',
+      environment: 'staging',
+      values: 'replicas: "three"',
+      bucket,
+    });
+    assert.equal(r.exitCode, 1, r.output);
+    assert.ok(r.outputs.digest, 'the push happened and says so');
+    const requests = await slack<Recorded[]>('requests');
+    assert.match(JSON.stringify(requests.at(-1)?.body), /fail/i);
+  });
+
+  it('with nothing to do, it names the inputs that switch the parts on', async () => {
+    const r = await runAction('slipway', { inputs: {} });
+    assert.equal(r.exitCode, 1);
+    assert.match(
+      r.stdout,
+      /::error::slipway: input source: nothing to do: give source to push an image, templates/,
+    );
+  });
+});
