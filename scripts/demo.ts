@@ -1,0 +1,215 @@
+/**
+ * The demo behind `npm run demo`: one main-branch push of the sample service in demo/, through
+ * every Slipway action, run from dist/ exactly as a GitHub runner runs them, against the local
+ * test bed (moto for ECR/S3/STS, a real OCI registry, the Slack and cache-service doubles).
+ */
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
+import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  awsEnv,
+  runAction,
+  withTestbed,
+  writeOciImageFromDir,
+  type ActionRun,
+  type TestbedEndpoints,
+} from '@slipway/testbed';
+import { repoRoot } from './lib/actions.ts';
+
+const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
+const indent = (s: string) =>
+  s
+    .trimEnd()
+    .split('\n')
+    .map((l) => `    ${l}`)
+    .join('\n');
+
+/** Prints what a step did: its outputs and job summary, or why it failed (and stops the demo). */
+function report(title: string, run: ActionRun): ActionRun {
+  console.log(`\n${bold(`▶ ${title}`)}  (exit ${run.exitCode}, ${Math.round(run.durationMs)} ms)`);
+  const problems = run.annotations.filter((a) => a.level !== 'notice');
+  for (const a of problems) console.log(`    ${a.level}: ${a.message}`);
+  if (run.exitCode !== 0) {
+    console.log(indent(run.output));
+    throw new Error(`${title} failed`);
+  }
+  const outputs = Object.entries(run.outputs).filter(([k]) => k !== 'docker-password');
+  if (outputs.length) console.log(`  outputs:\n${outputs.map(([k, v]) => `    ${k} = ${v}`).join('\n')}`);
+  if (run.summary.trim()) console.log(`  job summary:\n${indent(run.summary)}`);
+  if (run.post)
+    console.log(
+      `  post step: exit ${run.post.exitCode}${run.post.summary.trim() ? `\n${indent(run.post.summary)}` : ''}`,
+    );
+  return run;
+}
+
+async function demo(endpoints: TestbedEndpoints): Promise<void> {
+  const workspace = mkdtempSync(join(tmpdir(), 'slipway-demo-'));
+  cpSync(join(repoRoot, 'demo'), workspace, { recursive: true });
+  const home = join(workspace, '.home');
+  const aws = awsEnv();
+  const bucket = 'shop-deployments';
+  const registryUrl = endpoints.registry.url;
+  let jobEnv: Record<string, string> = {};
+  const step = async (
+    title: string,
+    name: string,
+    inputs: Record<string, string>,
+    env: Record<string, string> = {},
+  ) => {
+    const run = report(title, await runAction(name, { inputs, env: { ...jobEnv, ...env }, workspace, home }));
+    jobEnv = { ...jobEnv, ...run.env };
+    return run;
+  };
+
+  console.log(bold('Slipway demo: a push to main of the sample service in demo/service'));
+  console.log(
+    `test bed: moto ${endpoints.moto.url}, registry ${registryUrl}, Slack ${endpoints.slack.url}, cache ${endpoints.cache.url}`,
+  );
+
+  // The receiving end infra/ would create: a versioned artifact bucket.
+  const credentials = {
+    accessKeyId: aws.AWS_ACCESS_KEY_ID ?? '',
+    secretAccessKey: aws.AWS_SECRET_ACCESS_KEY ?? '',
+  };
+  const s3 = new S3Client({
+    region: aws.AWS_REGION,
+    endpoint: endpoints.moto.url,
+    forcePathStyle: true,
+    credentials,
+  });
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
+  s3.destroy();
+
+  const slack = { SLACK_API_URL: `${endpoints.slack.url}api/` };
+  const token = 'xoxb-demo-0000-slipway';
+  const started = await step(
+    'slack-notify: the deployment starts',
+    'slack-notify',
+    { token, channel: 'C0DEPLOYS', status: 'started', title: 'shop: deploy {{ short_sha }}' },
+    slack,
+  );
+
+  await step('test-cache: restore and save the npm cache of the service', 'test-cache', {
+    ecosystem: 'node',
+  });
+
+  const login = await step(
+    'ecr-login: ECR credentials for the Docker client',
+    'ecr-login',
+    { 'registry-url': registryUrl },
+    aws,
+  );
+
+  const imageDir = join(workspace, 'image');
+  const built = await writeOciImageFromDir(imageDir, {
+    root: join(workspace, 'service'),
+    files: ['package.json', 'server.js'],
+    prefix: 'app',
+    config: { Cmd: ['node', '/app/server.js'], WorkingDir: '/app', Env: ['PORT=8080'] },
+    tag: 'latest',
+  });
+  console.log(
+    `\n${bold('▶ build: an OCI image of demo/service without a daemon')}\n    ${imageDir} (manifest ${built})`,
+  );
+
+  const push = await step(
+    'ecr-push: the image into the shop repository',
+    'ecr-push',
+    { repository: 'shop', source: 'oci:image:latest', 'registry-url': registryUrl },
+    aws,
+  );
+  const imageRef = push.outputs['image-ref'] ?? '';
+  const firstTag = (JSON.parse(push.outputs.tags ?? '[]') as string[])[0] ?? '';
+  // On AWS, ECR's API sees what its registry stores. Here the API (moto) and the registry are two
+  // servers, so record the pushed manifest with the API, as ECR would have, for the retag below.
+  const ecr = new ECRClient({ region: aws.AWS_REGION, endpoint: endpoints.moto.url, credentials });
+  const manifest = readFileSync(join(imageDir, 'blobs', 'sha256', built.slice('sha256:'.length)), 'utf8');
+  await ecr.send(
+    new PutImageCommand({
+      repositoryName: 'shop',
+      imageManifest: manifest,
+      imageTag: JSON.parse(push.outputs.tags ?? '[]')[0],
+    }),
+  );
+  ecr.destroy();
+
+  const render = await step(
+    'render-manifest: staging manifests, validated and published to S3',
+    'render-manifest',
+    {
+      templates: 'deploy/*.yaml.j2',
+      'values-files': 'deploy/values-staging.yaml',
+      environment: 'staging',
+      project: 'shop',
+      image: imageRef,
+      bucket,
+    },
+    aws,
+  );
+
+  const retag = await step(
+    'ecr-push: move the staging tag onto the deployed image',
+    'ecr-push',
+    {
+      repository: 'shop',
+      source: `ecr:${firstTag}`,
+      tags: 'staging',
+      'registry-url': registryUrl,
+    },
+    aws,
+  );
+
+  if (retag.outputs.digest !== push.outputs.digest) {
+    console.log(
+      "    (moto's ECR API digests the manifest as it re-serialises it, so its digest differs here; ECR keeps the pushed bytes and digest)",
+    );
+  }
+
+  await step(
+    'slack-notify: the same message, updated in place',
+    'slack-notify',
+    {
+      token,
+      channel: started.outputs.channel ?? '',
+      'message-ts': started.outputs.ts ?? '',
+      status: 'success',
+      title: 'shop: deploy {{ short_sha }}',
+      fields: JSON.stringify({
+        environment: 'staging',
+        version: render.outputs.version,
+        image: imageRef,
+        manifests: render.outputs['s3-uri'],
+      }),
+    },
+    slack,
+  );
+
+  const messages = (await (await fetch(`${endpoints.slack.url}_control/messages`)).json()) as unknown;
+  console.log(
+    `\n${bold('▶ the Slack message, as the Slack double holds it')}\n${indent(JSON.stringify(messages, null, 2))}`,
+  );
+
+  console.log(`\n${bold('Where everything went')}`);
+  console.log(
+    `    image      ${imageRef} (registry ${login.outputs.registry}; tags ${push.outputs.tags}, then ${retag.outputs.tags})`,
+  );
+  console.log(`    manifests  ${render.outputs['s3-uri']} (version ${render.outputs.version})`);
+  console.log(
+    `    artifact   s3://${bucket}/${render.outputs['artifact-key']} (S3 version ${render.outputs['artifact-version-id']}), what CodePipeline watches`,
+  );
+  console.log(
+    `    Slack      message ${started.outputs.ts} in ${started.outputs.channel}, posted then updated`,
+  );
+  rmSync(workspace, { recursive: true, force: true });
+}
+
+await withTestbed(demo);
+console.log(
+  '\ntest bed stopped. Run `npm test` for the tests, and see README.md to use Slipway in a workflow.',
+);
