@@ -2,6 +2,7 @@ import { InputError, Inputs, quote } from '@slipway/action-kit';
 import type { InputSource } from '@slipway/action-kit';
 import { parseRegistry, registryHostOf } from '@slipway/aws/ecr-auth.ts';
 import { resolveRegion } from '@slipway/aws/region.ts';
+import { readRegistryUrl } from '@slipway/aws/registry-url.ts';
 
 /** One registry to log in to, and the region whose ECR API issues its token. */
 export interface RegistryRequest {
@@ -46,7 +47,8 @@ export function readEcrLoginInputs(
     region: r.region ?? region,
   }));
   const registryUrl = inputs.optional('registry-url');
-  const registryHost = registryUrl === undefined ? undefined : readRegistryUrl(registryUrl);
+  const registryHost =
+    registryUrl === undefined ? undefined : registryHostOf(readRegistryUrl(registryUrl).href);
   if (registryHost !== undefined && registries.length > 1) {
     throw new InputError(
       'registry-url',
@@ -60,30 +62,4 @@ export function readEcrLoginInputs(
     maskPassword: inputs.boolean('mask-password', true),
     skipLogout: inputs.boolean('skip-logout', false),
   };
-}
-
-/** `http(s)://host[:port][/]` or `host[:port]`: Docker keys logins by host, so no path is allowed. */
-function readRegistryUrl(value: string): string {
-  const form = 'use a registry base URL such as http://127.0.0.1:5000 or localhost.localstack.cloud:4510';
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`);
-  } catch {
-    throw new InputError('registry-url', `${quote(value)} is not a URL; ${form}`);
-  }
-  if (
-    !/^https?:$/.test(url.protocol) ||
-    (url.pathname !== '/' && url.pathname !== '') ||
-    url.search ||
-    url.hash
-  ) {
-    throw new InputError(
-      'registry-url',
-      `${quote(value)} is not a registry base URL (no path or query); ${form}`,
-    );
-  }
-  if (url.username || url.password) {
-    throw new InputError('registry-url', `${quote(value)} must not carry credentials; ${form}`);
-  }
-  return registryHostOf(url.href);
 }

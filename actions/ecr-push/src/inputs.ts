@@ -6,6 +6,7 @@ import { parseRegistry } from '@slipway/aws/ecr-auth.ts';
 import { keepLastPolicy, validateLifecyclePolicy } from '@slipway/aws/ecr-repository.ts';
 import { SEVERITY_THRESHOLDS, type SeverityThreshold } from '@slipway/aws/ecr-scan.ts';
 import { resolveRegion } from '@slipway/aws/region.ts';
+import { readRegistryUrl } from '@slipway/aws/registry-url.ts';
 import { isValidRepositoryName, isValidTag } from '@slipway/registry/reference.ts';
 import {
   type ImageSourceSpec,
@@ -97,31 +98,6 @@ export function readLifecyclePolicy(value: string, baseDir: string): string {
   } catch (err) {
     throw new InputError('lifecycle-policy', `${where} ${(err as Error).message}`);
   }
-}
-
-/** `http(s)://host[:port]` or `host[:port]` (https): the data-plane base URL, no path. */
-export function readRegistryUrl(value: string): URL {
-  const form = 'use a registry base URL such as http://127.0.0.1:5000 or localhost.localstack.cloud:4510';
-  let url: URL;
-  try {
-    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`);
-  } catch {
-    throw new InputError('registry-url', `${quote(value)} is not a URL; ${form}`);
-  }
-  if (
-    !/^https?:$/.test(url.protocol) ||
-    (url.pathname !== '/' && url.pathname !== '') ||
-    url.search ||
-    url.hash
-  ) {
-    throw new InputError(
-      'registry-url',
-      `${quote(value)} is not a registry base URL (no path or query); ${form}`,
-    );
-  }
-  if (url.username || url.password)
-    throw new InputError('registry-url', `${quote(value)} must not carry credentials; ${form}`);
-  return new URL(`${url.protocol}//${url.host}`);
 }
 
 /** Reads and validates every input; nothing has touched AWS or a registry yet. */

@@ -1,0 +1,30 @@
+import { InputError, quote } from '@slipway/action-kit';
+
+/**
+ * The `registry-url` input of ecr-login and ecr-push: `http(s)://host[:port]` or `host[:port]`
+ * (https), the registry's data-plane base URL (LocalStack, a local registry). No path, query or
+ * credentials: Docker keys logins by host.
+ */
+export function readRegistryUrl(value: string): URL {
+  const form = 'use a registry base URL such as http://127.0.0.1:5000 or localhost.localstack.cloud:4510';
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`);
+  } catch {
+    throw new InputError('registry-url', `${quote(value)} is not a URL; ${form}`);
+  }
+  if (
+    !/^https?:$/.test(url.protocol) ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search ||
+    url.hash
+  ) {
+    throw new InputError(
+      'registry-url',
+      `${quote(value)} is not a registry base URL (no path or query); ${form}`,
+    );
+  }
+  if (url.username || url.password)
+    throw new InputError('registry-url', `${quote(value)} must not carry credentials; ${form}`);
+  return new URL(`${url.protocol}//${url.host}`);
+}
