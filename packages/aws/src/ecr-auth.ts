@@ -8,6 +8,7 @@
  * (profiles, web identity files, container or instance metadata) needs the SDK's providers, so the
  * SDK client is loaded lazily for those, with the same results and the same error explanations.
  */
+import type { Agent as HttpAgent } from 'node:http';
 import type { Logger } from '@slipway/action-kit';
 import { ActionError, isTransientNetworkError, withRetry } from '@slipway/action-kit';
 import { describeCredentialSource, detectCredentialSource } from './credentials.ts';
@@ -280,14 +281,24 @@ async function getWithSignedRequest(
   return (answer.authorizationData ?? []).map(decodeAuthorizationData);
 }
 
-interface RawResponse {
+/** A whole HTTP answer: status, headers and the body as text. */
+export interface RawResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
 }
 
-/** One POST over node:http(s); https is loaded only when needed (it pulls in TLS). */
-async function postOnce(url: URL, headers: Record<string, string>, body: string): Promise<RawResponse> {
+/**
+ * One POST over node:http(s); https is loaded only when needed (it pulls in TLS). Without an agent
+ * the connection closes after the answer, so nothing keeps the process alive.
+ */
+export async function postOnce(
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  agent: HttpAgent | false = false,
+  timeoutMs = REQUEST_TIMEOUT_MS,
+): Promise<RawResponse> {
   const transport = url.protocol === 'http:' ? await import('node:http') : await import('node:https');
   return new Promise<RawResponse>((resolve, reject) => {
     const request = transport.request(
@@ -295,9 +306,8 @@ async function postOnce(url: URL, headers: Record<string, string>, body: string)
       {
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        // A fresh connection that closes after the answer: nothing keeps the process alive.
-        agent: false,
-        timeout: REQUEST_TIMEOUT_MS,
+        agent,
+        timeout: timeoutMs,
       },
       (response) => {
         const chunks: Buffer[] = [];
@@ -314,7 +324,7 @@ async function postOnce(url: URL, headers: Record<string, string>, body: string)
     );
     request.on('timeout', () => {
       request.destroy(
-        Object.assign(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`), { code: 'ETIMEDOUT' }),
+        Object.assign(new Error(`no answer within ${timeoutMs / 1000} s`), { code: 'ETIMEDOUT' }),
       );
     });
     request.on('error', reject);

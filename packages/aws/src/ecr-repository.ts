@@ -13,7 +13,7 @@ import type { Agent as HttpsAgent } from 'node:https';
 import type { Agent as HttpAgent } from 'node:http';
 import { ActionError, type Logger, withRetry } from '@slipway/action-kit';
 import { detectCredentialSource } from './credentials.ts';
-import { ecrApiEndpoint, isRetryableEcrError, parseAwsJsonError } from './ecr-auth.ts';
+import { ecrApiEndpoint, isRetryableEcrError, parseAwsJsonError, postOnce } from './ecr-auth.ts';
 import { awsErrorCode, explainAwsError } from './errors.ts';
 import { clientConfig } from './region.ts';
 import { type AwsCredentials, signRequest } from './sigv4.ts';
@@ -84,32 +84,7 @@ async function signedApi(
   }
   const transport = url.protocol === 'http:' ? await import('node:http') : await import('node:https');
   const agent: HttpAgent | HttpsAgent = new transport.Agent({ keepAlive: true, maxSockets: 8 });
-  const post = (headers: Record<string, string>, body: string) =>
-    new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
-      (resolve, reject) => {
-        const request = transport.request(
-          url,
-          { method: 'POST', headers, agent, timeout: 30_000 },
-          (response) => {
-            const chunks: Buffer[] = [];
-            response.on('data', (c: Buffer) => chunks.push(c));
-            response.on('error', reject);
-            response.on('end', () =>
-              resolve({
-                status: response.statusCode ?? 0,
-                headers: response.headers,
-                body: Buffer.concat(chunks).toString('utf8'),
-              }),
-            );
-          },
-        );
-        request.on('timeout', () =>
-          request.destroy(Object.assign(new Error('no answer within 30 s'), { code: 'ETIMEDOUT' })),
-        );
-        request.on('error', reject);
-        request.end(body);
-      },
-    );
+  const post = (headers: Record<string, string>, body: string) => postOnce(url, headers, body, agent, 30_000);
   return {
     via: 'signed',
     async send<T>(operation: string, input: Record<string, unknown>): Promise<T> {
