@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { listActions, repoRoot, type ActionInfo } from './lib/actions.ts';
-import { rootActionYml } from './generate-root-action.ts';
+import { PARTS, rootActionYml } from './generate-root-action.ts';
 import { renderReadme } from './readme.ts';
 
 interface ActionYml {
@@ -68,7 +68,13 @@ export function checkAction(action: ActionInfo): string[] {
     else if (!existsSync(target))
       problems.push(`${where}: runs.${step} ${path} does not exist (npm run build)`);
   }
-  const source = sourcesOf(action.sourceDir);
+  // The root action runs the code of the actions it composes: their sources read and write for it.
+  const source = [
+    sourcesOf(action.sourceDir),
+    ...(action.name === 'slipway'
+      ? PARTS.map((p) => sourcesOf(join(repoRoot, 'actions', p.action, 'src')))
+      : []),
+  ].join('\n');
   const inputs = yml.inputs ?? {};
   const outputs = yml.outputs ?? {};
   for (const name of Object.keys(inputs)) {
