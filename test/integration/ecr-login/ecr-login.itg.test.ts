@@ -86,7 +86,7 @@ function assertNoSecrets(run: ActionRun, secrets: string[], password: string): v
   const text = allText(run);
   for (const secret of secrets) assert.ok(!text.includes(secret), `a secret (${secret.slice(0, 8)}…) leaked`);
   const withoutOutput = text.replace(
-    new RegExp(`docker-password<<(ghadelimiter_[0-9a-f-]+)\\n${password}\\n\\1`),
+    new RegExp(`docker-password<<(ghadelimiter_[^\\n]+)\\n${password}\\n\\1`),
     '',
   );
   assert.ok(!withoutOutput.includes(password), 'the ECR password appears outside the docker-password output');
