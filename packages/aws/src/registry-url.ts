@@ -7,11 +7,13 @@ import { InputError, quote } from '@slipway/action-kit';
  */
 export function readRegistryUrl(value: string): URL {
   const form = 'use a registry base URL such as http://127.0.0.1:5000 or localhost.localstack.cloud:4510';
+  // Never echo a user:password@ part back into the log.
+  const shown = quote(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/@]*@/i, '$1…@'));
   let url: URL;
   try {
     url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `https://${value}`);
   } catch {
-    throw new InputError('registry-url', `${quote(value)} is not a URL; ${form}`);
+    throw new InputError('registry-url', `${shown} is not a URL; ${form}`);
   }
   if (
     !/^https?:$/.test(url.protocol) ||
@@ -19,12 +21,9 @@ export function readRegistryUrl(value: string): URL {
     url.search ||
     url.hash
   ) {
-    throw new InputError(
-      'registry-url',
-      `${quote(value)} is not a registry base URL (no path or query); ${form}`,
-    );
+    throw new InputError('registry-url', `${shown} is not a registry base URL (no path or query); ${form}`);
   }
   if (url.username || url.password)
-    throw new InputError('registry-url', `${quote(value)} must not carry credentials; ${form}`);
+    throw new InputError('registry-url', `${shown} must not carry credentials; ${form}`);
   return new URL(`${url.protocol}//${url.host}`);
 }
