@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, constants as zlib } from 'node:zlib';
-import { type Logger, silentLogger } from '@slipway/action-kit';
+import { ActionError, type Logger, silentLogger } from '@slipway/action-kit';
 import type { BlobReader } from './client.ts';
 import { DigestMismatchError, HashingStream, sha256Digest, shortDigest } from './digest.ts';
 import type { ImageSource } from './image-source.ts';
@@ -22,6 +22,9 @@ import {
 import { fileReader } from './oci-layout.ts';
 import { indexTar, resolveTarFile, type TarEntry } from './tar.ts';
 import { formatBytes, mapPool } from './util.ts';
+
+/** What a config's `rootfs.diff_ids` entry must look like. */
+const DIFF_ID = /^sha256:[0-9a-f]{64}$/;
 
 /** One image of a `docker save` archive's manifest.json. */
 export interface DockerSaveEntry {
@@ -187,6 +190,18 @@ export class DockerArchiveSource implements ImageSource {
         `${this.archive}: the config ${image.Config} is not JSON (${(err as Error).message})`,
       );
     }
+    if (!Array.isArray(diffIds)) {
+      throw new ManifestError(`${this.archive}: rootfs.diff_ids of the config ${image.Config} is not a list`);
+    }
+    // A diff ID names what the layer must hash to; anything but a sha256 digest is a crafted or
+    // broken archive, and must never reach a file name or a log line as it is.
+    diffIds.forEach((id, i) => {
+      if (typeof id !== 'string' || !DIFF_ID.test(id)) {
+        throw new ActionError(
+          `${this.archive}: layer ${i + 1} of the config ${image.Config} has the diff ID ${JSON.stringify(id).slice(0, 100)}, which is not a sha256 digest (sha256: and 64 lowercase hex digits); the archive is damaged or was not written by docker save`,
+        );
+      }
+    });
     if (diffIds.length !== image.Layers.length) {
       throw new ManifestError(
         `${this.archive}: the config lists ${diffIds.length} layers but manifest.json ${image.Layers.length}`,
@@ -222,7 +237,7 @@ export class DockerArchiveSource implements ImageSource {
       if (!entry) throw new ManifestError(`${this.archive} lacks the layer ${path} that manifest.json names`);
       preparedByPath.set(
         path,
-        await this.prepareLayer(archive, entry, diffId, `layer ${index + 1}/${total}`),
+        await this.prepareLayer(archive, entry, diffId, index, `layer ${index + 1}/${total}`),
       );
     });
     const layers = image.Layers.map((p) => preparedByPath.get(p) as PreparedLayer);
@@ -255,6 +270,7 @@ export class DockerArchiveSource implements ImageSource {
     archive: string,
     entry: TarEntry,
     diffId: string,
+    index: number,
     label: string,
   ): Promise<PreparedLayer> {
     const head = Buffer.alloc(4);
@@ -297,7 +313,8 @@ export class DockerArchiveSource implements ImageSource {
       };
     }
     const started = Date.now();
-    const out = join(await this.workDir(), `${diffId.replace(':', '-')}.tar.gz`);
+    // Named by position, never by anything the archive says: the name stays inside the work dir.
+    const out = join(await this.workDir(), `layer-${index}.tar.gz`);
     const plain = new HashingStream().expect(
       entry.size,
       diffId,

@@ -142,6 +142,33 @@ describe('docker save archives', () => {
     await assert.rejects(open(tampered).root(), /hashes to sha256:[0-9a-f]+, not to sha256:/);
   });
 
+  test('a diff ID that is not a sha256 digest is refused, and nothing is written outside the work dir', async () => {
+    const stage = join(work, 'traversal');
+    mkdirSync(stage, { recursive: true });
+    execFileSync('tar', ['-C', stage, '-xf', archive]);
+    const [entry] = JSON.parse(readFileSync(join(stage, 'manifest.json'), 'utf8')) as { Config: string }[];
+    assert.ok(entry);
+    const configPath = join(stage, entry.Config);
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as { rootfs: { diff_ids: string[] } };
+    config.rootfs.diff_ids[0] = 'sha256:/../../x';
+    writeFileSync(configPath, JSON.stringify(config));
+    const crafted = join(work, 'traversal.tar');
+    execFileSync('tar', ['-C', stage, '-cf', crafted, ...readdirSync(stage)]);
+    // The temp dir is nested, so an escape from slipway-archive-* would land in a watched place.
+    const outer = join(work, 'traversal-outer');
+    const temp = join(outer, 'temp');
+    mkdirSync(temp, { recursive: true });
+    const source = new DockerArchiveSource(crafted, undefined, { tempDir: temp });
+    await assert.rejects(source.root(), (err: Error) => {
+      assert.equal(err.name, 'ActionError');
+      assert.match(err.message, /layer 1 .*"sha256:\/\.\.\/\.\.\/x", which is not a sha256 digest/);
+      return true;
+    });
+    await source.close();
+    assert.deepEqual(readdirSync(outer), ['temp'], 'nothing written next to the temp dir');
+    assert.deepEqual(readdirSync(temp), [], 'nothing left in the temp dir');
+  });
+
   test('names one of several images by NAME:TAG or @INDEX, and lists them otherwise', async () => {
     const stage = join(work, 'multi');
     mkdirSync(stage, { recursive: true });
