@@ -12,9 +12,14 @@ import {
 } from '@slipway/action-kit';
 import { ecrPush } from '../actions/ecr-push/src/main.ts';
 import { readEcrPushInputs } from '../actions/ecr-push/src/inputs.ts';
-import { renderManifest } from '../actions/render-manifest/src/main.ts';
+import { renderAndValidate, renderManifest } from '../actions/render-manifest/src/main.ts';
 import { readInputs as readRenderInputs } from '../actions/render-manifest/src/inputs.ts';
-import { maskSlackSecrets, slackNotify } from '../actions/slack-notify/src/main.ts';
+import {
+  buildMessage,
+  gatherFacts,
+  maskSlackSecrets,
+  slackNotify,
+} from '../actions/slack-notify/src/main.ts';
 import { readSlackNotifyInputs } from '../actions/slack-notify/src/inputs.ts';
 
 /** The runner's inputs with some values supplied by an earlier part (e.g. the pushed image). */
@@ -36,10 +41,23 @@ export default () =>
         );
       }
 
+      if (given('source') && given('image')) {
+        throw new InputError(
+          'image',
+          'is for manifests of an image pushed elsewhere; with source, the manifests use the image just pushed, so leave image empty',
+        );
+      }
       const push = given('source') ? readEcrPushInputs(source) : undefined;
-      // Validated now; read again after the push when the pushed image fills the image input.
-      const renderCheck = given('templates') ? await readRenderInputs(new Inputs(source)) : undefined;
+      // Until the push, the image is a stand-in of the same shape: every template is rendered and
+      // every manifest validated now, and again for real after the push.
+      const standIn = push ? { image: `${push.repository}@sha256:${'0'.repeat(64)}` } : {};
+      const renderCheck = given('templates')
+        ? await readRenderInputs(new Inputs(withValues(source, standIn)))
+        : undefined;
       const notify = redact ? await readSlackNotifyInputs(source) : undefined;
+      // The message's templates and payload are checked by building it once.
+      if (notify) await buildMessage(notify, gatherFacts(notify, new Date()));
+      if (renderCheck && !(await renderAndValidate(renderCheck))) return;
 
       const outputs: Record<string, string> = {};
       let failure: unknown;
@@ -49,6 +67,8 @@ export default () =>
           const render = push
             ? await readRenderInputs(new Inputs(withValues(source, { image: outputs['image-ref'] })))
             : renderCheck;
+          // The version of the check is the release's, so both runs name the same release.
+          render.version = renderCheck.version;
           const rendered = await renderManifest(render);
           if (!rendered)
             throw new ActionError('render-manifest reported invalid templates or manifests (above)');

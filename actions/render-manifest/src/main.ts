@@ -46,15 +46,11 @@ export default () =>
   });
 
 /**
- * Renders, validates and (with a bucket) publishes one release, writing outputs and the summary.
- * Returns the outputs, or undefined after reporting invalid templates or manifests (exit code 1).
- * Shared by this action and the one-step root action.
+ * Renders and validates the templates, reporting every problem as an annotated error (exit code 1).
+ * Returns the non-empty rendered files, or undefined when something was invalid. Writes nothing.
  */
-export async function renderManifest(
-  inputs: RenderManifestInputs,
-): Promise<Record<string, string> | undefined> {
-  const { version, image, publish } = inputs;
-  log.info(`release ${version} of ${inputs.project} for ${inputs.environment}`);
+export async function renderAndValidate(inputs: RenderManifestInputs): Promise<RenderedFile[] | undefined> {
+  const { version, image } = inputs;
 
   const context = templateContext(
     {
@@ -112,6 +108,21 @@ export async function renderManifest(
   log.info(
     `${result.objects.length} object(s) valid: ${result.objects.map((o) => `${o.kind}/${o.name}`).join(', ')}`,
   );
+  return manifests;
+}
+
+/**
+ * Renders, validates and (with a bucket) publishes one release, writing outputs and the summary.
+ * Returns the outputs, or undefined after reporting invalid templates or manifests (exit code 1).
+ * Shared by this action and the one-step root action.
+ */
+export async function renderManifest(
+  inputs: RenderManifestInputs,
+): Promise<Record<string, string> | undefined> {
+  const { version, image, publish } = inputs;
+  log.info(`release ${version} of ${inputs.project} for ${inputs.environment}`);
+  const manifests = await renderAndValidate(inputs);
+  if (!manifests) return undefined;
 
   // Only now, with everything valid, is anything written.
   const paths: string[] = [];

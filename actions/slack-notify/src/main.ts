@@ -55,7 +55,7 @@ function expand(text: string, values: Record<string, string>, input: string): st
 }
 
 /** The facts of this run, with the title and fields templates expanded. */
-function gatherFacts(inputs: SlackNotifyInputs, now: Date): DeploymentFacts {
+export function gatherFacts(inputs: SlackNotifyInputs, now: Date): DeploymentFacts {
   const run = readRunContext();
   const startedAt = inputs.startedAt ?? (inputs.status === 'started' ? now : undefined);
   const base = {
@@ -77,7 +77,7 @@ function gatherFacts(inputs: SlackNotifyInputs, now: Date): DeploymentFacts {
 }
 
 /** The message to send: the payload with its templates expanded, or the default deployment message. */
-async function buildMessage(inputs: SlackNotifyInputs, facts: DeploymentFacts): Promise<SlackMessage> {
+export async function buildMessage(inputs: SlackNotifyInputs, facts: DeploymentFacts): Promise<SlackMessage> {
   if (!inputs.payload) return buildDefaultMessage(facts);
   const { input, text, syntax } = inputs.payload;
   const parsed = await parsePayload(text, input, syntax);

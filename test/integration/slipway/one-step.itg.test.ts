@@ -117,15 +117,39 @@ describe('the one-step root action', () => {
     assert.deepEqual(await slack<Recorded[]>('requests'), [], 'nothing posted');
   });
 
-  it('when rendering fails after the push, Slack hears failure and the step fails', async () => {
+  it('invalid manifests, a broken Slack payload or image with source stop it before anything is pushed', async () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ values: 'replicas: "three"' }, /replicas/],
+      [{ payload: '{ "text": [unclosed' }, /input payload/],
+      [{ title: 'deploy {{ no_such_fact }}' }, /input title/],
+      [{ image: 'nginx:1.27' }, /input image: .*leave image empty/],
+    ];
+    for (const [inputs, error] of cases) {
+      await slack('reset', 'POST');
+      const repository = uniqueName('one-step-stop');
+      const r = await oneStep({
+        repository,
+        source: 'oci:image',
+        templates: 'deploy/*.yaml.j2',
+        environment: 'staging',
+        bucket,
+        ...inputs,
+      });
+      assert.equal(r.exitCode, 1, r.output);
+      assert.match(r.stdout, error);
+      assert.deepEqual(await registryTags(repository), [], `nothing pushed for ${JSON.stringify(inputs)}`);
+      assert.deepEqual(await slack<Recorded[]>('requests'), [], 'nothing posted');
+    }
+  });
+
+  it('when publishing fails after the push, Slack hears failure and the step fails', async () => {
     await slack('reset', 'POST');
     const r = await oneStep({
       repository: uniqueName('one-step-fail'),
       source: 'oci:image',
       templates: 'deploy/*.yaml.j2',
       environment: 'staging',
-      values: 'replicas: "three"',
-      bucket,
+      bucket: uniqueName('no-such-bucket'),
     });
     assert.equal(r.exitCode, 1, r.output);
     assert.ok(r.outputs.digest, 'the push happened and says so');
