@@ -1,7 +1,7 @@
 // ecr-push: an image from files, a registry, the local engine or ECR itself into an ECR repository.
 import { ActionError, appendSummary, log, runAction, setOutputs, setSecret } from '@slipway/action-kit';
 import { getEcrAuthorization } from '@slipway/aws/ecr-auth.ts';
-import { ensureRepository, isTagImmutable, openEcr, retagImage } from '@slipway/aws/ecr-repository.ts';
+import { isTagImmutable, lookupRepository, openEcr, retagImage } from '@slipway/aws/ecr-repository.ts';
 import {
   type ScanReport,
   findingsAtOrAbove,
@@ -25,8 +25,10 @@ export default () =>
  */
 export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, string>> {
   const { repository, source } = inputs;
-  // The registry login and the source (manifests, compression) do not need the repository:
-  // they start now and run while the ECR API makes sure the repository exists.
+  // The registry login and the source (manifests, compression, the local image) do not need the
+  // repository: they start now and run while the ECR API looks the repository up. Creating it and
+  // putting the lifecycle policy wait until they succeeded, so a bad source or login leaves the
+  // repository as it was.
   const prepared =
     source.transport === 'ecr'
       ? undefined
@@ -35,7 +37,11 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
           ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
           log,
         }).then(async (logins) => {
-          for (const l of logins) setSecret(l.password);
+          for (const l of logins) {
+            setSecret(l.password);
+            // The docker-daemon: source writes this form into a temporary Docker config.
+            setSecret(Buffer.from(`${l.username}:${l.password}`).toString('base64'));
+          }
           const login = logins[0];
           if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
           const { prepareRegistryPush } = await import('./push-image.ts');
@@ -54,7 +60,7 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
   prepared?.catch(() => undefined);
   const api = await openEcr(inputs.region, inputs.registry?.accountId);
   try {
-    const repo = await ensureRepository(api, {
+    const lookup = await lookupRepository(api, {
       name: repository,
       create: inputs.createRepository,
       tagMutability: inputs.tagMutability,
@@ -62,6 +68,8 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
       ...(inputs.lifecyclePolicy ? { lifecyclePolicy: inputs.lifecyclePolicy } : {}),
       log,
     });
+    const ready = prepared ? await prepared : undefined;
+    const repo = await lookup.complete();
     const immutable = (tag: string) => isTagImmutable(repo, tag);
     // The address the image is pulled from: the override (LocalStack, a local registry) or ECR's.
     const registry = inputs.registryUrl?.host ?? repo.uri.split('/')[0] ?? '';
@@ -83,8 +91,7 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
       );
       pushed = { ...result, pushedBytes: 0, reusedBytes: result.size };
     } else {
-      if (!prepared) throw new Error('the registry push was not prepared');
-      const ready = await prepared;
+      if (!ready) throw new Error('the registry push was not prepared');
       pushed = await log.group(`Push ${describeSource(source)} to ${image}`, () =>
         ready.push({ isTagImmutable: immutable, repositoryIsNew: repo.created }),
       );

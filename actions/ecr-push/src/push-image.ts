@@ -1,6 +1,7 @@
 // The data-plane half of ecr-push: log in to the registry, open the image source, push.
 import { type Logger, ActionError, setSecret } from '@slipway/action-kit';
 import {
+  type DaemonImage,
   DigestMismatchError,
   DockerArchiveSource,
   HttpAgents,
@@ -12,6 +13,7 @@ import {
   RegistryError,
   RegistrySource,
   explainEcrRegistryError,
+  inspectDaemonImage,
   isEcrHost,
   pushFromDaemon,
   pushImage,
@@ -48,8 +50,20 @@ export interface PreparedRegistryPush {
 
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
-/** Turns registry and source failures into messages that say what to change. */
-function explain(err: unknown, host: string): unknown {
+/**
+ * Turns registry and source failures into messages that say what to change. Only an error of the
+ * destination (`host`, ECR) is about the ECR token or IAM; one of a `docker://` source registry is
+ * about the login to that registry.
+ */
+export function explainPushError(err: unknown, host: string): unknown {
+  if (err instanceof RegistryError && err.host !== host) {
+    if (err.status === 401 || err.status === 403) {
+      return new ActionError(
+        `the source registry ${err.host} refused the image read (HTTP ${err.status}); log in to it first (Docker config: docker login ${err.host}, docker/login-action, or a credential helper; DOCKER_CONFIG names another config directory). ${err.message}`,
+      );
+    }
+    return new ActionError(`the source registry ${err.host} failed the image read: ${err.message}`);
+  }
   const explained = explainEcrRegistryError(err);
   if (explained) return new ActionError(explained);
   if (err instanceof RegistryError || err instanceof ManifestError || err instanceof DigestMismatchError) {
@@ -64,8 +78,9 @@ function explain(err: unknown, host: string): unknown {
 
 /**
  * Checks the registry login (a wrong password fails here, before any image work) and reads the
- * source's manifests, compressing `docker-archive:` layers: everything that does not need the
- * repository, so it runs while the ECR API makes sure the repository exists.
+ * source's manifests, compressing `docker-archive:` layers (or inspects the `docker-daemon:`
+ * image): everything that does not need the repository, so it runs while the ECR API looks the
+ * repository up, and any failure comes before the repository is created or changed.
  */
 export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<PreparedRegistryPush> {
   const { log } = opts;
@@ -81,6 +96,7 @@ export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<Pr
     chunkSize: isEcrHost(host) ? 0 : CHUNK_SIZE,
   });
   let source: ImageSource | undefined;
+  let inspected: DaemonImage | undefined;
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -91,13 +107,16 @@ export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<Pr
   try {
     await client.ping();
     const spec = opts.source;
-    if (spec.transport !== 'docker-daemon') {
+    if (spec.transport === 'docker-daemon') {
+      // A missing local image fails here, before the repository is created or changed.
+      inspected = await inspectDaemonImage(spec.image);
+    } else {
       source = await openSource(spec, client, agents, opts);
       await source.root();
     }
   } catch (err) {
     await close();
-    throw explain(err, host);
+    throw explainPushError(err, host);
   }
   return {
     close,
@@ -115,6 +134,7 @@ export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<Pr
             repositoryIsNew,
             log,
             tempDir: opts.tempDir,
+            ...(inspected ? { inspected } : {}),
           });
         }
         return await pushImage(source as ImageSource, client, {
@@ -126,7 +146,7 @@ export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<Pr
           log,
         });
       } catch (err) {
-        throw explain(err, host);
+        throw explainPushError(err, host);
       } finally {
         await close();
       }

@@ -284,12 +284,25 @@ function toRepository(raw: RawRepository, created: boolean): EcrRepository {
   };
 }
 
+/** A repository looked up but not yet changed: see {@link lookupRepository}. */
+export interface RepositoryLookup {
+  /** The repository as DescribeRepositories returned it; undefined when it is to be created. */
+  existing: EcrRepository | undefined;
+  /** Creates the repository when missing, then puts the lifecycle policy when one is given. */
+  complete(): Promise<EcrRepository>;
+}
+
 /**
- * Finds the repository (DescribeRepositories), creating it when missing and allowed
- * (CreateRepository with the mutability and scan-on-push asked for; a repository created by a
- * parallel job in between is fine), then puts the lifecycle policy when one is given.
+ * Finds the repository (DescribeRepositories) without changing anything: a missing repository
+ * fails here unless it may be created. The changes (CreateRepository, PutLifecyclePolicy) wait
+ * for {@link RepositoryLookup.complete}, so a caller can first make sure the rest of its work
+ * (the image source, the registry login) is sound and leave no repository or policy behind
+ * when it is not.
  */
-export async function ensureRepository(api: EcrApi, opts: EnsureRepositoryOptions): Promise<EcrRepository> {
+export async function lookupRepository(
+  api: EcrApi,
+  opts: EnsureRepositoryOptions,
+): Promise<RepositoryLookup> {
   const { registryId } = api;
   const { name, log } = opts;
   const describe = async (): Promise<EcrRepository | undefined> => {
@@ -305,53 +318,68 @@ export async function ensureRepository(api: EcrApi, opts: EnsureRepositoryOption
       throw explainAwsError(err, { action: 'ecr:DescribeRepositories', resource: name });
     }
   };
-  let repo = await describe();
-  if (!repo) {
-    if (!opts.create) {
-      throw new ActionError(
-        `the ECR repository ${name} does not exist${registryId ? ` in the registry ${registryId}` : ''}: create it, or set create-repository: true`,
-      );
-    }
-    try {
-      const out = await api.send<{ repository?: RawRepository }>('CreateRepository', {
-        repositoryName: name,
-        ...(registryId ? { registryId } : {}),
-        imageTagMutability: opts.tagMutability,
-        imageScanningConfiguration: { scanOnPush: opts.scanOnPush },
-      });
-      repo = toRepository(out.repository ?? {}, true);
-      log.info(
-        `created the ECR repository ${name} (tags ${opts.tagMutability.toLowerCase()}, scan on push ${opts.scanOnPush ? 'on' : 'off'})`,
-      );
-    } catch (err) {
-      if (awsErrorCode(err) !== 'RepositoryAlreadyExistsException') {
-        throw explainAwsError(err, { action: 'ecr:CreateRepository', resource: name });
-      }
-      repo = await describe();
-      if (!repo)
-        throw new ActionError(`the ECR repository ${name} exists but DescribeRepositories does not list it`);
-    }
-  } else {
-    log.info(`ECR repository ${repo.uri} (tags ${repo.tagMutability.toLowerCase().replace(/_/g, ' ')})`);
-    if (repo.tagMutability.split('_')[0] !== opts.tagMutability) {
-      log.debug(
-        `image-tag-mutability ${opts.tagMutability} applies when creating; ${name} stays ${repo.tagMutability}`,
-      );
-    }
-  }
-  if (opts.lifecyclePolicy) {
-    const policy = opts.lifecyclePolicy;
-    await call('ecr:PutLifecyclePolicy', name, () =>
-      api.send('PutLifecyclePolicy', {
-        repositoryName: name,
-        ...(registryId ? { registryId } : {}),
-        lifecyclePolicyText: policy,
-      }),
+  const existing = await describe();
+  if (!existing && !opts.create) {
+    throw new ActionError(
+      `the ECR repository ${name} does not exist${registryId ? ` in the registry ${registryId}` : ''}: create it, or set create-repository: true`,
     );
-    const rules = (JSON.parse(policy) as { rules: unknown[] }).rules.length;
-    log.info(`lifecycle policy of ${name} set (${rules} rule${rules === 1 ? '' : 's'})`);
   }
-  return repo;
+  const complete = async (): Promise<EcrRepository> => {
+    let repo = existing;
+    if (!repo) {
+      try {
+        const out = await api.send<{ repository?: RawRepository }>('CreateRepository', {
+          repositoryName: name,
+          ...(registryId ? { registryId } : {}),
+          imageTagMutability: opts.tagMutability,
+          imageScanningConfiguration: { scanOnPush: opts.scanOnPush },
+        });
+        repo = toRepository(out.repository ?? {}, true);
+        log.info(
+          `created the ECR repository ${name} (tags ${opts.tagMutability.toLowerCase()}, scan on push ${opts.scanOnPush ? 'on' : 'off'})`,
+        );
+      } catch (err) {
+        if (awsErrorCode(err) !== 'RepositoryAlreadyExistsException') {
+          throw explainAwsError(err, { action: 'ecr:CreateRepository', resource: name });
+        }
+        repo = await describe();
+        if (!repo)
+          throw new ActionError(
+            `the ECR repository ${name} exists but DescribeRepositories does not list it`,
+          );
+      }
+    } else {
+      log.info(`ECR repository ${repo.uri} (tags ${repo.tagMutability.toLowerCase().replace(/_/g, ' ')})`);
+      if (repo.tagMutability.split('_')[0] !== opts.tagMutability) {
+        log.debug(
+          `image-tag-mutability ${opts.tagMutability} applies when creating; ${name} stays ${repo.tagMutability}`,
+        );
+      }
+    }
+    if (opts.lifecyclePolicy) {
+      const policy = opts.lifecyclePolicy;
+      await call('ecr:PutLifecyclePolicy', name, () =>
+        api.send('PutLifecyclePolicy', {
+          repositoryName: name,
+          ...(registryId ? { registryId } : {}),
+          lifecyclePolicyText: policy,
+        }),
+      );
+      const rules = (JSON.parse(policy) as { rules: unknown[] }).rules.length;
+      log.info(`lifecycle policy of ${name} set (${rules} rule${rules === 1 ? '' : 's'})`);
+    }
+    return repo;
+  };
+  return { existing, complete };
+}
+
+/**
+ * Finds the repository (DescribeRepositories), creating it when missing and allowed
+ * (CreateRepository with the mutability and scan-on-push asked for; a repository created by a
+ * parallel job in between is fine), then puts the lifecycle policy when one is given.
+ */
+export async function ensureRepository(api: EcrApi, opts: EnsureRepositoryOptions): Promise<EcrRepository> {
+  return (await lookupRepository(api, opts)).complete();
 }
 
 /** The manifest types asked for, so ECR returns manifests as they were pushed (no conversion). */

@@ -27,6 +27,8 @@ export interface DaemonPushOptions {
   docker?: string;
   /** The repository was just created: no tag or blob can be there yet. */
   repositoryIsNew?: boolean;
+  /** The image as {@link inspectDaemonImage} found it; inspected here when absent. */
+  inspected?: DaemonImage;
 }
 
 interface RunResult {
@@ -122,6 +124,35 @@ export function parsePushOutput(output: string): {
   return { ...(digest ? { digest } : {}), layers };
 }
 
+/** A local image as `docker image inspect` describes it, and the environment that reaches its engine. */
+export interface DaemonImage {
+  /** The image ID (its config digest). */
+  id: string;
+  /** The uncompressed layer digests, in order. */
+  diffIds: string[];
+  /** The environment the docker CLI reaches the same engine with (a context resolved to DOCKER_HOST). */
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Looks the image up in the local engine (`docker image inspect`) without changing anything, so a
+ * missing image fails before the registry or the repository is touched.
+ */
+export async function inspectDaemonImage(image: string, docker = 'docker'): Promise<DaemonImage> {
+  const env = await engineEnv(docker, { ...process.env });
+  const inspect = await runDocker(docker, ['image', 'inspect', '--format', '{{json .}}', image], env);
+  if (inspect.code !== 0) {
+    const said = inspect.stderr.trim().split('\n')[0] ?? '';
+    throw new ActionError(
+      /no such image/i.test(said)
+        ? `docker-daemon:${image}: the local Docker engine has no such image (build or load it first; docker images lists what is there)`
+        : `docker image inspect ${image} failed: ${said}`,
+    );
+  }
+  const info = JSON.parse(inspect.stdout) as { Id: string; RootFS?: { Layers?: string[] } };
+  return { id: info.Id, diffIds: info.RootFS?.Layers ?? [], env };
+}
+
 /**
  * Pushes an image of the local Docker engine with `docker tag` and `docker push`: the engine
  * compresses and uploads the layers itself. The registry login goes into a temporary, owner-only
@@ -136,23 +167,11 @@ export async function pushFromDaemon(
 ): Promise<PushImageResult> {
   const { log, repository } = opts;
   const docker = opts.docker ?? 'docker';
-  const baseEnv = await engineEnv(docker, { ...process.env });
-  const inspect = await runDocker(
-    docker,
-    ['image', 'inspect', '--format', '{{json .}}', opts.image],
-    baseEnv,
-  );
-  if (inspect.code !== 0) {
-    const said = inspect.stderr.trim().split('\n')[0] ?? '';
-    throw new ActionError(
-      /no such image/i.test(said)
-        ? `docker-daemon:${opts.image}: the local Docker engine has no such image (build or load it first; docker images lists what is there)`
-        : `docker image inspect ${opts.image} failed: ${said}`,
-    );
-  }
-  const info = JSON.parse(inspect.stdout) as { Id: string; RootFS?: { Layers?: string[] }; Size?: number };
-  const imageId = info.Id;
-  const diffIds = info.RootFS?.Layers ?? [];
+  const {
+    env: baseEnv,
+    id: imageId,
+    diffIds,
+  } = opts.inspected ?? (await inspectDaemonImage(opts.image, docker));
   log.info(`docker-daemon:${opts.image}: image ${shortDigest(imageId)}, ${diffIds.length} layers`);
 
   const tags: TagResult[] = await Promise.all(

@@ -86,6 +86,19 @@ function assertPushed(r: ActionRun): void {
   assert.ok(!text.includes(SECRET), 'the AWS secret key leaked');
   assert.ok(!text.includes(testbed().registry.password), 'the registry password leaked');
   assert.ok(r.masks.includes(testbed().registry.password), 'the registry password was masked');
+  // docker login's form of the token (base64 of AWS:password), as a Docker config holds it.
+  const auth = Buffer.from(`AWS:${testbed().registry.password}`).toString('base64');
+  assert.ok(!text.includes(auth), 'the base64 ECR token leaked');
+  assert.ok(r.masks.includes(auth), 'the base64 ECR token was masked');
+}
+
+/** Asserts that ECR has no repository `name` (DescribeRepositories → RepositoryNotFoundException). */
+async function assertNoRepository(name: string): Promise<void> {
+  await assert.rejects(
+    ecr().send(new DescribeRepositoriesCommand({ repositoryNames: [name] })),
+    (err: Error) => err.name === 'RepositoryNotFoundException',
+    `the repository ${name} was created`,
+  );
 }
 
 /** Exactly one error annotation, matching `pattern`. */
@@ -147,6 +160,37 @@ describe('ecr-push from files', () => {
     assert.equal(Number(newTag.outputs['reused-bytes']), total);
     assert.equal(newTag.output.match(/already there, skipped/g)?.length, 5);
     assert.equal(await registryDigest(repo, 'v2'), image.manifestDigest);
+  });
+
+  test('an oci: ref that is not in the layout fails and leaves no repository behind', async () => {
+    const repo = uniqueName('push-noref');
+    const r = await push({ repository: repo, source: `oci:${layout}:no-such-tag`, tags: 'x' });
+    assertOneError(r, /no-such-tag/);
+    await assertNoRepository(repo);
+  });
+
+  test('a missing docker-daemon: image fails before the lifecycle policy of an existing repository changes', async () => {
+    const repo = uniqueName('push-noimage');
+    await ecr().send(new CreateRepositoryCommand({ repositoryName: repo }));
+    const before = await push({
+      repository: repo,
+      source: `oci:${layout}:1.0`,
+      tags: 'b',
+      'lifecycle-policy': 'keep-last=7',
+    });
+    assertPushed(before);
+    const r = await push(
+      {
+        repository: repo,
+        source: `docker-daemon:${uniqueName('absent')}:local`,
+        tags: 'x',
+        'lifecycle-policy': 'keep-last=2',
+      },
+      { DOCKER_HOST: testbed().dockerd.host, HOME: mkdtempSync(join(work, 'home-')) },
+    );
+    assertOneError(r, /the local Docker engine has no such image/);
+    const policy = await ecr().send(new GetLifecyclePolicyCommand({ repositoryName: repo }));
+    assert.match(policy.lifecyclePolicyText ?? '', /"countNumber":7/, 'the policy was left as it was');
   });
 
   test('docker-archive: converts a docker save tarball to gzip layers skopeo reads back', async () => {
@@ -413,8 +457,9 @@ describe('ecr-push against a failing registry', () => {
       const layout = join(work, 'oci-pw');
       await writeOciLayout(layout, { layers: 1, layerSize: 1000, seed: 'itg-pw' });
       const started = Date.now();
+      const repo = uniqueName('push-pw');
       const r = await push({
-        repository: uniqueName('push-pw'),
+        repository: repo,
         source: `oci:${layout}`,
         tags: 'x',
         'registry-url': other.url,
@@ -427,6 +472,7 @@ describe('ecr-push against a failing registry', () => {
       assert.doesNotMatch(r.output, /retrying|uploaded/);
       assert.ok(!allText(r).includes(testbed().registry.password));
       assert.ok(!allText(r).includes(SECRET));
+      await assertNoRepository(repo);
     } finally {
       await other.stop();
     }

@@ -12,6 +12,7 @@ import { ActionError, collectingLogger, silentLogger } from '@slipway/action-kit
 import {
   type EcrApi,
   ensureRepository,
+  lookupRepository,
   isTagImmutable,
   keepLastPolicy,
   openEcr,
@@ -328,6 +329,25 @@ for (const via of ['signed', 'sdk'] as const) {
         } finally {
           cross.close();
         }
+      });
+
+      test('lookupRepository only describes; CreateRepository and PutLifecyclePolicy wait for complete()', async () => {
+        fake.handlers.DescribeRepositories = () => awsError('RepositoryNotFoundException', 'not found');
+        fake.handlers.CreateRepository = () => ({ repository: repo() });
+        fake.handlers.PutLifecyclePolicy = () => ({});
+        const lookup = await lookupRepository(api, {
+          name: 'shop',
+          create: true,
+          tagMutability: 'MUTABLE',
+          scanOnPush: true,
+          lifecyclePolicy: keepLastPolicy(5),
+          log: silentLogger,
+        });
+        assert.equal(lookup.existing, undefined);
+        assert.deepEqual(fake.ops(), ['DescribeRepositories'], 'nothing changed before complete()');
+        const r = await lookup.complete();
+        assert.equal(r.created, true);
+        assert.deepEqual(fake.ops(), ['DescribeRepositories', 'CreateRepository', 'PutLifecyclePolicy']);
       });
 
       test('puts the lifecycle policy given', async () => {
