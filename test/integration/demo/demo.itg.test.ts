@@ -1,0 +1,45 @@
+// `npm run demo` (scripts/demo.ts) runs the whole pipeline through the built bundles and says where
+// everything went.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { repoRoot } from '@slipway/testbed';
+
+test('the demo runs every step and prints where the image, the manifests and the message went', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'scripts/demo.ts')], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    env: { ...process.env, SLIPWAY_TESTBED: '' },
+    timeout: 300_000,
+  });
+  const out = `${r.stdout}${r.stderr}`;
+  assert.equal(r.status, 0, out);
+  const steps = [...out.matchAll(/^▶ (.+?) {2}\(exit (\d+),/gm)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(
+    steps.map(([name]) => name?.split(':')[0]),
+    ['slack-notify', 'test-cache', 'ecr-login', 'ecr-push', 'render-manifest', 'ecr-push', 'slack-notify'],
+  );
+  assert.ok(
+    steps.every(([, code]) => code === '0'),
+    out,
+  );
+  const digest = /image-ref = \S+@(sha256:[0-9a-f]{64})/.exec(out)?.[1];
+  assert.ok(digest, 'ecr-push printed the image-ref');
+  assert.match(out, new RegExp(`^ {4}image {6}\\S+@${digest} `, 'm'));
+  assert.match(
+    out,
+    /^ {4}manifests {2}s3:\/\/shop-deployments\/shop\/staging\/releases\/main-\d{8}-\d{6}-[0-9a-f]{7}\//m,
+  );
+  assert.match(
+    out,
+    /^ {4}artifact {3}s3:\/\/shop-deployments\/shop\/staging\/deploy\.zip \(S3 version \S+\)/m,
+  );
+  assert.match(out, /^ {4}Slack {6}message \d+\.\d+ in C0DEPLOYS, posted then updated/m);
+  assert.match(
+    out,
+    /"text": ":white_check_mark: \*shop: deploy [0-9a-f]{7}\* succeeded"/,
+    'the message was updated to success',
+  );
+  assert.doesNotMatch(out, /^ {4}error: /m);
+});
