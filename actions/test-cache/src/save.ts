@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type * as CacheModule from '@actions/cache';
 import { appendSummary, markdownTable, setOutputs, type Logger } from '@slipway/action-kit';
 import {
   decideSave,
@@ -81,12 +82,33 @@ export async function saveStep(log: Logger): Promise<void> {
     return { entry, saved: decision.save, reason: decision.reason };
   });
 
+  let cache: typeof CacheModule | undefined;
   if (rows.some((r) => r.saved)) {
-    const cache = await import('@actions/cache');
+    try {
+      cache = await import('@actions/cache');
+    } catch (err) {
+      // A cache never fails the job: without the library nothing is saved, and the job goes on.
+      const reason = `loading @actions/cache failed: ${(err as Error).message}`;
+      log.warning(`test-cache: ${reason}`);
+      for (const row of rows.filter((r) => r.saved)) Object.assign(row, { saved: false, reason });
+    }
+  }
+  if (cache) {
+    const library = cache;
     for (const row of rows.filter((r) => r.saved)) {
       const { entry } = row;
       await log.group(`Saving the ${entry.ecosystem} cache`, async () => {
-        row.pruned = await pruneRust(entry, state, log);
+        try {
+          row.pruned = await pruneRust(entry, state, log);
+        } catch (err) {
+          // Skipped rather than saved unpruned: a target directory that pruning could not finish
+          // may be many gigabytes of this run's own crates, and saving it would evict other caches
+          // of the repository. Not saving costs only a slower next run, which tries again.
+          const reason = `preparing the Rust cache (staging cargo binaries, pruning the target directory) failed: ${(err as Error).message}`;
+          Object.assign(row, { saved: false, reason });
+          log.warning(`test-cache: not saving the ${entry.ecosystem} cache: ${reason}`);
+          return;
+        }
         const existing = entry.paths.filter(
           (p) => isGlob(p) || existsSync(fromCachePattern(p, state.workspace, state.home)),
         );
@@ -97,7 +119,7 @@ export async function saveStep(log: Logger): Promise<void> {
         }
         const started = performance.now();
         try {
-          const out = await watchLibrary(() => cache.saveCache([...entry.paths], entry.key));
+          const out = await watchLibrary(() => library.saveCache([...entry.paths], entry.key));
           row.ms = performance.now() - started;
           if (out.result === -1) {
             Object.assign(row, {

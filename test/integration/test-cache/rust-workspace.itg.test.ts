@@ -57,7 +57,8 @@ const filesUnder = (dir: string): string[] =>
 
 const roots: string[] = [];
 after(() => {
-  for (const root of roots) rmSync(root, { recursive: true, force: true });
+  // The shell's rm: it also removes folders nested deeper than PATH_MAX, which Node's rm cannot.
+  for (const root of roots) spawnSync('rm', ['-rf', root]);
 });
 
 describe('test-cache on a real Rust workspace', () => {
@@ -190,5 +191,46 @@ describe('test-cache on a real Rust workspace', () => {
       .filter((e) => e.key.startsWith(`${prefix}-`))
       .map((e) => e.key);
     assert.deepEqual(keys, [first.main.outputs.key, after.main.outputs.key]);
+  });
+
+  it('does not fail the job when pruning the target directory fails: a warning, and that cache is not saved', async () => {
+    const prefix = uniqueName('tc-rust-prune-fail');
+    const root = mkdtempSync('/tmp/slw-tcp-');
+    roots.push(root);
+    const runner = freshRunner(root);
+    const job = await runJob({
+      ...runner,
+      cacheService: 'v2',
+      inputs: { prefix },
+      env: rustEnv,
+      between: async () => {
+        // A folder in target/ nested deeper than PATH_MAX: pruning has to remove it and cannot
+        // (ENAMETOOLONG), as with a target directory the runner user may not read or delete.
+        const name = 'd'.repeat(200);
+        const made = spawnSync(
+          'bash',
+          [
+            '-c',
+            `mkdir -p target/stray && cd target/stray && for i in $(seq 25); do mkdir ${name} && cd ${name}; done`,
+          ],
+          { cwd: runner.workspace, encoding: 'utf8' },
+        );
+        assert.equal(made.status, 0, made.stderr);
+      },
+    });
+    assert.equal(job.main.exitCode, 0, job.main.output);
+    assert.ok(job.post, 'the post step ran');
+    assert.equal(job.post.exitCode, 0, job.post.output);
+    const warnings = job.post.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
+    assert.ok(
+      warnings.some((m) => /not saving the rust cache: .*pruning the target directory.*ENAMETOOLONG/.test(m)),
+      job.post.output,
+    );
+    assert.equal(job.post.outputs['saved-size'], '0');
+    assert.match(job.post.summary, /\| rust \|.*\| no \|.*pruning the target directory/);
+    const keys = ((await (await fetch(`${testbed().cache.url}_control/entries`)).json()) as CacheEntryInfo[])
+      .filter((e) => e.key.startsWith(`${prefix}-`))
+      .map((e) => e.key);
+    assert.deepEqual(keys, []);
   });
 });
