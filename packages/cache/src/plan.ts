@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@slipway/action-kit';
 import { probeEcosystem, type RustWorkspace } from './ecosystems.ts';
-import { buildKeys, relevantEnv, toolchainHash } from './keys.ts';
+import { buildKeys, keyPart, relevantEnv, toolchainHash } from './keys.ts';
 import { ECOSYSTEMS, findLockfiles, hashLockfiles, type Ecosystem, type Lockfile } from './lockfiles.ts';
 import { toCachePattern } from './paths.ts';
 
@@ -50,6 +50,16 @@ export interface CachePlan {
   entries: CacheEntry[];
   skipped: SkippedEcosystem[];
   lockfiles: Lockfile[];
+}
+
+/**
+ * The rolling part of a path-only key: the workflow run (and its attempt, so a re-run that failed
+ * before saving still saves), or the time where no run id exists.
+ */
+function runPart(env: NodeJS.ProcessEnv): string {
+  const run = env.GITHUB_RUN_ID;
+  if (!run) return `t${Date.now().toString(36)}`;
+  return env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `${run}.${env.GITHUB_RUN_ATTEMPT}` : run;
 }
 
 /**
@@ -124,20 +134,25 @@ export async function planCaches(opts: PlanOptions, log: Logger): Promise<CacheP
     if (first) {
       first.paths = [...new Set([...first.paths, ...extra])];
     } else {
-      // Paths alone: nothing identifies a toolchain or a lockfile, so the key rests on the paths
-      // themselves and the job part (the `key` input is where a content hash belongs).
+      // Paths alone: nothing identifies a toolchain or a lockfile, so nothing tells when their
+      // content changed. A key of the path list alone would be an exact hit forever after the
+      // first save, and never update; so the key ends in the run id, and restores fall back to the
+      // newest entry of the same path list (then of the same job). Each run the save policy allows
+      // saves a fresh entry; the service evicts the old ones.
       const listed = createHash('sha256').update(extra.join('\n')).digest('hex').slice(0, 16);
+      const keys = buildKeys({
+        prefix: opts.prefix,
+        ecosystem: 'files',
+        os: opts.os,
+        arch: opts.arch,
+        job: opts.job,
+        toolchainHash: 'any',
+        lockfileHash: listed,
+      });
       plan.entries.push({
         ecosystem: 'files',
-        ...buildKeys({
-          prefix: opts.prefix,
-          ecosystem: 'files',
-          os: opts.os,
-          arch: opts.arch,
-          job: opts.job,
-          toolchainHash: 'any',
-          lockfileHash: listed,
-        }),
+        key: `${keys.key}-${keyPart(runPart(opts.env))}`,
+        restoreKeys: [`${keys.key}-`, ...keys.restoreKeys],
         paths: extra,
         lockfiles: [],
         toolchain: '-',

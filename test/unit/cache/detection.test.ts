@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { collectingLogger, silentLogger } from '@slipway/action-kit';
-import { classifyLockfile, findLockfiles, hashLockfiles, planCaches, type PlanOptions } from '@slipway/cache';
+import {
+  classifyLockfile,
+  decideSave,
+  findLockfiles,
+  hashLockfiles,
+  planCaches,
+  type PlanOptions,
+} from '@slipway/cache';
 import { realTool, toolDir } from './toolbox.ts';
 
 const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'rust-workspace');
@@ -254,6 +261,35 @@ describe('planning caches', () => {
     assert.ok(log.lines.some((l) => /warning: .*pnpm-lock\.yaml found but pnpm is not on PATH/.test(l)));
   });
 
+  it('keys a paths-only cache by run, so a later run misses the exact key, restores the newest and can save anew', async () => {
+    const ws = tree({ 'README.md': '' });
+    const home = mkdtempSync(join(tmpdir(), 'slw-home-'));
+    const plan = (env: NodeJS.ProcessEnv) =>
+      planCaches(options(ws, home, { env, extraPaths: [join(ws, '.cache', 'tool')] }), silentLogger);
+    const [first] = (await plan({ GITHUB_RUN_ID: '1001', GITHUB_RUN_ATTEMPT: '1' })).entries;
+    const [later] = (await plan({ GITHUB_RUN_ID: '1002', GITHUB_RUN_ATTEMPT: '1' })).entries;
+    const [rerun] = (await plan({ GITHUB_RUN_ID: '1002', GITHUB_RUN_ATTEMPT: '2' })).entries;
+    assert.ok(first && later && rerun);
+    assert.match(first.key, /^slipway-v1-files-linux-x64-test-any-[0-9a-f]{16}-1001$/);
+    const listed = first.key.slice(0, -'1001'.length);
+    assert.equal(later.key, `${listed}1002`);
+    assert.equal(rerun.key, `${listed}1002.2`);
+    // The restore keys are prefixes of the earlier run's key: the service returns the newest match.
+    assert.deepEqual(later.restoreKeys, [listed, 'slipway-v1-files-linux-x64-test-any-']);
+    assert.ok(later.restoreKeys.every((k) => first.key.startsWith(k)));
+    // The save policy sees no exact hit, so the later run may save its own entry.
+    assert.equal(
+      decideSave({
+        mode: 'auto',
+        exactHit: later.key === first.key,
+        ref: 'refs/heads/main',
+        defaultBranch: 'main',
+        saveBranches: [],
+      }).save,
+      true,
+    );
+  });
+
   it('caches given paths alone under a files entry, or adds them to the first ecosystem', async () => {
     const ws = tree({ 'README.md': '' });
     const home = mkdtempSync(join(tmpdir(), 'slw-home-'));
@@ -263,7 +299,10 @@ describe('planning caches', () => {
     );
     assert.equal(alone.entries[0]?.ecosystem, 'files');
     assert.deepEqual(alone.entries[0]?.paths, ['.cache/tool', '~/.m2']);
-    assert.match(alone.entries[0]?.key ?? '', /^slipway-v1-files-linux-x64-test-any-[0-9a-f]{16}$/);
+    assert.match(
+      alone.entries[0]?.key ?? '',
+      /^slipway-v1-files-linux-x64-test-any-[0-9a-f]{16}-t[0-9a-z]+$/,
+    );
 
     const rustWs = mkdtempSync(join(tmpdir(), 'slw-ws-'));
     cpSync(fixture, rustWs, { recursive: true });
