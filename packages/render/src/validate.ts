@@ -413,7 +413,11 @@ function describeErrors(errors: AjvError[], data: unknown): { message: string; p
   }
   for (const [pointer, list] of byPath) {
     const path = parsePointer(pointer);
-    const got = describeValue(valueAt(data, path));
+    // A Secret's data and stringData are never echoed into the log, not even in part.
+    const secretValue =
+      (data as { kind?: unknown }).kind === 'Secret' && (path[0] === 'data' || path[0] === 'stringData');
+    const value = valueAt(data, path);
+    const got = secretValue ? `a value (not shown: Secret ${String(path[0])})` : describeValue(value);
     const union = list.some((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
     const parts = [
       ...new Set(list.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf').map(alternative)),

@@ -244,3 +244,20 @@ test('a rendered line maps back to its template line only when that is unambiguo
   assert.equal(templateLineFor(template, rendered, 4), 5, 'same key, templated value');
   assert.equal(templateLineFor(template, rendered, 2), undefined, 'a loop repeats the line: no guess');
 });
+
+test('a schema error in a Secret never quotes the secret value', async () => {
+  const secret = `apiVersion: v1
+kind: Secret
+metadata:
+  name: db
+data:
+  password: 918273645501
+stringData:
+  token: [hunter2-very-secret]
+`;
+  const result = await validateManifests([file(secret, 'secret.yaml')], { namespace: 'shop' });
+  const text = messages(result.problems).join('\n');
+  assert.match(text, /data\.password must be a string/);
+  assert.match(text, /stringData\.token must be a string/);
+  assert.ok(!text.includes('918273645501') && !text.includes('hunter2'), text);
+});
