@@ -13,9 +13,11 @@ export interface RetryOptions {
   log?: Logger;
   /** What is being tried, for the retry log line ("upload of layer sha256:…"). */
   what?: string;
+  /** Waits between attempts (default: a timer); tests pass a fake to see the delays asked for. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Error codes of a connection that broke or timed out — worth another try. */
 const TRANSIENT_CODES = new Set([
@@ -54,6 +56,7 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, opts: Re
   const attempts = opts.attempts ?? 4;
   const base = opts.baseDelayMs ?? 500;
   const max = opts.maxDelayMs ?? 10_000;
+  const sleep = opts.sleep ?? realSleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);

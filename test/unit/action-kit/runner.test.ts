@@ -109,18 +109,51 @@ describe('withRetry', () => {
 
   it('waits what the server asked and returns the first success', async () => {
     let calls = 0;
-    const started = Date.now();
+    const waits: number[] = [];
     const value = await withRetry(
       async (attempt) => {
         calls++;
         if (attempt < 2) throw new Error('429');
         return 'ok';
       },
-      { baseDelayMs: 1, retryable: () => ({ afterMs: 120 }) },
+      {
+        baseDelayMs: 1,
+        retryable: () => ({ afterMs: 120 }),
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
+      },
     );
     assert.equal(value, 'ok');
     assert.equal(calls, 2);
-    assert.ok(Date.now() - started >= 100);
+    assert.deepEqual(waits, [120], 'one wait, of exactly what the server asked');
+  });
+
+  it('backs off exponentially within the bounds between attempts', async () => {
+    const waits: number[] = [];
+    await assert.rejects(
+      withRetry(
+        async () => {
+          throw Object.assign(new Error('reset'), { code: 'ECONNRESET' });
+        },
+        {
+          attempts: 4,
+          baseDelayMs: 100,
+          maxDelayMs: 300,
+          retryable: isTransientNetworkError,
+          sleep: async (ms) => {
+            waits.push(ms);
+          },
+        },
+      ),
+      /reset/,
+    );
+    assert.equal(waits.length, 3, 'a wait between each of the 4 attempts, none after the last');
+    // 100, 200, then 400 capped at 300 — each with ±25% jitter.
+    for (const [i, nominal] of [100, 200, 300].entries()) {
+      const wait = waits[i] ?? -1;
+      assert.ok(wait >= nominal * 0.75 && wait <= nominal * 1.25, `wait ${i + 1} was ${wait} ms`);
+    }
   });
 
   it('recognises dropped connections, also when wrapped as a cause', () => {
