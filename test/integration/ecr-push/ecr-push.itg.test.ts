@@ -456,7 +456,6 @@ describe('ecr-push against a failing registry', () => {
     try {
       const layout = join(work, 'oci-pw');
       await writeOciLayout(layout, { layers: 1, layerSize: 1000, seed: 'itg-pw' });
-      const started = Date.now();
       const repo = uniqueName('push-pw');
       const r = await push({
         repository: repo,
@@ -468,7 +467,7 @@ describe('ecr-push against a failing registry', () => {
         r,
         /refused the registry password while the login check \(HTTP 401\): the ECR authorization token is wrong or expired/,
       );
-      assert.ok(Date.now() - started < 15_000, 'failed fast');
+      // Failing fast: the login check is not retried and no image work starts.
       assert.doesNotMatch(r.output, /retrying|uploaded/);
       assert.ok(!allText(r).includes(testbed().registry.password));
       assert.ok(!allText(r).includes(SECRET));

@@ -344,8 +344,8 @@ describe('uploads survive a misbehaving registry', () => {
       },
       { method: 'HEAD', path: /blobs\/sha256/, action: { status: 429, headers: { 'Retry-After': '1' } } },
     );
-    const started = Date.now();
-    const result = await pushImage(new OciLayoutSource(layout.dir), client(reg), {
+    const log = collectingLogger();
+    const result = await pushImage(new OciLayoutSource(layout.dir), client(reg, { log }), {
       repository: 'busy/repo',
       tags: ['t'],
       concurrency: 1,
@@ -353,7 +353,24 @@ describe('uploads survive a misbehaving registry', () => {
       log: silentLogger,
     });
     assert.equal(result.blobs.uploaded, 2);
-    assert.ok(Date.now() - started >= 950, 'waited for Retry-After');
+    const retries = log.lines.filter((l) => /retrying in/.test(l));
+    assert.equal(retries.length, 2, log.lines.join('\n'));
+    assert.ok(
+      retries.some((l) =>
+        /^info: check of sha256:\S+ failed \(.* answered HTTP 429 while checking for a blob in busy\/repo\); retrying in 1\.0 s \(attempt 2 of 5\)$/.test(
+          l,
+        ),
+      ),
+      retries.join('\n'),
+    );
+    assert.ok(
+      retries.some((l) =>
+        /^info: upload of sha256:\S+ failed \(.* answered HTTP 503 while starting a blob upload in busy\/repo\); retrying in 0\.0 s \(attempt 2 of 5\)$/.test(
+          l,
+        ),
+      ),
+      retries.join('\n'),
+    );
   });
 
   test('gives up after the bounded attempts on a registry that keeps failing', async () => {
