@@ -42,9 +42,12 @@ test('the time is UTC, also when the machine is not', () => {
   assert.equal(defaultVersion({ branch: 'main', sha: SHA, now: local }), 'main-20261231-235959-0123456');
 });
 
-test('SOURCE_DATE_EPOCH fixes the release time; otherwise it is now', () => {
+test('SOURCE_DATE_EPOCH fixes the release time; otherwise it is now', (t) => {
+  // The clock is pinned, so "now" is a known instant and the assertion exact.
+  t.mock.timers.enable({ apis: ['Date'], now: Date.UTC(2026, 4, 17, 8, 30, 15) });
   assert.equal(releaseTime({ SOURCE_DATE_EPOCH: '1767225600' }).toISOString(), '2026-01-01T00:00:00.000Z');
-  assert.ok(Math.abs(releaseTime({}).getTime() - Date.now()) < 5000);
+  assert.equal(releaseTime({}).toISOString(), '2026-05-17T08:30:15.000Z');
+  assert.equal(releaseTime({ SOURCE_DATE_EPOCH: 'yesterday' }).toISOString(), '2026-05-17T08:30:15.000Z');
 });
 
 test('the branch comes from the pull request head, else the pushed ref', () => {

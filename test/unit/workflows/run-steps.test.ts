@@ -216,10 +216,15 @@ describe('notify.yml: Start time', () => {
   const run = script('notify.yml', 'notify', (s) => s.id === 'clock');
 
   it('is now when the pipeline starts, and carried over afterwards', () => {
-    const first = runStep(run, { STARTED_AT: '' });
+    // A `date` that answers for a fixed instant (2026-11-21T09:08:07Z) in whatever format it is asked.
+    const clock = mkdtempSync(join(scratch, 'clock-'));
+    const realDate = spawnSync('sh', ['-c', 'command -v date'], { encoding: 'utf8' }).stdout.trim();
+    assert.ok(realDate.startsWith('/'), `date found at ${JSON.stringify(realDate)}`);
+    writeFileSync(join(clock, 'date'), `#!/bin/sh\nexec '${realDate}' -d @1795252087 "$@"\n`);
+    chmodSync(join(clock, 'date'), 0o755);
+    const first = runStep(run, { STARTED_AT: '', TZ: 'Asia/Kolkata' }, clock);
     assert.equal(first.code, 0, first.stderr);
-    const at = Date.parse(String(first.outputs['started-at']));
-    assert.ok(Math.abs(Date.now() - at) < 5000, String(first.outputs['started-at']));
+    assert.deepEqual(first.outputs, { 'started-at': '2026-11-21T09:08:07Z' }, 'now, in UTC, to the second');
     assert.deepEqual(runStep(run, { STARTED_AT: '2026-11-22T10:00:00Z' }).outputs, {
       'started-at': '2026-11-22T10:00:00Z',
     });
