@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { TESTBED_ENV, startCacheDouble } from '@slipway/testbed';
 import { repoRoot } from '../scripts/lib/actions.ts';
 import { runJob } from '../test/integration/test-cache/job.ts';
@@ -35,7 +35,12 @@ function freshRunner(root: string): { workspace: string; home: string } {
   const home = join(root, 'home');
   rmSync(workspace, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
-  cpSync(fixture, workspace, { recursive: true, filter: (src) => !src.includes('/target') });
+  // Skip the fixture's build output, judged on the path inside the fixture: the checkout's own
+  // location may well contain "/target".
+  cpSync(fixture, workspace, {
+    recursive: true,
+    filter: (src) => !relative(fixture, src).split(sep).includes('target'),
+  });
   mkdirSync(join(home, '.cargo'), { recursive: true });
   cpSync(join(fixture, 'cargo-home', 'config.toml'), join(home, '.cargo', 'config.toml'));
   return { workspace, home };

@@ -11,7 +11,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { repoRoot, testbed, uniqueName, type CacheEntryInfo } from '@slipway/testbed';
 import { runJob } from './job.ts';
@@ -33,7 +33,12 @@ function freshRunner(root: string): { workspace: string; home: string } {
   const home = join(root, 'home');
   rmSync(workspace, { recursive: true, force: true });
   rmSync(home, { recursive: true, force: true });
-  cpSync(fixture, workspace, { recursive: true, filter: (src) => !src.includes('/target') });
+  // Skip the fixture's build output, judged on the path inside the fixture: the checkout's own
+  // location may well contain "/target".
+  cpSync(fixture, workspace, {
+    recursive: true,
+    filter: (src) => !relative(fixture, src).split(sep).includes('target'),
+  });
   mkdirSync(join(home, '.cargo'), { recursive: true });
   cpSync(join(fixture, 'cargo-home', 'config.toml'), join(home, '.cargo', 'config.toml'));
   return { workspace, home };
