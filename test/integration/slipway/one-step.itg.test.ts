@@ -154,7 +154,17 @@ describe('the one-step root action', () => {
     assert.equal(r.exitCode, 1, r.output);
     assert.ok(r.outputs.digest, 'the push happened and says so');
     const requests = await slack<Recorded[]>('requests');
-    assert.match(JSON.stringify(requests.at(-1)?.body), /fail/i);
+    const last = requests.at(-1)?.body ?? {};
+    // The failure style of packages/slack/src/status.ts: ':x: … failed' and Slack's danger red.
+    assert.match(String(last.text), /^:x: \*.+\* failed$/, JSON.stringify(last));
+    const attachments = (
+      typeof last.attachments === 'string' ? JSON.parse(last.attachments) : last.attachments
+    ) as { color?: string }[] | undefined;
+    assert.deepEqual(
+      attachments?.map((a) => a.color),
+      ['#A30200'],
+      JSON.stringify(last),
+    );
   });
 
   it('with nothing to do, it names the inputs that switch the parts on', async () => {
