@@ -8,16 +8,14 @@
  *   SLIPWAY_DIST=/tmp/dist npx tsx bench/test-cache.ts     (BENCH_ROUNDS=N warm runs, default 3)
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { TESTBED_ENV, startCacheDouble } from '@slipway/testbed';
-import { repoRoot } from '../scripts/lib/actions.ts';
-import { runJob } from '../test/integration/test-cache/job.ts';
+import { freshRunner, runJob } from '../test/integration/test-cache/job.ts';
 import { median, printTable } from './lib/measure.ts';
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
-const fixture = join(repoRoot, 'test', 'fixtures', 'rust-workspace');
 const WORKSPACE_CRATES = new Set(['textkit', 'report']);
 const rustEnv = {
   RUSTUP_HOME: process.env.RUSTUP_HOME ?? join(homedir(), '.rustup'),
@@ -28,23 +26,6 @@ const work = mkdtempSync(join(tmpdir(), 'slw-bench-cache-'));
 const double = await startCacheDouble(join(work, 'cache-service'));
 // The harness finds the cache service through the published test-bed endpoints.
 process.env[TESTBED_ENV] = JSON.stringify({ cache: { url: double.url } });
-
-/** A fresh runner at fixed paths: clean checkout, empty home with the offline cargo config. */
-function freshRunner(root: string): { workspace: string; home: string } {
-  const workspace = join(root, 'workspace');
-  const home = join(root, 'home');
-  rmSync(workspace, { recursive: true, force: true });
-  rmSync(home, { recursive: true, force: true });
-  // Skip the fixture's build output, judged on the path inside the fixture: the checkout's own
-  // location may well contain "/target".
-  cpSync(fixture, workspace, {
-    recursive: true,
-    filter: (src) => !relative(fixture, src).split(sep).includes('target'),
-  });
-  mkdirSync(join(home, '.cargo'), { recursive: true });
-  cpSync(join(fixture, 'cargo-home', 'config.toml'), join(home, '.cargo', 'config.toml'));
-  return { workspace, home };
-}
 
 function cargoTest(workspace: string, home: string): { compiled: string[]; ms: number } {
   const started = performance.now();

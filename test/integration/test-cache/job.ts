@@ -9,8 +9,8 @@
 // runner does: main's environment, GITHUB_ENV exports, PATH additions, STATE_* and fresh files.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter, join, relative, sep } from 'node:path';
 import {
   actionYmlPath,
   bundlePath,
@@ -18,6 +18,7 @@ import {
   nodeBinary,
   parseAnnotations,
   parseKeyValueFile,
+  repoRoot,
   runAction,
   type ActionRun,
   type Annotation,
@@ -121,4 +122,28 @@ export async function runJob(
   const jobStatus = main.exitCode === 0 ? status : 'failure';
   if (!evaluatePostIf(expression, jobStatus, jobEnv)) return { main, postIf: expression };
   return { main, post: await runPost(main, runOpts.nodeVersion), postIf: expression };
+}
+
+/** The Rust workspace fixture the test-cache tests and bench build. */
+export const rustFixture = join(repoRoot, 'test', 'fixtures', 'rust-workspace');
+
+/**
+ * A fresh runner for the fixture, always at the same paths (as GitHub's runners are): a clean
+ * checkout in `workspace`, an empty `home` whose `.cargo/config.toml` makes crates.io the offline
+ * Debian directory source.
+ */
+export function freshRunner(root: string): { workspace: string; home: string } {
+  const workspace = join(root, 'workspace');
+  const home = join(root, 'home');
+  rmSync(workspace, { recursive: true, force: true });
+  rmSync(home, { recursive: true, force: true });
+  // Skip the fixture's build output, judged on the path inside the fixture: the checkout's own
+  // location may well contain "/target".
+  cpSync(rustFixture, workspace, {
+    recursive: true,
+    filter: (src) => !relative(rustFixture, src).split(sep).includes('target'),
+  });
+  mkdirSync(join(home, '.cargo'), { recursive: true });
+  cpSync(join(rustFixture, 'cargo-home', 'config.toml'), join(home, '.cargo', 'config.toml'));
+  return { workspace, home };
 }

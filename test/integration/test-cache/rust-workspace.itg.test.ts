@@ -1,48 +1,17 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { repoRoot, testbed, uniqueName, type CacheEntryInfo } from '@slipway/testbed';
-import { runJob } from './job.ts';
+import { testbed, uniqueName, type CacheEntryInfo } from '@slipway/testbed';
+import { freshRunner, runJob } from './job.ts';
 
-const fixture = join(repoRoot, 'test', 'fixtures', 'rust-workspace');
 const WORKSPACE_CRATES = new Set(['textkit', 'report']);
 const rustEnv = {
   RUSTUP_HOME: process.env.RUSTUP_HOME ?? join(homedir(), '.rustup'),
   CARGO_TERM_COLOR: 'never',
 };
-
-/**
- * A fresh runner for the fixture, always at the same paths (as GitHub's runners are): a clean
- * checkout in `workspace`, an empty `home` whose `.cargo/config.toml` makes crates.io the offline
- * Debian directory source.
- */
-function freshRunner(root: string): { workspace: string; home: string } {
-  const workspace = join(root, 'workspace');
-  const home = join(root, 'home');
-  rmSync(workspace, { recursive: true, force: true });
-  rmSync(home, { recursive: true, force: true });
-  // Skip the fixture's build output, judged on the path inside the fixture: the checkout's own
-  // location may well contain "/target".
-  cpSync(fixture, workspace, {
-    recursive: true,
-    filter: (src) => !relative(fixture, src).split(sep).includes('target'),
-  });
-  mkdirSync(join(home, '.cargo'), { recursive: true });
-  cpSync(join(fixture, 'cargo-home', 'config.toml'), join(home, '.cargo', 'config.toml'));
-  return { workspace, home };
-}
 
 /** Runs cargo as the job's own step; returns the crates it compiled. */
 function cargoTest(workspace: string, home: string): { compiled: string[]; log: string } {
