@@ -10,17 +10,19 @@ import {
   runAction,
   type InputSource,
 } from '@slipway/action-kit';
-import { ecrPush } from '../actions/ecr-push/src/main.ts';
-import { readEcrPushInputs } from '../actions/ecr-push/src/inputs.ts';
-import { renderAndValidate, renderManifest } from '../actions/render-manifest/src/main.ts';
-import { readInputs as readRenderInputs } from '../actions/render-manifest/src/inputs.ts';
-import {
-  buildMessage,
-  gatherFacts,
-  maskSlackSecrets,
-  slackNotify,
-} from '../actions/slack-notify/src/main.ts';
-import { readSlackNotifyInputs } from '../actions/slack-notify/src/inputs.ts';
+// Each part's code is loaded only when its inputs switch it on, keeping the start path small.
+const loadPush = async () => ({
+  ...(await import('../actions/ecr-push/src/inputs.ts')),
+  ...(await import('../actions/ecr-push/src/main.ts')),
+});
+const loadRender = async () => ({
+  ...(await import('../actions/render-manifest/src/inputs.ts')),
+  ...(await import('../actions/render-manifest/src/main.ts')),
+});
+const loadSlack = async () => ({
+  ...(await import('../actions/slack-notify/src/inputs.ts')),
+  ...(await import('../actions/slack-notify/src/main.ts')),
+});
 
 /** The runner's inputs with some values supplied by an earlier part (e.g. the pushed image). */
 function withValues(source: InputSource, values: Record<string, string | undefined>): InputSource {
@@ -33,8 +35,9 @@ export default () =>
       const source = envInputs();
       const given = (name: string) => Boolean(source.get(name)?.trim());
       // Secrets first: masked before any other input is even looked at.
-      const redact = given('webhook-url') || given('token') ? maskSlackSecrets() : undefined;
-      if (!given('source') && !given('templates') && !redact) {
+      const slackPart = given('webhook-url') || given('token') ? await loadSlack() : undefined;
+      const redact = slackPart?.maskSlackSecrets();
+      if (!given('source') && !given('templates') && !slackPart) {
         throw new InputError(
           'source',
           'nothing to do: give source to push an image, templates to render and publish manifests, and webhook-url or token to tell Slack',
@@ -47,29 +50,32 @@ export default () =>
           'is for manifests of an image pushed elsewhere; with source, the manifests use the image just pushed, so leave image empty',
         );
       }
-      const push = given('source') ? readEcrPushInputs(source) : undefined;
+      const pushPart = given('source') ? await loadPush() : undefined;
+      const renderPart = given('templates') ? await loadRender() : undefined;
+      const push = pushPart?.readEcrPushInputs(source);
       // Until the push, the image is a stand-in of the same shape: every template is rendered and
       // every manifest validated now, and again for real after the push.
       const standIn = push ? { image: `${push.repository}@sha256:${'0'.repeat(64)}` } : {};
-      const renderCheck = given('templates')
-        ? await readRenderInputs(new Inputs(withValues(source, standIn)))
+      const renderCheck = renderPart
+        ? await renderPart.readInputs(new Inputs(withValues(source, standIn)))
         : undefined;
-      const notify = redact ? await readSlackNotifyInputs(source) : undefined;
+      const notify = slackPart ? await slackPart.readSlackNotifyInputs(source) : undefined;
       // The message's templates and payload are checked by building it once.
-      if (notify) await buildMessage(notify, gatherFacts(notify, new Date()));
-      if (renderCheck && !(await renderAndValidate(renderCheck))) return;
+      if (slackPart && notify)
+        await slackPart.buildMessage(notify, slackPart.gatherFacts(notify, new Date()));
+      if (renderPart && renderCheck && !(await renderPart.renderAndValidate(renderCheck))) return;
 
       const outputs: Record<string, string> = {};
       let failure: unknown;
       try {
-        if (push) Object.assign(outputs, await ecrPush(push));
-        if (renderCheck) {
+        if (pushPart && push) Object.assign(outputs, await pushPart.ecrPush(push));
+        if (renderPart && renderCheck) {
           const render = push
-            ? await readRenderInputs(new Inputs(withValues(source, { image: outputs['image-ref'] })))
+            ? await renderPart.readInputs(new Inputs(withValues(source, { image: outputs['image-ref'] })))
             : renderCheck;
           // The version of the check is the release's, so both runs name the same release.
           render.version = renderCheck.version;
-          const rendered = await renderManifest(render);
+          const rendered = await renderPart.renderManifest(render);
           if (!rendered)
             throw new ActionError('render-manifest reported invalid templates or manifests (above)');
           Object.assign(outputs, rendered);
@@ -78,7 +84,7 @@ export default () =>
         failure = err;
       }
 
-      if (notify && redact) {
+      if (slackPart && notify && redact) {
         if (failure || process.exitCode === 1) notify.status = 'failure';
         if (notify.fields.length === 0 && !notify.payload) {
           const facts: [string, string][] = [
@@ -88,7 +94,7 @@ export default () =>
           ];
           notify.fields = facts.filter(([, v]) => v);
         }
-        await slackNotify(notify, redact);
+        await slackPart.slackNotify(notify, redact);
       }
       if (failure) throw failure;
       if (!push && !renderCheck) log.info('nothing pushed or rendered: only the Slack message was sent');
