@@ -33,3 +33,4 @@ export type { TestImageOptions, OciLayoutInfo, LayerInfo, DirImageConfig } from 
 export { createRestrictedUser } from './iam.ts';
 export type { IamUserKeys, PolicyDocument } from './iam.ts';
 export { repoRoot, shortTempDir } from './paths.ts';
+export { dockerCli } from './docker-cli.ts';

@@ -1,7 +1,6 @@
 // ecr-login through its built bundle, as the runner runs it, against moto (ECR API and STS),
 // docker-registry and dockerd from the test bed.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -20,6 +19,7 @@ import {
   writeDockerArchive,
   type ActionRun,
   type MotoServer,
+  dockerCli,
 } from '@slipway/testbed';
 
 const ECR_HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
@@ -54,24 +54,7 @@ function runPost(
   return runAction('ecr-login', { inputs, env: { ...env, ...state }, post: false });
 }
 
-function docker(configDir: string, args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, {
-      env: {
-        PATH: process.env.PATH,
-        HOME: configDir,
-        DOCKER_CONFIG: configDir,
-        DOCKER_HOST: testbed().dockerd.host,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-  });
-}
+const docker = dockerCli;
 
 /** The one `::error::` line of a failed run, and its exit code. */
 function assertOneError(run: ActionRun, pattern: RegExp): void {

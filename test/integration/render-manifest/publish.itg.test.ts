@@ -1,6 +1,7 @@
 // render-manifest through its built bundle against moto's S3, as the runner runs it: what lands in
 // a versioned bucket, immutability, the ledger under concurrency, the diff, dry runs.
 import assert from 'node:assert/strict';
+import type { LedgerRelease } from '@slipway/aws/s3-ledger.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -28,18 +29,7 @@ before(() => {
 
 interface LedgerJson {
   schema: number;
-  releases: {
-    version: string;
-    image?: string;
-    digest?: string;
-    gitSha?: string;
-    gitRef?: string;
-    actor?: string;
-    runUrl?: string;
-    publishedAt: string;
-    files: { name: string; key: string; sha256: string; size: number; versionId?: string }[];
-    artifact?: { key: string; format: string; sha256: string; versionId?: string; etag?: string };
-  }[];
+  releases: LedgerRelease[];
 }
 
 const ledgerOf = async (bucket: string, prefix = 'shop/staging') =>

@@ -1,34 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { testbed, uniqueName, writeDockerArchive } from '@slipway/testbed';
+import { testbed, uniqueName, writeDockerArchive, dockerCli } from '@slipway/testbed';
 
 const exec = promisify(execFile);
 
-/** Runs the docker CLI against the test bed's daemon with a private config dir. */
-function docker(configDir: string, args: string[], stdin?: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('docker', args, {
-      env: {
-        PATH: process.env.PATH,
-        HOME: configDir,
-        DOCKER_CONFIG: configDir,
-        DOCKER_HOST: testbed().dockerd.host,
-      },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? 1, out }));
-    child.stdin.end(stdin ?? '');
-  });
-}
+const docker = dockerCli;
 
 test('dockerd loads a hand-written docker archive and pushes it to the registry after docker login', async () => {
   const { registry } = testbed();
