@@ -297,19 +297,7 @@ export async function writeDockerArchive(
     );
     mkdirSync(dirname(file), { recursive: true });
     const entries = ['manifest.json', configName, ...layerPaths.map((p) => dirname(p))].sort();
-    await run('tar', [
-      '--format=gnu',
-      '--sort=name',
-      '--mtime=@0',
-      '--owner=0',
-      '--group=0',
-      '--numeric-owner',
-      '-C',
-      stage,
-      '-cf',
-      file,
-      ...entries,
-    ]);
+    await reproducibleTar(stage, entries, file);
     if (!statSync(file).size) throw new Error(`tar wrote an empty ${file}`);
     return imageId;
   } finally {
