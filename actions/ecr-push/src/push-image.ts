@@ -1,10 +1,10 @@
 // The data-plane half of ecr-push: log in to the registry, open the image source, push.
 import { type Logger, ActionError, setSecret } from '@slipway/action-kit';
+import { ProxyAwareAgent } from '@slipway/net';
 import {
   type DaemonImage,
   DigestMismatchError,
   DockerArchiveSource,
-  HttpAgents,
   type ImageSource,
   ManifestError,
   OciLayoutSource,
@@ -85,11 +85,11 @@ export function explainPushError(err: unknown, host: string): unknown {
 export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<PreparedRegistryPush> {
   const { log } = opts;
   const host = opts.baseUrl.host;
-  const agents = new HttpAgents(opts.concurrency * 2 + 4);
+  const agent = new ProxyAwareAgent({ maxSockets: opts.concurrency * 2 + 4 });
   const client = new RegistryClient({
     baseUrl: opts.baseUrl,
     credentials: opts.credentials,
-    agents,
+    agent,
     log,
     // ECR's chunked uploads do not advance past the first chunk (aws/containers-roadmap#2831):
     // one request per blob there, as docker and oras do.
@@ -102,7 +102,7 @@ export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<Pr
     if (closed) return;
     closed = true;
     await source?.close();
-    agents.destroy();
+    agent.destroy();
   };
   try {
     await client.ping();
@@ -111,7 +111,7 @@ export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<Pr
       // A missing local image fails here, before the repository is created or changed.
       inspected = await inspectDaemonImage(spec.image);
     } else {
-      source = await openSource(spec, client, agents, opts);
+      source = await openSource(spec, client, agent, opts);
       await source.root();
     }
   } catch (err) {
@@ -157,7 +157,7 @@ export async function prepareRegistryPush(opts: RegistryPushOptions): Promise<Pr
 async function openSource(
   spec: Exclude<ImageSourceSpec, { transport: 'ecr' | 'docker-daemon' }>,
   destination: RegistryClient,
-  agents: HttpAgents,
+  agent: ProxyAwareAgent,
   opts: RegistryPushOptions,
 ): Promise<ImageSource> {
   switch (spec.transport) {
@@ -178,7 +178,7 @@ async function openSource(
       const client = new RegistryClient({
         baseUrl: new URL(`${LOOPBACK.test(host) ? 'http' : 'https'}://${host}`),
         ...(credentials ? { credentials } : {}),
-        agents,
+        agent,
         log: opts.log,
       });
       return new RegistrySource(client, spec.reference);

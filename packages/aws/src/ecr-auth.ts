@@ -289,8 +289,9 @@ export interface RawResponse {
 }
 
 /**
- * One POST over node:http(s); https is loaded only when needed (it pulls in TLS). Without an agent
- * the connection closes after the answer, so nothing keeps the process alive.
+ * One POST over node:http(s) through the proxy the environment names; https is loaded only when
+ * needed (it pulls in TLS). Without an agent the connection closes after the answer, so nothing
+ * keeps the process alive.
  */
 export async function postOnce(
   url: URL,
@@ -300,13 +301,14 @@ export async function postOnce(
   timeoutMs = REQUEST_TIMEOUT_MS,
 ): Promise<RawResponse> {
   const transport = url.protocol === 'http:' ? await import('node:http') : await import('node:https');
+  const via = agent || new (await import('@slipway/net')).ProxyAwareAgent({ keepAlive: false });
   return new Promise<RawResponse>((resolve, reject) => {
     const request = transport.request(
       url,
       {
         method: 'POST',
         headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        agent,
+        agent: via,
         timeout: timeoutMs,
       },
       (response) => {
@@ -337,7 +339,7 @@ async function getWithSdk(
   source: CredentialSource,
 ): Promise<EcrAuthorization[]> {
   const { ECRClient, GetAuthorizationTokenCommand } = await import('@aws-sdk/client-ecr');
-  const client = new ECRClient(clientConfig(opts.region));
+  const client = new ECRClient(await clientConfig(opts.region));
   try {
     // Resolve the credentials on their own first: a failure there is about the role or profile,
     // not about ECR permissions, and deserves its own explanation.

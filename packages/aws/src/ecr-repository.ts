@@ -9,8 +9,6 @@
  * whole re-push or retag otherwise takes. Every other credential source (profiles, web identity,
  * container or instance metadata) loads the SDK, lazily, after the action has validated its inputs.
  */
-import type { Agent as HttpsAgent } from 'node:https';
-import type { Agent as HttpAgent } from 'node:http';
 import { ActionError, type Logger, withRetry } from '@slipway/action-kit';
 import { detectCredentialSource } from './credentials.ts';
 import { ecrApiEndpoint, isRetryableEcrError, parseAwsJsonError, postOnce } from './ecr-auth.ts';
@@ -52,7 +50,7 @@ export async function openEcr(
     return { ...base, ...(await signedApi(region, endpoint, source.credentials)) };
   }
   const sdk = await import('@aws-sdk/client-ecr');
-  const client = new sdk.ECRClient(clientConfig(region));
+  const client = new sdk.ECRClient(await clientConfig(region));
   const commands = sdk as unknown as Record<
     string,
     new (input: unknown) => Parameters<typeof client.send>[0]
@@ -82,8 +80,8 @@ async function signedApi(
       `the ECR endpoint ${JSON.stringify(endpoint)} (AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL) is not a URL`,
     );
   }
-  const transport = url.protocol === 'http:' ? await import('node:http') : await import('node:https');
-  const agent: HttpAgent | HttpsAgent = new transport.Agent({ keepAlive: true, maxSockets: 8 });
+  const { ProxyAwareAgent } = await import('@slipway/net');
+  const agent = new ProxyAwareAgent({ maxSockets: 8 });
   const post = (headers: Record<string, string>, body: string) => postOnce(url, headers, body, agent, 30_000);
   return {
     via: 'signed',

@@ -1,3 +1,4 @@
+import type { Agent } from 'node:http';
 import { InputError } from '@slipway/action-kit';
 
 /** The region from the `region` input, else AWS_REGION / AWS_DEFAULT_REGION, as the AWS CLI does. */
@@ -18,10 +19,17 @@ export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv 
 /**
  * Settings every Slipway AWS client shares. The SDK already retries throttling, 5xx and dropped
  * connections with bounded back-off (standard mode) and never retries other 4xx; endpoints come from
- * AWS_ENDPOINT_URL(_<SERVICE>) by the SDK itself (LocalStack, moto).
+ * AWS_ENDPOINT_URL(_<SERVICE>) by the SDK itself (LocalStack, moto). Connections go through the
+ * process's proxy-aware agent, so HTTPS_PROXY/NO_PROXY apply as they do to every other client.
  */
-export function clientConfig(region: string): { region: string; maxAttempts: number } {
-  return { region, maxAttempts: 4 };
+export async function clientConfig(region: string): Promise<{
+  region: string;
+  maxAttempts: number;
+  requestHandler: { httpAgent: Agent; httpsAgent: Agent };
+}> {
+  const { sharedAgent } = await import('@slipway/net');
+  const agent = sharedAgent();
+  return { region, maxAttempts: 4, requestHandler: { httpAgent: agent, httpsAgent: agent } };
 }
 
 /** S3 through a custom endpoint (LocalStack, moto, MinIO) needs path-style addressing. */

@@ -22,7 +22,7 @@ export async function createS3Client(
 ): Promise<S3Handle> {
   const sdk = await import('@aws-sdk/client-s3');
   const client = new sdk.S3Client({
-    ...clientConfig(region),
+    ...(await clientConfig(region)),
     forcePathStyle: s3ForcePathStyle(env),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

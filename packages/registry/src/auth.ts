@@ -1,4 +1,4 @@
-import { type HttpAgents, readBody, sendRequest } from './http.ts';
+import { type ProxyAwareAgent, readBody, sendRequest } from '@slipway/net';
 
 /** A user name and password (or token) for a registry; ECR's are `AWS` and the decoded token. */
 export interface RegistryCredentials {
@@ -59,7 +59,7 @@ export class RegistryAuth {
   constructor(
     readonly host: string,
     private readonly credentials: RegistryCredentials | undefined,
-    private readonly agents: HttpAgents,
+    private readonly agent: ProxyAwareAgent,
   ) {
     // ECR and htpasswd registries take Basic on the first request: no round trip to learn it.
     if (credentials) this.scheme = 'basic';
@@ -126,7 +126,7 @@ export class RegistryAuth {
       const { username, password } = this.credentials;
       headers.Authorization = 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64');
     }
-    const res = await sendRequest({ method: 'GET', url, headers }, this.agents);
+    const res = await sendRequest({ method: 'GET', url, headers }, this.agent);
     const body = await readBody(res, 1 << 20);
     if (res.status !== 200) {
       throw new RegistryAuthError(

@@ -4,7 +4,14 @@ import { type Logger, isTransientNetworkError, silentLogger, withRetry } from '@
 import { RegistryAuth, RegistryAuthError, type RegistryCredentials } from './auth.ts';
 import { DigestMismatchError, HashingStream, sha256Digest, shortDigest } from './digest.ts';
 import { type RegistryOperation, RegistryError, registryError } from './errors.ts';
-import { type HttpAgents, type HttpResponse, discardBody, header, readBody, sendRequest } from './http.ts';
+import {
+  type HttpResponse,
+  type ProxyAwareAgent,
+  discardBody,
+  header,
+  readBody,
+  sendRequest,
+} from '@slipway/net';
 import { type Descriptor, type ManifestBlob, parseManifest } from './manifest.ts';
 import { MANIFEST_TYPES } from './media-types.ts';
 
@@ -21,7 +28,7 @@ export interface RegistryClientOptions {
   /** `https://host[:port]`, or `http://…` for a local registry. */
   baseUrl: URL;
   credentials?: RegistryCredentials;
-  agents: HttpAgents;
+  agent: ProxyAwareAgent;
   log?: Logger;
   /**
    * Blobs larger than this go up in chunks (PATCH with Content-Range, resumable); smaller ones in
@@ -65,7 +72,7 @@ export class RegistryClient {
 
   constructor(private readonly opts: RegistryClientOptions) {
     this.host = opts.baseUrl.host;
-    this.auth = new RegistryAuth(this.host, opts.credentials, opts.agents);
+    this.auth = new RegistryAuth(this.host, opts.credentials, opts.agent);
     this.log = opts.log ?? silentLogger;
     this.attempts = opts.attempts ?? 5;
     this.retryDelayMs = opts.retryDelayMs ?? 500;
@@ -97,7 +104,7 @@ export class RegistryClient {
       const authorization = req.url.host === this.host ? this.auth.header() : undefined;
       if (authorization) headers.Authorization = authorization;
       const body = typeof req.body === 'function' ? await req.body() : req.body;
-      const res = await sendRequest({ method: req.method, url: req.url, headers, body }, this.opts.agents);
+      const res = await sendRequest({ method: req.method, url: req.url, headers, body }, this.opts.agent);
       if (res.status === 401 && round === 0 && req.url.host === this.host) {
         const www = header(res, 'www-authenticate');
         await discardBody(res);

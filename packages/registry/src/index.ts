@@ -3,8 +3,6 @@ export * from './digest.ts';
 export * from './manifest.ts';
 export * from './reference.ts';
 export * from './transport.ts';
-export type { HttpRequest, HttpResponse } from './http.ts';
-export { HttpAgents, sendRequest, readBody, discardBody } from './http.ts';
 export * from './auth.ts';
 export * from './errors.ts';
 export * from './client.ts';

@@ -3,13 +3,7 @@ import type { LogLevel, Logger as SlackLogger, WebClient } from '@slack/web-api'
 import { explainSlackError, type SlackCall } from './errors.ts';
 import type { SlackMessage } from './message.ts';
 import { redactor } from './redact.ts';
-import {
-  AttemptError,
-  REQUEST_TIMEOUT_MS,
-  type RetryPolicy,
-  networkFailure,
-  withSlackRetry,
-} from './retry.ts';
+import { AttemptError, type RetryPolicy, networkFailure, withSlackRetry } from './retry.ts';
 
 /** What to send with a bot (or user) token. */
 export interface WebApiRequest {
@@ -127,14 +121,19 @@ export async function sendWithWebApi(
   opts: { policy: RetryPolicy; log: Logger },
 ): Promise<WebApiResult> {
   const { WebClient: Client } = await import('@slack/web-api');
+  const { proxyFetch } = await import('@slipway/net');
   const redact = redactor([req.token]);
-  const client: WebClient = new Client(req.token, {
-    slackApiUrl: req.apiUrl,
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: Math.min(opts.policy.timeoutMs, REQUEST_TIMEOUT_MS),
-    logger: slackLogger(opts.log, redact),
-  });
+  // One client per attempt, so each attempt gets the time the step has left (its timeout input),
+  // not a timeout fixed when the first attempt started.
+  const clientFor = (timeoutMs: number): WebClient =>
+    new Client(req.token, {
+      slackApiUrl: req.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: timeoutMs,
+      fetch: proxyFetch,
+      logger: slackLogger(opts.log, redact),
+    });
   const method = req.messageTs ? 'chat.update' : 'chat.postMessage';
   const call: SlackCall = { method, channel: req.channel, ts: req.messageTs };
   const args: Record<string, unknown> = { channel: req.channel };
@@ -154,6 +153,7 @@ export async function sendWithWebApi(
   const { result, attempts } = await withSlackRetry(
     `${method} (${where})`,
     async (timeoutMs) => {
+      const client = clientFor(timeoutMs);
       try {
         return req.messageTs
           ? await client.chat.update(args as unknown as Parameters<WebClient['chat']['update']>[0])

@@ -14,7 +14,8 @@ export function webhookHost(url: string): string {
 }
 
 /**
- * Posts a message to an incoming webhook with plain `fetch`, not `@slack/webhook`: that client does
+ * Posts a message to an incoming webhook with a plain fetch (through the proxy the environment
+ * names), not `@slack/webhook`: that client does
  * not retry 429 and would hide the Retry-After header, and the webhook protocol is one JSON POST
  * answered `ok` or an error code in plain text
  * (https://api.slack.com/messaging/webhooks#handling_errors). `threadTs` replies in a thread.
@@ -34,9 +35,10 @@ export async function sendToWebhook(
   const { attempts } = await withSlackRetry(
     `posting to the incoming webhook at ${webhookHost(url)}`,
     async (timeoutMs) => {
+      const { proxyFetch } = await import('@slipway/net');
       let res: Response;
       try {
-        res = await fetch(url, {
+        res = await proxyFetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json; charset=utf-8' },
           body,

@@ -34,3 +34,7 @@ export { createRestrictedUser } from './iam.ts';
 export type { IamUserKeys, PolicyDocument } from './iam.ts';
 export { repoRoot, shortTempDir } from './paths.ts';
 export { dockerCli } from './docker-cli.ts';
+export { startProxy } from './components/proxy.ts';
+export type { ProxyServer, StartProxyOptions } from './components/proxy.ts';
+export { createTestCertificates } from './tls.ts';
+export type { TestCertificates } from './tls.ts';

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, test } from 'node:test';
 import { collectingLogger } from '@slipway/action-kit';
-import { HttpAgents, OciLayoutSource, RegistryClient, pushImage } from '@slipway/registry';
+import { ProxyAwareAgent } from '@slipway/net';
+import { OciLayoutSource, RegistryClient, pushImage } from '@slipway/registry';
 import { readOciLayout, testbed, uniqueName, writeOciLayout } from '@slipway/testbed';
 import { CuttingProxy } from './cutting-proxy.ts';
 
@@ -27,7 +28,7 @@ test('a chunked upload cut mid-chunk starts over in a fresh session, as distribu
     { host: host ?? '127.0.0.1', port: Number(port) },
     { nth: 3, minBody: 400_000, after: 100_000 },
   ).start();
-  const agents = new HttpAgents();
+  const agent = new ProxyAwareAgent();
   try {
     const layout = join(work, 'layout');
     await writeOciLayout(layout, { layers: 1, layerSize: 2_000_000, seed: 'itg-chunked' });
@@ -38,7 +39,7 @@ test('a chunked upload cut mid-chunk starts over in a fresh session, as distribu
     const client = new RegistryClient({
       baseUrl: new URL(proxy.url),
       credentials: { username: 'AWS', password: registry.password },
-      agents,
+      agent,
       log,
       chunkSize: 500_000,
       retryDelayMs: 50,
@@ -79,7 +80,7 @@ test('a chunked upload cut mid-chunk starts over in a fresh session, as distribu
       `oci:${join(work, 'copied')}:c`,
     ]);
   } finally {
-    agents.destroy();
+    agent.destroy();
     await proxy.stop();
   }
 });

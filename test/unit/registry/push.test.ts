@@ -5,7 +5,6 @@ import { after, before, describe, test } from 'node:test';
 import { ActionError, collectingLogger, silentLogger } from '@slipway/action-kit';
 import {
   type BlobReader,
-  HttpAgents,
   ImmutableTagError,
   OciLayoutSource,
   RegistryClient,
@@ -15,11 +14,12 @@ import {
   parseImageReference,
   pushImage,
 } from '@slipway/registry';
+import { ProxyAwareAgent } from '@slipway/net';
 import { FakeRegistry } from './fake-registry.ts';
 import { Layout, bytes, sha256 } from './layouts.ts';
 
-const agents = new HttpAgents(16);
-after(() => agents.destroy());
+const agent = new ProxyAwareAgent({ maxSockets: 16 });
+after(() => agent.destroy());
 
 const creds = { username: 'AWS', password: 'secret-pw' };
 
@@ -27,7 +27,7 @@ function client(reg: FakeRegistry, extra: Partial<ConstructorParameters<typeof R
   return new RegistryClient({
     baseUrl: new URL(reg.url),
     credentials: creds,
-    agents,
+    agent,
     retryDelayMs: 10,
     ...extra,
   });
@@ -414,7 +414,7 @@ describe('streaming', () => {
             { objectMode: false, highWaterMark: 1 << 20 },
           ),
       };
-      const c = new RegistryClient({ baseUrl: new URL(reg.url), agents, retryDelayMs: 10 });
+      const c = new RegistryClient({ baseUrl: new URL(reg.url), agent, retryDelayMs: 10 });
       const upload = c.pushBlob('stream/repo', { mediaType: 'x', digest, size }, reader);
       await new Promise((resolve) => setTimeout(resolve, 300));
       // The registry has not read a byte yet: only socket and stream buffers may be filled.
@@ -435,7 +435,7 @@ describe('registry authentication', () => {
       const c = new RegistryClient({
         baseUrl: new URL(reg.url),
         credentials: { username: 'AWS', password: 'wrong' },
-        agents,
+        agent,
         retryDelayMs: 10,
       });
       const err = await c.ping().then(
@@ -500,7 +500,7 @@ describe('registry authentication', () => {
       const sourceClient = new RegistryClient({
         baseUrl: new URL(src.url),
         credentials: { username: 'reader', password: 'pat' },
-        agents,
+        agent,
         retryDelayMs: 10,
       });
       const result = await push(

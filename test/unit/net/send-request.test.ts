@@ -3,7 +3,7 @@ import { type Server, createServer } from 'node:http';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { isTransientNetworkError } from '@slipway/action-kit';
-import { HttpAgents, discardBody, sendRequest } from '@slipway/registry';
+import { ProxyAwareAgent, discardBody, sendRequest } from '@slipway/net';
 
 // Large enough that the body cannot all sit in the socket buffers: the cut comes mid-body.
 const BODY_SIZE = 16 << 20;
@@ -11,7 +11,7 @@ const BODY_SIZE = 16 << 20;
 describe('sendRequest when the registry cuts the connection mid-body', () => {
   let server: Server;
   let base: URL;
-  const agents = new HttpAgents();
+  const agent = new ProxyAwareAgent();
   let received = 0;
 
   before(async () => {
@@ -31,13 +31,13 @@ describe('sendRequest when the registry cuts the connection mid-body', () => {
     base = new URL(`http://127.0.0.1:${(server.address() as { port: number }).port}/`);
   });
   after(() => {
-    agents.destroy();
+    agent.destroy();
     server.close();
   });
 
   /** A GET first, so the PUT goes over a reused keep-alive connection, as in a real push. */
   async function warmConnection(): Promise<void> {
-    const res = await sendRequest({ method: 'GET', url: new URL('/v2/', base) }, agents);
+    const res = await sendRequest({ method: 'GET', url: new URL('/v2/', base) }, agent);
     await discardBody(res);
   }
 
@@ -48,7 +48,7 @@ describe('sendRequest when the registry cuts the connection mid-body', () => {
       await warmConnection();
       received = 0;
       await assert.rejects(
-        sendRequest({ method: 'PUT', url: new URL('/upload', base), body: Buffer.alloc(BODY_SIZE) }, agents),
+        sendRequest({ method: 'PUT', url: new URL('/upload', base), body: Buffer.alloc(BODY_SIZE) }, agent),
         (err: Error) => {
           assert.ok(isTransientNetworkError(err), `${(err as NodeJS.ErrnoException).code}: ${err.message}`);
           return true;
@@ -75,7 +75,7 @@ describe('sendRequest when the registry cuts the connection mid-body', () => {
       await assert.rejects(
         sendRequest(
           { method: 'PUT', url: new URL('/upload', base), headers: { 'Content-Length': BODY_SIZE }, body },
-          agents,
+          agent,
         ),
         (err: Error) => {
           assert.ok(isTransientNetworkError(err), `${(err as NodeJS.ErrnoException).code}: ${err.message}`);

@@ -11,6 +11,8 @@ export interface HttpRequest {
   body?: Buffer | string | Readable;
   /** Abort when the connection is idle this long (default 120 s). */
   idleTimeoutMs?: number;
+  /** Abort the request (and the response body) when this signal fires. */
+  signal?: AbortSignal;
 }
 
 /** A response whose body has not been read yet. */
@@ -21,31 +23,17 @@ export interface HttpResponse {
   body: IncomingMessage;
 }
 
-/** Keep-alive connection pools, one per protocol, shared by every client of one run. */
-export class HttpAgents {
-  readonly http: http.Agent;
-  readonly https: https.Agent;
-  constructor(maxSockets = 16) {
-    this.http = new http.Agent({ keepAlive: true, maxSockets });
-    this.https = new https.Agent({ keepAlive: true, maxSockets });
-  }
-  /** Closes idle connections so the process can exit. */
-  destroy(): void {
-    this.http.destroy();
-    this.https.destroy();
-  }
-}
-
 /** An error for a connection that went idle too long; `code` makes it count as transient. */
 class IdleTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
 }
 
 /**
- * Sends a request. The promise settles on the response headers: a server that answers early (a
- * 401 before the body was sent) is seen at once, and a body that fails to stream rejects.
+ * Sends a request through `agent` (the run's ProxyAwareAgent). The promise settles on the response
+ * headers: a server that answers early (a 401 before the body was sent) is seen at once, and a body
+ * that fails to stream rejects.
  */
-export function sendRequest(req: HttpRequest, agents: HttpAgents): Promise<HttpResponse> {
+export function sendRequest(req: HttpRequest, agent: http.Agent): Promise<HttpResponse> {
   return new Promise((resolvePromise, reject) => {
     const isHttps = req.url.protocol === 'https:';
     const headers: Record<string, string | number> = { ...req.headers };
@@ -55,7 +43,8 @@ export function sendRequest(req: HttpRequest, agents: HttpAgents): Promise<HttpR
     const request = (isHttps ? https : http).request(req.url, {
       method: req.method,
       headers,
-      agent: isHttps ? agents.https : agents.http,
+      agent,
+      signal: req.signal,
     });
     let settled = false;
     const fail = (err: Error) => {
