@@ -50,8 +50,12 @@ export class ProxyAwareAgent extends Agent {
     const key = `${secure ? 'tunnel' : 'forward'} ${proxy.href}`;
     let agent = this.viaProxy.get(key);
     if (!agent) {
-      const opts = { keepAlive: this.reuse, maxSockets: this.maxSocketsPerRoute };
-      agent = secure ? new HttpsProxyAgent(proxy, opts) : new HttpProxyAgent(proxy, opts);
+      // Tunnels stay open for reuse; forwarded plain-HTTP requests get a connection each, since
+      // proxies such as tinyproxy close it after one answer without saying so, and a reused
+      // socket would hang up mid-upload.
+      agent = secure
+        ? new HttpsProxyAgent(proxy, { keepAlive: this.reuse, maxSockets: this.maxSocketsPerRoute })
+        : new HttpProxyAgent(proxy, { keepAlive: false, maxSockets: this.maxSocketsPerRoute });
       this.viaProxy.set(key, agent);
     }
     return agent;

@@ -1,4 +1,4 @@
-export { proxyFor, bypasses, parseProxyUrl, redactProxy } from './proxy.ts';
+export { proxyFor, bypasses, parseProxyUrl, redactProxy, explainProxyRefusal } from './proxy.ts';
 export type { AgentOptions } from './agent.ts';
 export { ProxyAwareAgent, sharedAgent } from './agent.ts';
 export type { HttpRequest, HttpResponse } from './http.ts';

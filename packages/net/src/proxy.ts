@@ -96,3 +96,9 @@ function matchesAddress(target: string, version: number, pattern: string): boole
   list.addSubnet(address, prefix, family);
   return list.check(target, family);
 }
+
+/** What to tell the user when a proxy, not the server, refused the request (HTTP 407). */
+export function explainProxyRefusal(status: number): string | undefined {
+  if (status !== 407) return undefined;
+  return 'the proxy refused the request (HTTP 407 Proxy Authentication Required); give its user and password in HTTPS_PROXY / HTTP_PROXY as http://user:password@host:port';
+}

@@ -1,5 +1,6 @@
 import type { Logger } from '@slipway/action-kit';
 import type { LogLevel, Logger as SlackLogger, WebClient } from '@slack/web-api';
+import { explainProxyRefusal, proxyFetch } from '@slipway/net';
 import { explainSlackError, type SlackCall } from './errors.ts';
 import type { SlackMessage } from './message.ts';
 import { redactor } from './redact.ts';
@@ -87,6 +88,8 @@ function classify(err: unknown, call: SlackCall, apiUrl: string, timeoutMs: numb
     }
     case 'slack_webapi_http_error': {
       const status = e.statusCode ?? 0;
+      const proxyRefusal = explainProxyRefusal(status);
+      if (proxyRefusal) return new AttemptError(proxyRefusal, 'refused', { status });
       if (status >= 500) return new AttemptError(`Slack answered HTTP ${status}`, 'transient', { status });
       return new AttemptError(
         `Slack answered HTTP ${status} at ${apiUrl}${call.method}; if SLACK_API_URL is set, check that it points at a Slack API base ending in /api/`,
@@ -121,7 +124,6 @@ export async function sendWithWebApi(
   opts: { policy: RetryPolicy; log: Logger },
 ): Promise<WebApiResult> {
   const { WebClient: Client } = await import('@slack/web-api');
-  const { proxyFetch } = await import('@slipway/net');
   const redact = redactor([req.token]);
   // One client per attempt, so each attempt gets the time the step has left (its timeout input),
   // not a timeout fixed when the first attempt started.

@@ -35,7 +35,7 @@ export async function sendToWebhook(
   const { attempts } = await withSlackRetry(
     `posting to the incoming webhook at ${webhookHost(url)}`,
     async (timeoutMs) => {
-      const { proxyFetch } = await import('@slipway/net');
+      const { explainProxyRefusal, proxyFetch } = await import('@slipway/net');
       let res: Response;
       try {
         res = await proxyFetch(url, {
@@ -61,6 +61,8 @@ export async function sendToWebhook(
           status: 429,
         });
       }
+      const proxyRefusal = explainProxyRefusal(res.status);
+      if (proxyRefusal) throw new AttemptError(proxyRefusal, 'refused', { status: res.status });
       if (res.status >= 500) {
         throw new AttemptError(`Slack answered HTTP ${res.status}${said ? ` ${said}` : ''}`, 'transient', {
           code,

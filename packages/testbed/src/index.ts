@@ -38,3 +38,4 @@ export { startProxy } from './components/proxy.ts';
 export type { ProxyServer, StartProxyOptions } from './components/proxy.ts';
 export { createTestCertificates } from './tls.ts';
 export type { TestCertificates } from './tls.ts';
+export { currentLogDir } from './run-dir.ts';

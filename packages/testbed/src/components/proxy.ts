@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ComponentStartError, ManagedProcess, freePort } from '../process.ts';
 import { uniqueLogFile } from '../run-dir.ts';
@@ -60,12 +61,16 @@ export async function startProxy(opts: StartProxyOptions): Promise<ProxyServer> 
     const address = `http://127.0.0.1:${port}`;
     try {
       await proc.waitUntilReady(
-        async () => {
-          const res = await fetch(`${address}/`);
-          return res.status >= 400;
-        },
+        () =>
+          new Promise<boolean>((done) => {
+            const socket = connect(port, '127.0.0.1', () => {
+              socket.end();
+              done(true);
+            });
+            socket.on('error', () => done(false));
+          }),
         15_000,
-        `GET ${address}/ answered`,
+        `127.0.0.1:${port} accepted connections`,
       );
     } catch (err) {
       await proc.stop(2000);
@@ -84,9 +89,7 @@ export async function startProxy(opts: StartProxyOptions): Promise<ProxyServer> 
           .split('\n')
           .map((line) => /\]: Request \(file descriptor \d+\): (\S+) (\S+)/.exec(line))
           .filter((m): m is RegExpExecArray => m !== null)
-          .map((m) => `${m[1]} ${m[2]}`)
-          // The readiness probe's own request.
-          .filter((r) => r !== 'GET /'),
+          .map((m) => `${m[1]} ${m[2]}`),
       stop: () => proc.stop(),
     };
   }

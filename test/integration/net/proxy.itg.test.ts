@@ -1,0 +1,152 @@
+// Every action's outbound connections go through the proxy the runner names (HTTPS_PROXY /
+// HTTP_PROXY, with credentials) and bypass it for NO_PROXY hosts: proven with Debian's tinyproxy,
+// whose log lists each request it forwarded.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  allText,
+  currentLogDir,
+  runAction,
+  startProxy,
+  testbed,
+  uniqueName,
+  writeOciLayout,
+  type ActionRun,
+  type ProxyServer,
+} from '@slipway/testbed';
+import { adminS3, createBucket, credentials, shopWorkspace } from '../render-manifest/helpers.ts';
+
+const PROXY_PASSWORD = `px-${randomBytes(8).toString('hex')}`;
+const TOKEN = `xoxb-proxy-${randomBytes(8).toString('hex')}`;
+let proxy: ProxyServer;
+let stateDir: string;
+let s3: S3Client;
+let bucket: string;
+
+const hostOf = (url: string) => new URL(url).host;
+
+/** The proxy variables of a runner behind an authenticating proxy; `noProxy` as the runner sets it. */
+const proxyEnv = (noProxy: string) => ({
+  HTTPS_PROXY: proxy.url,
+  HTTP_PROXY: proxy.url,
+  https_proxy: undefined,
+  http_proxy: undefined,
+  NO_PROXY: noProxy,
+  no_proxy: undefined,
+});
+
+async function oneStep(noProxy: string): Promise<ActionRun> {
+  const workspace = shopWorkspace();
+  await writeOciLayout(join(workspace, 'image'), { layers: 1, layerSize: 5_000, seed: uniqueName('proxy') });
+  return runAction('slipway', {
+    workspace,
+    inputs: {
+      'registry-url': testbed().registry.url,
+      repository: uniqueName('proxied'),
+      source: 'oci:image',
+      templates: 'deploy/*.yaml.j2',
+      'values-files': 'deploy/values.yaml',
+      environment: 'staging',
+      bucket,
+      token: TOKEN,
+      channel: 'C0DEPLOYS',
+      status: 'success',
+    },
+    env: { ...credentials(), SLACK_API_URL: `${testbed().slack.url}api/`, ...proxyEnv(noProxy) },
+  });
+}
+
+function assertNoProxySecret(run: ActionRun): void {
+  assert.ok(!allText(run).includes(PROXY_PASSWORD), 'the proxy password is never printed');
+}
+
+describe('proxies', () => {
+  before(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'slw-proxy-'));
+    proxy = await startProxy({
+      stateDir,
+      logDir: currentLogDir(),
+      auth: { user: 'runner', password: PROXY_PASSWORD },
+    });
+    s3 = adminS3();
+    bucket = await createBucket(s3);
+  });
+  after(async () => {
+    s3.destroy();
+    await proxy.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('the root action reaches ECR, the registry, S3 and Slack through an authenticating proxy, loopback included', async () => {
+    const before = proxy.requests().length;
+    const run = await oneStep('');
+    assert.equal(run.exitCode, 0, run.output);
+    const seen = proxy.requests().slice(before).join('\n');
+    const moto = hostOf(testbed().moto.url);
+    assert.match(
+      seen,
+      new RegExp(`(POST|PUT|GET|HEAD) http://${moto}/`),
+      `AWS calls went through the proxy:\n${seen}`,
+    );
+    assert.ok(
+      seen.includes(`http://${testbed().registry.host}/v2/`),
+      `registry calls went through the proxy:\n${seen}`,
+    );
+    assert.ok(seen.includes(`POST http://${hostOf(testbed().slack.url)}/api/chat.postMessage`), seen);
+    assertNoProxySecret(run);
+  });
+
+  it('NO_PROXY hosts go direct: nothing reaches the proxy', async () => {
+    const before = proxy.requests().length;
+    const run = await oneStep('example.com,127.0.0.0/8');
+    assert.equal(run.exitCode, 0, run.output);
+    assert.deepEqual(proxy.requests().slice(before), []);
+  });
+
+  it('ecr-login and a Slack webhook go through it too', async () => {
+    const before = proxy.requests().length;
+    const login = await runAction('ecr-login', {
+      inputs: { 'registry-url': testbed().registry.url },
+      env: { ...credentials(), ...proxyEnv('') },
+      post: false,
+    });
+    assert.equal(login.exitCode, 0, login.output);
+    const webhook = `${testbed().slack.url}services/T0SLIPWAY/B0PROXY/${randomBytes(12).toString('hex')}`;
+    const notify = await runAction('slack-notify', {
+      inputs: { 'webhook-url': webhook, status: 'success' },
+      env: proxyEnv(''),
+    });
+    assert.equal(notify.exitCode, 0, notify.output);
+    const seen = proxy.requests().slice(before).join('\n');
+    assert.match(seen, new RegExp(`POST http://${hostOf(testbed().moto.url)}/`), seen);
+    assert.ok(seen.includes(`POST ${webhook}`), seen);
+    assertNoProxySecret(login);
+    assertNoProxySecret(notify);
+  });
+
+  it('a proxy that wants credentials it was not given is a clear failure naming the fix, not a hang or a bypass', async () => {
+    const targets: Record<string, string>[] = [
+      { token: TOKEN, channel: 'C0DEPLOYS' },
+      {
+        'webhook-url': `${testbed().slack.url}services/T0SLIPWAY/B0PROXY/${randomBytes(12).toString('hex')}`,
+      },
+    ];
+    for (const inputs of targets) {
+      const run = await runAction('slack-notify', {
+        inputs: { ...inputs, status: 'success', retries: '0' },
+        env: { SLACK_API_URL: `${testbed().slack.url}api/`, HTTP_PROXY: proxy.address, NO_PROXY: '' },
+      });
+      assert.equal(run.exitCode, 0, 'slack-notify warns rather than failing the job');
+      assert.match(
+        run.output,
+        /::warning::.*HTTP 407 Proxy Authentication Required.*http:\/\/user:password@host:port/,
+        run.output,
+      );
+    }
+  });
+});
