@@ -304,7 +304,7 @@ export const ANNOTATIONS_MAX_BYTES = 256 * 1024;
 
 /** IsValidPortName (IANA_SVC_NAME): container port names and named target ports. */
 export const PORT_NAME: SyntaxRule = {
-  name: 'port name (IANA_SVC_NAME)',
+  name: 'IANA_SVC_NAME port name',
   accepts:
     "at most 15 lower-case letters, digits and '-', with at least one letter, no '-' at either end and no '--'",
   check(v) {
@@ -332,7 +332,7 @@ export const DEFAULT_NODE_PORTS = { min: 30000, max: 32767 } as const;
  */
 export const ENV_VAR_NAME: SyntaxRule = {
   name: 'environment variable name',
-  accepts: "printable ASCII characters other than '=' (Kubernetes 1.32 and later)",
+  accepts: "printable ASCII characters other than '=', since Kubernetes 1.32",
   check(v) {
     if (v === '') return ['it is empty'];
     return defined([

@@ -36,6 +36,8 @@ export interface Problem {
   line?: number;
   /** Line in the template, when it can be told. */
   sourceLine?: number;
+  /** Which YAML document of the file (1-based), when the file holds more than one. */
+  document?: number;
   message: string;
 }
 
@@ -57,7 +59,9 @@ export interface ValidationResult {
 
 /** The one-line message of a problem: where in the release, where in the template, what. */
 export function formatProblem(p: Problem): string {
-  const at = p.line ? `${p.file} line ${p.line}` : p.file;
+  const at = [p.file, p.document ? `document ${p.document}` : '', p.line ? `line ${p.line}` : '']
+    .filter(Boolean)
+    .join(' ');
   const from = p.sourceLine ? `${p.source} line ${p.sourceLine}` : p.source;
   return `${at} (from ${from}): ${p.message}`;
 }
@@ -91,6 +95,20 @@ export async function validateManifests(
   const seen = new Map<string, ManifestObject>();
 
   for (const file of files) {
+    const before = problems.length;
+    try {
+      await checkFile(file);
+    } finally {
+      // Within a file, in the order of its lines (stable; problems without a line last).
+      const mine = problems
+        .splice(before)
+        .sort((x, y) => (x.line ?? Number.MAX_SAFE_INTEGER) - (y.line ?? Number.MAX_SAFE_INTEGER));
+      problems.push(...mine);
+    }
+  }
+  return { objects, problems };
+
+  async function checkFile(file: RenderedFile): Promise<void> {
     const lines = new yaml.LineCounter();
     const docs = yaml.parseAllDocuments(file.content, {
       lineCounter: lines,
@@ -99,19 +117,22 @@ export async function validateManifests(
       prettyErrors: true,
       uniqueKeys: true,
     });
+    const docList = Array.isArray(docs) ? docs : [];
+    const several = docList.filter((d) => d.contents !== null).length > 1;
+    let document: number | undefined;
     const report = (level: Problem['level'], message: string, line: number | undefined) => {
       const sourceLine = line ? templateLineFor(file.templateText, file.content, line) : undefined;
-      problems.push({ level, file: file.name, source: file.source, line, sourceLine, message });
+      problems.push({ level, file: file.name, source: file.source, line, sourceLine, document, message });
     };
-    const docList = Array.isArray(docs) ? docs : [];
     const first = docList.flatMap((d) => d.errors)[0];
     if (first) {
       const pos = first.linePos?.[0];
       report('error', `invalid YAML: ${first.message.split('\n')[0]}`, pos?.line);
-      continue;
+      return;
     }
     for (const doc of docList) {
       if (doc.contents === null) continue;
+      if (several) document = (document ?? 0) + 1;
       const value: unknown = doc.toJS({ maxAliasCount: 1000 });
       const docLine = lineOfPath(yaml, doc, [], lines);
       if (value === null || value === undefined) continue;
@@ -165,7 +186,6 @@ export async function validateManifests(
       report('warning', 'renders to no Kubernetes object', undefined);
     }
   }
-  return { objects, problems };
 }
 
 interface CheckContext {
@@ -461,9 +481,14 @@ function checkPodSpec(spec: Json, at: Path, fields: FieldChecks): void {
         const envName = get(e, ['name']);
         if (typeof envName !== 'string') return;
         const path = [...cAt, 'env', j, 'name'];
-        if (!fields.rule(path, envName, ENV_VAR_NAME)) {
-          fields.rule(path, envName, ENV_VAR_NAME_BEFORE_1_32, undefined, 'warning');
-        }
+        if (fields.rule(path, envName, ENV_VAR_NAME)) return;
+        const old = ENV_VAR_NAME_BEFORE_1_32.check(envName);
+        if (old.length === 0) return;
+        fields.error(
+          path,
+          `${show(envName)} is a valid environment variable name only for Kubernetes 1.32 and later (RelaxedEnvironmentVariableValidation); older API servers refuse it: ${old.join(', ')} (before 1.32: ${ENV_VAR_NAME_BEFORE_1_32.accepts})`,
+          'warning',
+        );
       });
       for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
         for (const handler of ['httpGet', 'tcpSocket']) {

@@ -89,7 +89,7 @@ test('a misspelled field is a warning with file and line, not an error', async (
   assert.match(messages(top.warnings).join(), /spec\.template\.spec\.containerz is not a field/);
 });
 
-test('labels, annotations and other maps accept any key', async () => {
+test('label and annotation maps take any valid key without an unknown-field warning', async () => {
   const content = DEPLOYMENT.replace(
     '  creationTimestamp: null',
     '  labels: {anything: goes}\n  annotations: {"x.io/y": "z"}',
@@ -117,7 +117,7 @@ test('a bad quantity says what is accepted', async () => {
   );
 });
 
-test('custom resources get the structural checks only', async () => {
+test('custom resources get the structural and metadata checks only', async () => {
   const cr =
     'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\nspec: {whatever: [1, 2], replicas: "3"}\n';
   assert.deepEqual(await check(file(cr)), { errors: [], warnings: [], kinds: ['Widget/w'] });
