@@ -397,3 +397,58 @@ test('duplicates are the same API group, kind, namespace and name; another group
   ]);
   assert.equal(same.errors[0]?.file, 'b.yaml');
 });
+
+test('labels and annotations of job templates and claim templates are checked too', async () => {
+  const cron = `apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    metadata:
+      labels: {run: "a b"}
+    spec:
+      template:
+        metadata:
+          annotations: {"x/y/z": "1"}
+        spec:
+          restartPolicy: Never
+          containers: [{name: job, image: x}]
+`;
+  const sts = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      containers: [{name: db, image: x}]
+  volumeClaimTemplates:
+    - metadata: {name: data, labels: {tier: "-x"}}
+      spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1GB}}}
+`;
+  const r = await check(cron, sts);
+  assert.deepEqual(
+    r.errors.map((e) => [e.line, e.message.replace(/ \(Kubernetes .*\)$/, '')]),
+    [
+      [
+        8,
+        'CronJob nightly: spec.jobTemplate.metadata.labels.run: "a b" is not a valid label value: a space is not allowed',
+      ],
+      [
+        12,
+        `CronJob nightly: spec.jobTemplate.spec.template.metadata.annotations["x/y/z"]: the key "x/y/z" is not a valid annotation key: it has 2 '/'`,
+      ],
+      [
+        12,
+        `StatefulSet db: spec.volumeClaimTemplates[0].metadata.labels.tier: "-x" is not a valid label value: it starts with '-'`,
+      ],
+      [
+        13,
+        'StatefulSet db: spec.volumeClaimTemplates[0].spec.resources.requests.storage: "1GB" is not a valid quantity: "GB" is not a quantity suffix',
+      ],
+    ],
+  );
+});
