@@ -438,7 +438,8 @@ export const isNegative = (q: Quantity): boolean => q.negative && q.digits !== 0
 /**
  * How an object's name is checked, per kind, as the API server's registry does
  * (pkg/apis/<group>/validation): most names are DNS subdomains; a Service's is an RFC 1035 label
- * (ValidateServiceName), a Namespace's and a StatefulSet's RFC 1123 labels, RBAC objects' path
+ * (ValidateServiceName; RelaxedServiceNameValidation, alpha and off by default in 1.34, would take
+ * RFC 1123 labels), a Namespace's and a StatefulSet's RFC 1123 labels, RBAC objects' path
  * segments (ValidateRBACName). A CronJob's name is at most 52 characters (the Jobs it creates add
  * 11), a Job's at most 63 (it becomes the job-name label of its pods).
  */

@@ -239,7 +239,7 @@ async function checkObject(obj: unknown, ctx: CheckContext): Promise<ManifestObj
   const fields = new FieldChecks(label, ctx, flagged);
   const nameRule = nameRuleFor(group, k);
   if (
-    !fields.rule(['metadata', 'name'], n, nameRule.rule, `${k} names`) &&
+    !fields.rule(['metadata', 'name'], n, nameRule.rule, `${k} name`) &&
     nameRule.max &&
     n.length > nameRule.max
   ) {
@@ -248,7 +248,7 @@ async function checkObject(obj: unknown, ctx: CheckContext): Promise<ManifestObj
       `${show(n)} is ${n.length} characters long: a ${k} name is at most ${nameRule.max} characters (${nameRule.why ?? ''})`,
     );
   }
-  if (namespace !== undefined) fields.rule(['metadata', 'namespace'], namespace, DNS1123_LABEL, 'namespaces');
+  if (namespace !== undefined) fields.rule(['metadata', 'namespace'], namespace, DNS1123_LABEL, 'namespace');
   const removed = removedApi(a, k);
   if (removed) {
     ctx.report('error', `${label}: ${removed}`, ['apiVersion']);
@@ -294,13 +294,13 @@ class FieldChecks {
     this.ctx.report(level, `${this.label}: ${key}: ${message}`, path);
   }
 
-  /** Checks a string against a rule; true when it broke it (and was reported). */
+  /** Checks a string against a rule (`of`: what the value is, when not just the rule's name); true when it broke it. */
   rule(path: Path, value: string, rule: SyntaxRule, of?: string, level: Problem['level'] = 'error'): boolean {
     const bad = rule.check(value);
     if (bad.length === 0) return false;
     this.error(
       path,
-      `${show(value)} is not a valid ${of ? `name for ${of}` : rule.name}: ${bad.join(', ')} (Kubernetes ${rule.name}: ${rule.accepts})`,
+      `${show(value)} is not a valid ${of ?? rule.name}: ${bad.join(', ')} (Kubernetes ${rule.name}: ${rule.accepts})`,
       level,
     );
     return true;
@@ -418,6 +418,8 @@ const TEMPLATE_METADATA: readonly (readonly string[])[] = [
 
 /** Field rules of built-in kinds: what the API server's validation refuses beyond the schema. */
 function checkBuiltinFields(obj: Json, group: string, kind: string, fields: FieldChecks): void {
+  // A CRD's schema describes other objects: its `matchLabels` or `template` are property names.
+  if (group === 'apiextensions.k8s.io') return;
   for (const path of TEMPLATE_METADATA) fields.metadata(get(obj, path), [...path]);
   list(get(obj, ['spec', 'volumeClaimTemplates'])).forEach((claim, i) => {
     const at = ['spec', 'volumeClaimTemplates', i];
@@ -469,7 +471,7 @@ function checkPodSpec(spec: Json, at: Path, fields: FieldChecks): void {
     list(spec[kind]).forEach((c, i) => {
       if (!isObject(c)) return;
       const cAt = [...at, kind, i];
-      if (typeof c.name === 'string') fields.rule([...cAt, 'name'], c.name, DNS1123_LABEL, 'containers');
+      if (typeof c.name === 'string') fields.rule([...cAt, 'name'], c.name, DNS1123_LABEL, 'container name');
       list(c.ports).forEach((p, j) => {
         const pAt = [...cAt, 'ports', j];
         if (typeof get(p, ['name']) === 'string')
@@ -522,7 +524,7 @@ function checkServicePorts(obj: Json, fields: FieldChecks): void {
     const at = ['spec', 'ports', i];
     const portName = get(p, ['name']);
     if (typeof portName === 'string' && portName !== '') {
-      fields.rule([...at, 'name'], portName, DNS1123_LABEL, 'Service ports');
+      fields.rule([...at, 'name'], portName, DNS1123_LABEL, 'Service port name');
     }
     fields.port([...at, 'port'], get(p, ['port']));
     // targetPort 0 or unset is defaulted to port by the API server.

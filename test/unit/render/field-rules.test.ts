@@ -181,14 +181,14 @@ test('object names follow their kind: RFC 1035 for Services, RFC 1123 labels for
       .filter((e) => /metadata\.name/.test(e.message))
       .map((e) => e.message.replace(/ \(Kubernetes .*\)$/, '').replace(/^\S+ \S+: /, '')),
     [
-      'metadata.name: "1web" is not a valid name for Service names: it starts with \'1\'',
-      `metadata.name: "s${a(36)}…" is not a valid name for Service names: it is 64 characters long`,
-      'metadata.name: "shop.v2" is not a valid name for Namespace names: \'.\' is not allowed',
-      'metadata.name: "db.v2" is not a valid name for StatefulSet names: \'.\' is not allowed',
-      'metadata.name: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…" is not a valid name for ConfigMap names: it is 254 characters long',
-      'metadata.name: "Web" is not a valid name for Deployment names: \'W\' is not allowed',
-      'metadata.name: "a/b" is not a valid name for Role names: \'/\' is not allowed',
-      "metadata.name: \"My_Widget\" is not a valid name for Widget names: 'M', '_', 'W' are not allowed",
+      'metadata.name: "1web" is not a valid Service name: it starts with \'1\'',
+      `metadata.name: "s${a(36)}…" is not a valid Service name: it is 64 characters long`,
+      'metadata.name: "shop.v2" is not a valid Namespace name: \'.\' is not allowed',
+      'metadata.name: "db.v2" is not a valid StatefulSet name: \'.\' is not allowed',
+      'metadata.name: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa…" is not a valid ConfigMap name: it is 254 characters long',
+      'metadata.name: "Web" is not a valid Deployment name: \'W\' is not allowed',
+      'metadata.name: "a/b" is not a valid Role name: \'/\' is not allowed',
+      "metadata.name: \"My_Widget\" is not a valid Widget name: 'M', '_', 'W' are not allowed",
     ],
   );
   assert.match(
@@ -239,7 +239,7 @@ test('container names are RFC 1123 labels; container port names IANA_SVC_NAMEs; 
     [
       [
         13,
-        `name: "Web_1" is not a valid name for containers: 'W', '_' are not allowed (Kubernetes RFC 1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit)`,
+        `name: "Web_1" is not a valid container name: 'W', '_' are not allowed (Kubernetes RFC 1123 label: at most 63 lower-case letters, digits and '-', starting and ending with a letter or digit)`,
       ],
       [
         16,
@@ -288,7 +288,7 @@ test('Service ports: port 1 to 65535, targetPort a number or a port name, nodePo
   assert.deepEqual(
     r.errors.map((e) => e.message.replace(/ \(Kubernetes (?!port number).*\)$/, '')),
     [
-      `Service web: spec.ports[0].name: "HTTP" is not a valid name for Service ports: 'H', 'T', 'P' are not allowed`,
+      `Service web: spec.ports[0].name: "HTTP" is not a valid Service port name: 'H', 'T', 'P' are not allowed`,
       'Service web: spec.ports[0].port: 0 is not a valid port number (Kubernetes port number: 1 to 65535)',
       `Service web: spec.ports[0].targetPort: "8080" is not a valid IANA_SVC_NAME port name: it has no letter (write a port number unquoted)`,
       'Service web: spec.ports[1].port: 65536 is not a valid port number (Kubernetes port number: 1 to 65535)',
@@ -451,4 +451,38 @@ spec:
       ],
     ],
   );
+});
+
+test('a CRD schema naming properties matchLabels or template is not read as labels', async () => {
+  const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            selector:
+              type: object
+              properties:
+                matchLabels: {type: object, additionalProperties: {type: string}}
+`;
+  const r = await check(crd);
+  assert.deepEqual([...r.errors, ...r.warnings], []);
+  const selector = await check(
+    crd.replace(
+      'matchLabels: {type: object, additionalProperties: {type: string}}',
+      'matchLabels: {type: object}',
+    ) +
+      '---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  selector: {matchLabels: {app: {type: object}}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: x}]\n',
+  );
+  assert.equal(selector.errors.length, 1, 'but a Deployment selector with a mapping is an error');
+  assert.match(selector.errors[0]?.message ?? '', /Deployment web: spec\.selector\.matchLabels\.app/);
 });
