@@ -1,11 +1,26 @@
 import { KUBE_API_VERSIONS, KUBE_KINDS, KUBE_MODELS_VERSION } from './kube-kinds.ts';
 import {
+  ANNOTATION_KEY,
+  ANNOTATIONS_MAX_BYTES,
   BUILTIN_GROUPS,
   CLUSTER_SCOPED,
-  DNS_LABEL,
-  DNS_SUBDOMAIN,
+  DEFAULT_NODE_PORTS,
+  DNS1123_LABEL,
+  ENV_VAR_NAME,
+  ENV_VAR_NAME_BEFORE_1_32,
+  LABEL_KEY,
+  LABEL_VALUE,
   POD_SPEC_PATHS,
+  PORT_NAME,
+  QUANTITY_FORM,
+  compareQuantities,
+  isNegative,
+  isPortNumber,
+  nameRuleFor,
+  parseQuantity,
   removedApi,
+  type Quantity,
+  type SyntaxRule,
 } from './kube-rules.ts';
 import type { RenderedFile } from './render.ts';
 import { lineOfPath, templateLineFor } from './source-lines.ts';
@@ -21,6 +36,8 @@ export interface Problem {
   line?: number;
   /** Line in the template, when it can be told. */
   sourceLine?: number;
+  /** Which YAML document of the file (1-based), when the file holds more than one. */
+  document?: number;
   message: string;
 }
 
@@ -42,7 +59,9 @@ export interface ValidationResult {
 
 /** The one-line message of a problem: where in the release, where in the template, what. */
 export function formatProblem(p: Problem): string {
-  const at = p.line ? `${p.file} line ${p.line}` : p.file;
+  const at = [p.file, p.document ? `document ${p.document}` : '', p.line ? `line ${p.line}` : '']
+    .filter(Boolean)
+    .join(' ');
   const from = p.sourceLine ? `${p.source} line ${p.sourceLine}` : p.source;
   return `${at} (from ${from}): ${p.message}`;
 }
@@ -76,6 +95,20 @@ export async function validateManifests(
   const seen = new Map<string, ManifestObject>();
 
   for (const file of files) {
+    const before = problems.length;
+    try {
+      await checkFile(file);
+    } finally {
+      // Within a file, in the order of its lines (stable; problems without a line last).
+      const mine = problems
+        .splice(before)
+        .sort((x, y) => (x.line ?? Number.MAX_SAFE_INTEGER) - (y.line ?? Number.MAX_SAFE_INTEGER));
+      problems.push(...mine);
+    }
+  }
+  return { objects, problems };
+
+  async function checkFile(file: RenderedFile): Promise<void> {
     const lines = new yaml.LineCounter();
     const docs = yaml.parseAllDocuments(file.content, {
       lineCounter: lines,
@@ -84,19 +117,22 @@ export async function validateManifests(
       prettyErrors: true,
       uniqueKeys: true,
     });
+    const docList = Array.isArray(docs) ? docs : [];
+    const several = docList.filter((d) => d.contents !== null).length > 1;
+    let document: number | undefined;
     const report = (level: Problem['level'], message: string, line: number | undefined) => {
       const sourceLine = line ? templateLineFor(file.templateText, file.content, line) : undefined;
-      problems.push({ level, file: file.name, source: file.source, line, sourceLine, message });
+      problems.push({ level, file: file.name, source: file.source, line, sourceLine, document, message });
     };
-    const docList = Array.isArray(docs) ? docs : [];
     const first = docList.flatMap((d) => d.errors)[0];
     if (first) {
       const pos = first.linePos?.[0];
       report('error', `invalid YAML: ${first.message.split('\n')[0]}`, pos?.line);
-      continue;
+      return;
     }
     for (const doc of docList) {
       if (doc.contents === null) continue;
+      if (several) document = (document ?? 0) + 1;
       const value: unknown = doc.toJS({ maxAliasCount: 1000 });
       const docLine = lineOfPath(yaml, doc, [], lines);
       if (value === null || value === undefined) continue;
@@ -122,8 +158,14 @@ export async function validateManifests(
         });
         if (!found) continue;
         objects.push(found);
-        const scope = CLUSTER_SCOPED.has(found.kind) ? '' : (found.namespace ?? opts.namespace);
-        const id = `${found.kind}/${scope}/${found.name}`;
+        const group = groupOf(found.apiVersion);
+        const scope =
+          BUILTIN_GROUPS.has(group) && CLUSTER_SCOPED.has(found.kind)
+            ? ''
+            : (found.namespace ?? opts.namespace);
+        // The API server's identity of an object: group (not version), kind, namespace, name.
+        const id = `${group}/${found.kind}/${scope}/${found.name}`;
+        const what = group ? `${found.kind}.${group}` : found.kind;
         const first = seen.get(id);
         if (first) {
           const where =
@@ -132,7 +174,7 @@ export async function validateManifests(
               : `${first.file} line ${first.line ?? '?'}`;
           report(
             'error',
-            `duplicate ${found.kind} ${scope ? `${scope}/` : ''}${found.name}: also defined at ${where}`,
+            `duplicate ${what} ${scope ? `${scope}/` : ''}${found.name}: also defined at ${where} (same API group, kind, namespace and name)`,
             found.line,
           );
         } else {
@@ -144,7 +186,6 @@ export async function validateManifests(
       report('warning', 'renders to no Kubernetes object', undefined);
     }
   }
-  return { objects, problems };
 }
 
 interface CheckContext {
@@ -153,6 +194,9 @@ interface CheckContext {
   line?: number;
   report: (level: Problem['level'], message: string, path: Path) => void;
 }
+
+const groupOf = (apiVersion: string): string =>
+  apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
 
 async function checkObject(obj: unknown, ctx: CheckContext): Promise<ManifestObject | undefined> {
   if (!isObject(obj)) {
@@ -187,28 +231,29 @@ async function checkObject(obj: unknown, ctx: CheckContext): Promise<ManifestObj
   const k = kind as string;
   const n = name as string;
   const label = `${k} ${n}`;
+  const group = groupOf(a);
   const namespace =
     isObject(metadata) && typeof metadata.namespace === 'string' ? metadata.namespace : undefined;
-  if (namespace !== undefined && !DNS_LABEL.test(namespace)) {
-    ctx.report(
-      'error',
-      `${label}: metadata.namespace ${JSON.stringify(namespace)} is not a valid namespace (lower-case letters, digits and '-', at most 63)`,
-      ['metadata', 'namespace'],
+  // Paths the schema already reported, so a field gets one message.
+  const flagged = new Set<string>();
+  const fields = new FieldChecks(label, ctx, flagged);
+  const nameRule = nameRuleFor(group, k);
+  if (
+    !fields.rule(['metadata', 'name'], n, nameRule.rule, `${k} name`) &&
+    nameRule.max &&
+    n.length > nameRule.max
+  ) {
+    fields.error(
+      ['metadata', 'name'],
+      `${show(n)} is ${n.length} characters long: a ${k} name is at most ${nameRule.max} characters (${nameRule.why ?? ''})`,
     );
   }
-  const group = a.includes('/') ? a.slice(0, a.lastIndexOf('/')) : '';
+  if (namespace !== undefined) fields.rule(['metadata', 'namespace'], namespace, DNS1123_LABEL, 'namespace');
   const removed = removedApi(a, k);
   if (removed) {
     ctx.report('error', `${label}: ${removed}`, ['apiVersion']);
   } else if (KUBE_KINDS[`${a}/${k}`]) {
-    if (group !== 'rbac.authorization.k8s.io' && !DNS_SUBDOMAIN.test(n)) {
-      ctx.report(
-        'error',
-        `${label}: metadata.name must be lower-case letters, digits, '-' and '.', at most 253 characters`,
-        ['metadata', 'name'],
-      );
-    }
-    await checkSchema(obj, `${a}/${k}`, k, label, ctx);
+    await checkSchema(obj, `${a}/${k}`, k, label, ctx, flagged);
   } else if (KUBE_API_VERSIONS.has(a)) {
     const known = Object.keys(KUBE_KINDS)
       .filter((key) => key.slice(0, key.lastIndexOf('/')) === a)
@@ -221,8 +266,283 @@ async function checkObject(obj: unknown, ctx: CheckContext): Promise<ManifestObj
       ['apiVersion'],
     );
   }
+  // The API server checks every object's metadata, custom resources' too; what is inside a
+  // custom resource is up to its CRD, so the field rules below are for built-in kinds only.
+  fields.metadata(metadata, ['metadata']);
+  if (BUILTIN_GROUPS.has(group)) checkBuiltinFields(obj, group, k, fields);
   checkImages(obj, label, ctx);
   return { file: ctx.file, apiVersion: a, kind: k, name: n, namespace, line: ctx.line };
+}
+
+/** A string for messages: quoted, and cut when long (the reason says how long). */
+function show(v: string): string {
+  return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}…` : v);
+}
+
+/** Reports field problems of one object, once per field, naming the field and the rule broken. */
+class FieldChecks {
+  constructor(
+    readonly label: string,
+    readonly ctx: CheckContext,
+    readonly flagged: Set<string>,
+  ) {}
+
+  error(path: Path, message: string, level: Problem['level'] = 'error'): void {
+    const key = dotted(path);
+    if (this.flagged.has(key)) return;
+    this.flagged.add(key);
+    this.ctx.report(level, `${this.label}: ${key}: ${message}`, path);
+  }
+
+  /** Checks a string against a rule (`of`: what the value is, when not just the rule's name); true when it broke it. */
+  rule(path: Path, value: string, rule: SyntaxRule, of?: string, level: Problem['level'] = 'error'): boolean {
+    const bad = rule.check(value);
+    if (bad.length === 0) return false;
+    this.error(
+      path,
+      `${show(value)} is not a valid ${of ?? rule.name}: ${bad.join(', ')} (Kubernetes ${rule.name}: ${rule.accepts})`,
+      level,
+    );
+    return true;
+  }
+
+  /** A map key against a rule: the path ends at the key. */
+  key(path: Path, key: string, rule: SyntaxRule): void {
+    const bad = rule.check(key);
+    if (bad.length === 0) return;
+    this.error(
+      path,
+      `the key ${show(key)} is not a valid ${rule.name}: ${bad.join(', ')} (Kubernetes ${rule.name}: ${rule.accepts})`,
+    );
+  }
+
+  labels(map: unknown, path: Path): void {
+    if (!isObject(map)) return;
+    for (const [key, value] of Object.entries(map)) {
+      this.key([...path, key], key, LABEL_KEY);
+      if (typeof value === 'string') this.rule([...path, key], value, LABEL_VALUE);
+      else if (value !== null) {
+        this.error([...path, key], `a label value must be a string, got ${describeValue(value)} (quote it)`);
+      }
+    }
+  }
+
+  annotations(map: unknown, path: Path): void {
+    if (!isObject(map)) return;
+    let bytes = 0;
+    for (const [key, value] of Object.entries(map)) {
+      this.key([...path, key], key, ANNOTATION_KEY);
+      bytes += Buffer.byteLength(key);
+      if (typeof value === 'string') bytes += Buffer.byteLength(value);
+      else if (value !== null) {
+        this.error(
+          [...path, key],
+          `an annotation value must be a string, got ${describeValue(value)} (quote it)`,
+        );
+      }
+    }
+    if (bytes > ANNOTATIONS_MAX_BYTES) {
+      this.error(
+        path,
+        `keys and values take ${bytes} bytes; Kubernetes allows at most ${ANNOTATIONS_MAX_BYTES} (256 KiB) of annotations per object`,
+      );
+    }
+  }
+
+  metadata(meta: unknown, path: Path): void {
+    if (!isObject(meta)) return;
+    this.labels(meta.labels, [...path, 'labels']);
+    this.annotations(meta.annotations, [...path, 'annotations']);
+  }
+
+  /** A port number field: 1–65535 (0 only where the API server fills it in). */
+  port(path: Path, value: unknown, zeroOk = false): void {
+    if (typeof value !== 'number' || (zeroOk && value === 0) || isPortNumber(value)) return;
+    this.error(path, `${value} is not a valid port number (Kubernetes port number: 1 to 65535)`);
+  }
+
+  /** An int-or-string port: a number 1–65535 or an IANA_SVC_NAME naming a container port. */
+  portOrName(path: Path, value: unknown, zeroOk = false): void {
+    if (typeof value === 'string') this.rule(path, value, PORT_NAME);
+    else this.port(path, value, zeroOk);
+  }
+
+  /** A quantity; returns it when valid. */
+  quantity(path: Path, value: unknown): Quantity | undefined {
+    if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+    const q = parseQuantity(value);
+    if (typeof q !== 'string') return q;
+    this.error(path, quantityMessage(value, q));
+    return undefined;
+  }
+
+  quantities(map: unknown, path: Path, nonNegative: boolean): Map<string, Quantity> {
+    const out = new Map<string, Quantity>();
+    if (!isObject(map)) return out;
+    for (const [resource, value] of Object.entries(map)) {
+      const q = this.quantity([...path, resource], value);
+      if (!q) continue;
+      if (nonNegative && isNegative(q)) {
+        this.error(
+          [...path, resource],
+          `${JSON.stringify(value)} is negative (Kubernetes: must be greater than or equal to 0)`,
+        );
+        continue;
+      }
+      out.set(resource, q);
+    }
+    return out;
+  }
+}
+
+function quantityMessage(value: string | number, why: string): string {
+  return `${typeof value === 'string' ? show(value) : String(value)} is not a valid quantity: ${why} (Kubernetes quantity: ${QUANTITY_FORM})`;
+}
+
+const get = (obj: unknown, path: readonly (string | number)[]): unknown => {
+  let v = obj;
+  for (const p of path)
+    v = isObject(v) || Array.isArray(v) ? (v as Record<string | number, unknown>)[p] : undefined;
+  return v;
+};
+
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** Where built-in kinds nest object metadata (pod and job templates, claim templates). */
+const TEMPLATE_METADATA: readonly (readonly string[])[] = [
+  ['spec', 'template', 'metadata'],
+  ['spec', 'jobTemplate', 'metadata'],
+  ['spec', 'jobTemplate', 'spec', 'template', 'metadata'],
+  ['template', 'metadata'],
+];
+
+/** Field rules of built-in kinds: what the API server's validation refuses beyond the schema. */
+function checkBuiltinFields(obj: Json, group: string, kind: string, fields: FieldChecks): void {
+  // A CRD's schema describes other objects: its `matchLabels` or `template` are property names.
+  if (group === 'apiextensions.k8s.io') return;
+  for (const path of TEMPLATE_METADATA) fields.metadata(get(obj, path), [...path]);
+  list(get(obj, ['spec', 'volumeClaimTemplates'])).forEach((claim, i) => {
+    const at = ['spec', 'volumeClaimTemplates', i];
+    fields.metadata(get(claim, ['metadata']), [...at, 'metadata']);
+    checkClaimResources(get(claim, ['spec', 'resources']), [...at, 'spec', 'resources'], fields);
+  });
+  // Label selectors: their matchLabels are labels, wherever they sit (selector, affinity, …).
+  walk(obj, [], (value, path) => {
+    if (path[path.length - 1] === 'matchLabels') fields.labels(value, path);
+  });
+  if (group === '' && (kind === 'Service' || kind === 'ReplicationController')) {
+    fields.labels(get(obj, ['spec', 'selector']), ['spec', 'selector']);
+  }
+  for (const specPath of POD_SPEC_PATHS) {
+    const spec = get(obj, specPath);
+    if (isObject(spec) && Array.isArray(spec.containers)) checkPodSpec(spec, [...specPath], fields);
+  }
+  if (group === '' && kind === 'Service') checkServicePorts(obj, fields);
+  if (group === '' && kind === 'PersistentVolumeClaim') {
+    checkClaimResources(get(obj, ['spec', 'resources']), ['spec', 'resources'], fields);
+  }
+  if (group === '' && kind === 'ResourceQuota')
+    fields.quantities(get(obj, ['spec', 'hard']), ['spec', 'hard'], true);
+  if (group === '' && kind === 'LimitRange') {
+    list(get(obj, ['spec', 'limits'])).forEach((limit, i) => {
+      for (const key of ['max', 'min', 'default', 'defaultRequest', 'maxLimitRequestRatio']) {
+        fields.quantities(get(limit, [key]), ['spec', 'limits', i, key], true);
+      }
+    });
+  }
+}
+
+function walk(value: unknown, path: Path, visit: (value: unknown, path: Path) => void): void {
+  visit(value, path);
+  if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i], visit));
+  else if (isObject(value)) for (const [k, v] of Object.entries(value)) walk(v, [...path, k], visit);
+}
+
+function checkClaimResources(resources: unknown, path: Path, fields: FieldChecks): void {
+  fields.quantities(get(resources, ['requests']), [...path, 'requests'], true);
+  fields.quantities(get(resources, ['limits']), [...path, 'limits'], true);
+}
+
+function checkPodSpec(spec: Json, at: Path, fields: FieldChecks): void {
+  list(spec.volumes).forEach((volume, i) => {
+    fields.quantity([...at, 'volumes', i, 'emptyDir', 'sizeLimit'], get(volume, ['emptyDir', 'sizeLimit']));
+  });
+  for (const kind of ['initContainers', 'containers', 'ephemeralContainers']) {
+    list(spec[kind]).forEach((c, i) => {
+      if (!isObject(c)) return;
+      const cAt = [...at, kind, i];
+      if (typeof c.name === 'string') fields.rule([...cAt, 'name'], c.name, DNS1123_LABEL, 'container name');
+      list(c.ports).forEach((p, j) => {
+        const pAt = [...cAt, 'ports', j];
+        if (typeof get(p, ['name']) === 'string')
+          fields.rule([...pAt, 'name'], get(p, ['name']) as string, PORT_NAME);
+        fields.port([...pAt, 'containerPort'], get(p, ['containerPort']));
+        fields.port([...pAt, 'hostPort'], get(p, ['hostPort']), true);
+      });
+      list(c.env).forEach((e, j) => {
+        const envName = get(e, ['name']);
+        if (typeof envName !== 'string') return;
+        const path = [...cAt, 'env', j, 'name'];
+        if (fields.rule(path, envName, ENV_VAR_NAME)) return;
+        const old = ENV_VAR_NAME_BEFORE_1_32.check(envName);
+        if (old.length === 0) return;
+        fields.error(
+          path,
+          `${show(envName)} is a valid environment variable name only for Kubernetes 1.32 and later (RelaxedEnvironmentVariableValidation); older API servers refuse it: ${old.join(', ')} (before 1.32: ${ENV_VAR_NAME_BEFORE_1_32.accepts})`,
+          'warning',
+        );
+      });
+      for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+        for (const handler of ['httpGet', 'tcpSocket']) {
+          fields.portOrName([...cAt, probe, handler, 'port'], get(c, [probe, handler, 'port']));
+        }
+        fields.port([...cAt, probe, 'grpc', 'port'], get(c, [probe, 'grpc', 'port']));
+      }
+      checkContainerResources(c.resources, [...cAt, 'resources'], fields);
+    });
+  }
+}
+
+/** Requests and limits are quantities of at least 0, and a request at most its limit (ValidateResourceRequirements). */
+function checkContainerResources(resources: unknown, path: Path, fields: FieldChecks): void {
+  const limits = fields.quantities(get(resources, ['limits']), [...path, 'limits'], true);
+  const requests = fields.quantities(get(resources, ['requests']), [...path, 'requests'], true);
+  for (const [resource, request] of requests) {
+    const limit = limits.get(resource);
+    if (!limit || compareQuantities(request, limit) <= 0) continue;
+    const req = get(resources, ['requests', resource]);
+    const lim = get(resources, ['limits', resource]);
+    fields.error(
+      [...path, 'requests', resource],
+      `the request ${JSON.stringify(req)} is more than the limit ${JSON.stringify(lim)} (Kubernetes: a request must be less than or equal to its limit)`,
+    );
+  }
+}
+
+function checkServicePorts(obj: Json, fields: FieldChecks): void {
+  list(get(obj, ['spec', 'ports'])).forEach((p, i) => {
+    const at = ['spec', 'ports', i];
+    const portName = get(p, ['name']);
+    if (typeof portName === 'string' && portName !== '') {
+      fields.rule([...at, 'name'], portName, DNS1123_LABEL, 'Service port name');
+    }
+    fields.port([...at, 'port'], get(p, ['port']));
+    // targetPort 0 or unset is defaulted to port by the API server.
+    fields.portOrName([...at, 'targetPort'], get(p, ['targetPort']), true);
+    const nodePort = get(p, ['nodePort']);
+    fields.port([...at, 'nodePort'], nodePort, true);
+    if (
+      typeof nodePort === 'number' &&
+      isPortNumber(nodePort) &&
+      (nodePort < DEFAULT_NODE_PORTS.min || nodePort > DEFAULT_NODE_PORTS.max)
+    ) {
+      fields.error(
+        [...at, 'nodePort'],
+        `${nodePort} is outside the default NodePort range ${DEFAULT_NODE_PORTS.min}-${DEFAULT_NODE_PORTS.max}; the API server refuses it unless its --service-node-port-range includes it`,
+        'warning',
+      );
+    }
+  });
 }
 
 /** Containers of workloads (and of custom resources shaped like them) must name an image. */
@@ -257,6 +577,7 @@ async function checkSchema(
   kind: string,
   label: string,
   ctx: CheckContext,
+  flagged: Set<string>,
 ): Promise<void> {
   const load = KUBE_KINDS[key];
   if (!load) return;
@@ -274,6 +595,7 @@ async function checkSchema(
     if (errors.length === 0) throw err;
   }
   for (const { message, path } of describeErrors(errors, data)) {
+    flagged.add(dotted(path));
     ctx.report('error', `${label}: ${message}`, path);
   }
   for (const t of reads) {
@@ -361,10 +683,20 @@ function parsePointer(pointer: string): Path {
     .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
-/** `spec.template.spec.containers[0].image` */
+/** `spec.template.spec.containers[0].image`, `metadata.labels["app.kubernetes.io/name"]` */
 export function dotted(path: Path): string {
   return (
-    path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(the object)'
+    path
+      .map((p, i) =>
+        typeof p === 'number'
+          ? `[${p}]`
+          : !/^[A-Za-z0-9_-]+$/.test(p)
+            ? `[${JSON.stringify(p)}]`
+            : i === 0
+              ? p
+              : `.${p}`,
+      )
+      .join('') || '(the object)'
   );
 }
 
@@ -418,6 +750,17 @@ function describeErrors(errors: AjvError[], data: unknown): { message: string; p
       (data as { kind?: unknown }).kind === 'Secret' && (path[0] === 'data' || path[0] === 'stringData');
     const value = valueAt(data, path);
     const got = secretValue ? `a value (not shown: Secret ${String(path[0])})` : describeValue(value);
+    // A string the schema's quantity format refuses: say why, in the API server's grammar.
+    if (
+      list.some((e) => e.keyword === 'format' && e.params.format === 'quantity') &&
+      typeof value === 'string'
+    ) {
+      const why = parseQuantity(value);
+      if (typeof why === 'string') {
+        out.push({ message: `${dotted(path)}: ${quantityMessage(value, why)}`, path });
+        continue;
+      }
+    }
     const union = list.some((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf');
     const parts = [
       ...new Set(list.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf').map(alternative)),
