@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS, renderTemplate } from './runtime.ts';
 import type { CompiledTemplate, Limits, RuntimeEnvironment } from './runtime.ts';
 import { fromJS, pyRepr } from './values.ts';
 import type { FilterFunction, PyValue, TestFunction } from './values.ts';
+import './methods.ts';
 // TEMP until builtins land
 const BUILTIN_FILTERS = new Map<string, FilterFunction>();
 const BUILTIN_TESTS = new Map<string, TestFunction>();

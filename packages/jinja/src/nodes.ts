@@ -161,7 +161,13 @@ export type Stmt =
       readonly body: Stmt[];
     } & Signature)
   | { readonly kind: 'FilterBlock'; readonly line: number; readonly filter: Expr; readonly body: Stmt[] }
-  | { readonly kind: 'Scope'; readonly line: number; readonly body: Stmt[] };
+  | {
+      readonly kind: 'Scope';
+      readonly line: number;
+      readonly body: Stmt[];
+      /** `{% autoescape expr %}`: output in the body is HTML-escaped while the value is true. */
+      readonly autoescape: Expr | null;
+    };
 
 /** Literal text between tags. */
 export interface TemplateData {

@@ -242,9 +242,9 @@ class Parser {
 
   private parseAutoescape(): Stmt {
     const line = this.stream.next().line;
-    this.parseExpression();
+    const autoescape = this.parseExpression();
     const body = this.parseStatements(['name:endautoescape'], true);
-    return { kind: 'Scope', line, body };
+    return { kind: 'Scope', line, body, autoescape };
   }
 
   private parseBlock(): Stmt {

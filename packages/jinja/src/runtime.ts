@@ -13,7 +13,7 @@ import {
 } from './errors.ts';
 import type { Expr, Stmt, Target, TemplateNode } from './nodes.ts';
 import { childStatements } from './parser.ts';
-import { binop, compare, contains, unop } from './ops.ts';
+import { binop, compare, contains, escapeHtml, unop } from './ops.ts';
 import type { BinaryOp, CompareOperator } from './ops.ts';
 import {
   Markup,
@@ -32,6 +32,7 @@ import {
   pyIter,
   pyRepr,
   pyStr,
+  sliceValue,
   truthy,
   typeName,
 } from './values.ts';
@@ -200,6 +201,8 @@ interface Frame {
   readonly root: RootRun | null;
   /** Top-level (or only inside `if`s at top level): assignments are exported. */
   readonly toplevel: boolean;
+  /** Inside `{% autoescape true %}`: printed values that are not `Markup` are HTML-escaped. */
+  readonly autoescape: boolean;
 }
 
 interface RootRun {
@@ -239,7 +242,7 @@ export function renderTemplate(
 
 function renderRoot(ctx: Context, tmpl: CompiledTemplate, out: string[]): void {
   const run: RootRun = { parentTemplate: null };
-  const frame: Frame = { scope: ctx.root, ctx, tmpl, out, root: run, toplevel: true };
+  const frame: Frame = { scope: ctx.root, ctx, tmpl, out, root: run, toplevel: true, autoescape: false };
   execBody(tmpl.node.body, frame);
   if (run.parentTemplate) {
     const parent = run.parentTemplate;
@@ -277,6 +280,11 @@ function outputValue(v: PyValue): string {
   return pyStr(v);
 }
 
+function escapedValue(v: PyValue): string {
+  if (v instanceof Markup) return v.value;
+  return escapeHtml(outputValue(v));
+}
+
 function execStmt(stmt: Stmt, frame: Frame): void {
   switch (stmt.kind) {
     case 'Output': {
@@ -285,7 +293,8 @@ function execStmt(stmt: Stmt, frame: Frame): void {
         if (node.kind === 'TemplateData') write(frame, node.data);
         else {
           try {
-            write(frame, outputValue(evalExpr(node, frame)));
+            const value = evalExpr(node, frame);
+            write(frame, frame.autoescape ? escapedValue(value) : outputValue(value));
           } catch (error) {
             throw convertError(error, frame.tmpl, node.line);
           }
@@ -328,9 +337,11 @@ function execStmt(stmt: Stmt, frame: Frame): void {
       execBody(stmt.body, inner);
       return;
     }
-    case 'Scope':
-      execBody(stmt.body, { ...frame, scope: frame.scope.child(), toplevel: false });
+    case 'Scope': {
+      const autoescape = stmt.autoescape ? truthy(evalExpr(stmt.autoescape, frame)) : frame.autoescape;
+      execBody(stmt.body, { ...frame, scope: frame.scope.child(), toplevel: false, autoescape });
       return;
+    }
     case 'Macro': {
       const macro = new Macro(stmt.name, stmt, frame, false);
       frame.scope.vars.set(stmt.name, macro);
@@ -524,7 +535,7 @@ export class LoopContext extends PyObject implements PyCallable {
 
   call(args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
     if (!this.recurse)
-      throw new PyException('TypeError', 'The loop must be marked as recursive to be called.');
+      throw new PyException('TypeError', "The loop must have the 'recursive' marker to be called recursively.");
     if (kwargs.size > 0 || args.length !== 1) {
       throw new PyException('TypeError', `loop() takes 1 positional argument but ${args.length} were given`);
     }
@@ -966,7 +977,7 @@ function renderBlock(ctx: Context, name: string, index: number, scoped: Scope | 
   const state = ctx.state;
   state.enter();
   try {
-    execBody(def.node.body, { scope, ctx, tmpl: def.tmpl, out, root: null, toplevel: false });
+    execBody(def.node.body, { scope, ctx, tmpl: def.tmpl, out, root: null, toplevel: false, autoescape: false });
   } finally {
     state.leave();
   }
@@ -1167,6 +1178,10 @@ function evalInner(expr: Expr, frame: Frame): PyValue {
       return binop(BINOPS[expr.op] as BinaryOp, evalExpr(expr.left, frame), evalExpr(expr.right, frame));
     case 'Concat': {
       let s = '';
+      if (frame.autoescape) {
+        for (const n of expr.nodes) s += escapedValue(evalExpr(n, frame));
+        return new Markup(s);
+      }
       for (const n of expr.nodes) s += outputValue(evalExpr(n, frame));
       return s;
     }
@@ -1187,7 +1202,9 @@ function evalInner(expr: Expr, frame: Frame): PyValue {
       return getAttr(evalExpr(expr.node, frame), expr.attr, frame.ctx.state);
     case 'Getitem': {
       const obj = evalExpr(expr.node, frame);
-      return getItem(obj, evalExpr(expr.arg, frame), frame.ctx.state);
+      const key = evalExpr(expr.arg, frame);
+      if (expr.arg.kind === 'Slice') return sliceOf(obj, key as unknown as PySlice);
+      return getItem(obj, key, frame.ctx.state);
     }
     case 'Slice':
       return new PySlice(
@@ -1212,6 +1229,15 @@ function evalInner(expr: Expr, frame: Frame): PyValue {
       return test(frame.ctx.state, value, args, kwargs);
     }
   }
+}
+
+/** `x[a:b:c]` is a plain Python subscript in Jinja2 (no getitem fallback): errors are TypeErrors. */
+function sliceOf(obj: PyValue, slice: PySlice): PyValue {
+  if (obj instanceof Undefined) return obj.fail();
+  const sliced = sliceValue(obj, slice);
+  if (sliced !== undefined) return sliced;
+  if (obj instanceof Map) throw new PyException('TypeError', "unhashable type: 'slice'");
+  throw new PyException('TypeError', `'${typeName(obj)}' object is not subscriptable`);
 }
 
 function callFilter(expr: Expr & { kind: 'Filter' }, value: PyValue, frame: Frame): PyValue {
