@@ -815,3 +815,23 @@ export function percentFormat(fmt: string, values: PyValue): string {
   }
   return out;
 }
+
+/** Python's `round(x, ndigits)` for a float: half-even on the exact binary value. */
+export function roundFloat(x: number, ndigits: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  if (ndigits > 323) return x;
+  const neg = x < 0;
+  if (ndigits < -308) return neg ? -0 : 0;
+  const { digits, scale } = exactDecimal(x);
+  let r: number;
+  if (ndigits >= 0) {
+    const n =
+      scale <= ndigits
+        ? digits * 10n ** BigInt(ndigits - scale)
+        : roundHalfEven(digits, 10n ** BigInt(scale - ndigits));
+    r = Number(`${n}e-${ndigits}`);
+  } else {
+    r = Number(roundHalfEven(digits, 10n ** BigInt(scale - ndigits)) * 10n ** BigInt(-ndigits));
+  }
+  return neg ? -r : r;
+}

@@ -719,6 +719,9 @@ export class DictView extends PyObject {
   override truthy(): boolean {
     return this.dict.size > 0;
   }
+  override len(): number {
+    return this.dict.size;
+  }
   override repr(): string {
     return `${this.typeName}(${pyRepr(Array.from(this.iter()))})`;
   }

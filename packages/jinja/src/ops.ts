@@ -33,7 +33,7 @@ export type CompareOperator = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'no
 /** The largest int result (in bits) `**` and `*` will build before refusing as a budget. */
 const MAX_INT_BITS = 1_000_000;
 /** The longest str/list `*` will build. */
-const MAX_REPEAT_LENGTH = 50_000_000;
+const MAX_REPEAT_LENGTH = 10_000_000;
 
 function unsupported(op: string, a: PyValue, b: PyValue): never {
   throw new PyException(
@@ -298,7 +298,6 @@ export function unop(op: UnaryOp, a: PyValue): PyValue {
 /** Python's `item in container`. */
 export function contains(container: PyValue, item: PyValue): boolean {
   if (container instanceof Undefined) return container.fail();
-  if (item instanceof Undefined) return item.fail();
   if (typeof container === 'string' || container instanceof Markup) {
     if (typeof item === 'string' || item instanceof Markup)
       return strValue(container).includes(strValue(item));
@@ -309,6 +308,7 @@ export function contains(container: PyValue, item: PyValue): boolean {
   }
   if (container instanceof Map) return dictHas(container, item);
   if (container instanceof PyRange) {
+    if (item instanceof Undefined && container.length > 0n) return item.fail();
     if (!isNumber(item)) return false;
     if (typeof item === 'number' && !Number.isInteger(item)) return false;
     const n = typeof item === 'number' ? BigInt(item) : typeof item === 'boolean' ? (item ? 1n : 0n) : item;

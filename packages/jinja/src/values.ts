@@ -142,6 +142,34 @@ export abstract class PyObject {
   iter(): Iterable<PyValue> | undefined {
     return undefined;
   }
+  /** `len()`, when the object has a length. */
+  len(): number | undefined {
+    return undefined;
+  }
+}
+
+/** A one-shot Python iterator or generator (what `map`, `select`, `reverse` ... return). */
+export class PyIterator extends PyObject {
+  override readonly moduleName = 'builtins';
+  constructor(
+    readonly source: Iterator<PyValue>,
+    readonly typeName: string = 'generator',
+    /** The generator function's name for `repr()` (`sync_do_map`). */
+    readonly functionName: string = 'generator',
+  ) {
+    super();
+  }
+  getAttr(): PyValue | undefined {
+    return undefined;
+  }
+  override iter(): Iterable<PyValue> {
+    return { [Symbol.iterator]: () => this.source };
+  }
+  override repr(): string {
+    return this.typeName === 'generator'
+      ? `<generator object ${this.functionName}>`
+      : `<${this.typeName} object>`;
+  }
 }
 
 /** A plain JS function as a Python callable. */
@@ -344,7 +372,9 @@ export function typeName(v: PyValue): string {
 export function objectTypeRepr(v: PyValue): string {
   if (v === null) return 'None';
   if (v instanceof Markup) return 'markupsafe.Markup object';
-  if (v instanceof PyObject) return `${v.moduleName}.${v.typeName} object`;
+  if (v instanceof PyObject) {
+    return v.moduleName === 'builtins' ? `${v.typeName} object` : `${v.moduleName}.${v.typeName} object`;
+  }
   return `${typeName(v)} object`;
 }
 
@@ -653,8 +683,8 @@ export function pyLen(v: PyValue): number {
   if (v instanceof PyRange) return Number(v.length);
   if (v instanceof Undefined) return v.fail();
   if (v instanceof PyObject) {
-    const it = v.iter();
-    if (it) return Array.from(it).length;
+    const n = v.len();
+    if (n !== undefined) return n;
   }
   throw new PyException('TypeError', `object of type '${typeName(v)}' has no len()`);
 }
