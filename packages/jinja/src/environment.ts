@@ -11,10 +11,9 @@ import type { CompiledTemplate, Limits, RuntimeEnvironment } from './runtime.ts'
 import { fromJS, pyRepr } from './values.ts';
 import type { FilterFunction, PyValue, TestFunction } from './values.ts';
 import './methods.ts';
-// TEMP until builtins land
-const BUILTIN_FILTERS = new Map<string, FilterFunction>();
-const BUILTIN_TESTS = new Map<string, TestFunction>();
-const builtinGlobals = (): Map<string, PyValue> => new Map();
+import { BUILTIN_FILTERS } from './filters.ts';
+import { BUILTIN_TESTS } from './tests.ts';
+import { builtinGlobals } from './globals.ts';
 
 /** Where `extends`, `include` and `import` find templates: the source for a name, or undefined. */
 export interface TemplateLoader {
