@@ -2,8 +2,9 @@
 # Installs what the test bed needs on a Debian machine, and only what is missing (idempotent):
 # apt: docker-registry, apache2-utils (htpasswd), docker.io (dockerd), skopeo, zstd and the
 # vendored Rust crates the test-cache fixture builds offline (with Debian's cargo when no other is
-# installed), jq and unzip for the workflow and buildspec tests, tinyproxy (a real forward proxy) and
-# openssl (a private test CA); pip: moto[server] and cfn-lint.
+# installed), jq and unzip for the workflow and buildspec tests, tinyproxy (a real forward proxy),
+# openssl (a private test CA), python3-jinja2 and python3-yaml for the Jinja2 conformance oracle
+# (when no python has jinja2 and PyYAML); pip: moto[server] and cfn-lint.
 set -euo pipefail
 
 log() { echo "install-testbed: $*" >&2; }
@@ -35,6 +36,21 @@ for item in "${wanted[@]}"; do
   installed "$pkg" && continue
   missing+=("$pkg")
 done
+
+# The Jinja2 conformance oracle (test/conformance/oracle.py) needs a python with jinja2 and PyYAML;
+# the conformance test tries the same interpreters, in this order.
+python_with_jinja2() {
+  local py
+  for py in ${SLIPWAY_PYTHON:-} python3 /usr/bin/python3 python; do
+    "$py" -c 'import jinja2, yaml' >/dev/null 2>&1 && return 0
+  done
+  return 1
+}
+if ! python_with_jinja2; then
+  for pkg in python3 python3-jinja2 python3-yaml; do
+    installed "$pkg" || missing+=("$pkg")
+  done
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if ! have apt-get; then

@@ -1,0 +1,16 @@
+export { Environment } from './environment.ts';
+export type { EnvironmentOptions, RenderContext, TemplateLoader } from './environment.ts';
+export { DEFAULT_LIMITS } from './runtime.ts';
+export type { Limits } from './runtime.ts';
+export {
+  TemplateError,
+  TemplateSyntaxError,
+  TemplateNotFound,
+  UndefinedError,
+  SecurityError,
+  LimitError,
+  PyException,
+} from './errors.ts';
+export type { PyExceptionType } from './errors.ts';
+export { fromJS, pyStr, pyRepr } from './values.ts';
+export type { PyValue, FilterFunction, TestFunction, CallContext } from './values.ts';

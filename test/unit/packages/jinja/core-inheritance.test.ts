@@ -1,0 +1,199 @@
+import { test } from 'node:test';
+import { check } from './core-helpers.ts';
+import type { CoreCase } from './core-helpers.ts';
+
+// extends, blocks, include and import
+// Every expectation below was produced by Python Jinja2 3.1.6 with
+// Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined, keep_trailing_newline=True).
+const CASES: CoreCase[] = [
+  {
+    name: 'extends with super()',
+    partials: {
+      base: '<html>\n{% block head %}HEAD{% endblock %}\n{% block body %}BODY{% endblock %}\n</html>\n',
+      child: "{% extends 'base' %}\n{% block body %}child {{ super() }}{% endblock %}\n",
+    },
+    entry: 'child',
+    output: '<html>\nHEADchild BODY</html>\n',
+  },
+  {
+    name: 'output before extends is kept, after is dropped, top-level sets run',
+    partials: {
+      base: '[{% block head %}HEAD{% endblock %}]',
+      child: "before\n{% extends 'base' %}\nignored\n{% set v = 5 %}{% block head %}{{ v }}{% endblock %}",
+    },
+    entry: 'child',
+    output: 'before\n[5]',
+  },
+  {
+    name: 'three levels of inheritance',
+    partials: {
+      base: '{% block body %}BODY{% endblock %}',
+      mid: "{% extends 'base' %}{% block body %}mid[{{ super() }}]{% endblock %}",
+      child: "{% extends 'mid' %}{% block body %}child[{{ super() }}]{% endblock %}",
+    },
+    entry: 'child',
+    output: 'child[mid[BODY]]',
+  },
+  {
+    name: 'extends with a dynamic name',
+    ctx: { name: 'base' },
+    partials: {
+      base: '<{% block head %}{% endblock %}>',
+      child: '{% extends name %}{% block head %}dyn{% endblock %}',
+    },
+    entry: 'child',
+    output: '<dyn>',
+  },
+  {
+    name: 'blocks do not see loop variables unless scoped',
+    ctx: { xs: [1, 2, 3] },
+    partials: {
+      base: '{% for x in xs %}{% block item %}{{ x is defined }}{% endblock %}{% block s scoped %}{{ x }}{% endblock %}{% endfor %}',
+      child: "{% extends 'base' %}{% block s %}<{{ x }}>{% endblock %}",
+    },
+    entry: 'child',
+    output: 'False<1>False<2>False<3>',
+  },
+  {
+    name: 'required block must be overridden',
+    partials: { base: '{% block a required %}{% endblock %}', child: "{% extends 'base' %}" },
+    entry: 'child',
+    error: 'PyException',
+    pyType: 'TemplateRuntimeError',
+    message: "Required block 'a' not found",
+  },
+  {
+    name: 'required block overridden',
+    partials: {
+      base: '{% block a required %}{% endblock %}',
+      child: "{% extends 'base' %}{% block a %}A{% endblock %}",
+    },
+    entry: 'child',
+    output: 'A',
+  },
+  {
+    name: 'self renders a block again',
+    partials: {
+      base: '{% block a %}A{% endblock %}|{{ self.a() }}',
+      child: "{% extends 'base' %}{% block a %}C{% endblock %}",
+    },
+    entry: 'child',
+    output: 'C|C',
+  },
+  {
+    name: 'super without a parent block',
+    partials: { base: '{% block a %}{{ super() }}{% endblock %}', child: "{% extends 'base' %}" },
+    entry: 'child',
+    error: 'UndefinedError',
+    message: "there is no parent block called 'a'.",
+  },
+  {
+    name: 'extended twice',
+    partials: { base: '{% block a %}A{% endblock %}', child: "{% extends 'base' %}{% extends 'base' %}" },
+    entry: 'child',
+    error: 'PyException',
+    pyType: 'TemplateRuntimeError',
+    message: 'extended multiple times',
+  },
+  {
+    name: 'nested blocks are overridable',
+    partials: {
+      base: '{% block outer %}O[{% block inner %}I{% endblock %}]{% endblock %}',
+      child: "{% extends 'base' %}{% block inner %}CI{% endblock %}",
+    },
+    entry: 'child',
+    output: 'O[CI]',
+  },
+  {
+    name: 'blocks see macros defined in the child',
+    partials: {
+      base: '{% block a %}{{ m() }}{% endblock %}',
+      child: "{% extends 'base' %}{% macro m() %}M{% endmacro %}",
+    },
+    entry: 'child',
+    output: 'M',
+  },
+  {
+    name: 'include with context',
+    partials: {
+      main: "a\n{% set v = 1 %}{% for x in [2] %}{% include 'inc' %}{% endfor %}\nb\n",
+      inc: 'inc {{ v }}{{ x }}\n',
+    },
+    entry: 'main',
+    output: 'a\ninc 12\nb\n',
+  },
+  {
+    name: 'include without context',
+    partials: { main: "{% set v = 1 %}{% include 'inc' without context %}", inc: '{{ v is defined }}' },
+    entry: 'main',
+    output: 'False',
+  },
+  {
+    name: 'include sets do not leak back',
+    partials: { main: "{% include 'inc' %}{{ w is defined }}", inc: '{% set w = 2 %}' },
+    entry: 'main',
+    output: 'False',
+  },
+  {
+    name: 'include ignore missing and lists of names',
+    partials: { main: "{% include 'nope' ignore missing %}{% include ['nope', 'inc'] %}", inc: 'INC' },
+    entry: 'main',
+    output: 'INC',
+  },
+  {
+    name: 'include of a missing template',
+    partials: { main: "{% include 'nope' %}" },
+    entry: 'main',
+    error: 'TemplateNotFound',
+    message: 'nope',
+  },
+  {
+    name: 'include of missing templates from a list',
+    partials: { main: "{% include ['nope', 'nope2'] %}" },
+    entry: 'main',
+    error: 'TemplateNotFound',
+    message: 'none of the templates given were found: nope, nope2',
+  },
+  {
+    name: 'import as a module',
+    partials: {
+      main: "{% import 'm' as m %}{{ m.hello('x') }}{{ m.v }}",
+      m: '{% macro hello(n) %}Hello {{ n }}{% endmacro %}{% set v = 3 %}',
+    },
+    entry: 'main',
+    output: 'Hello x3',
+  },
+  {
+    name: 'from import with alias; imports do not see the context',
+    ctx: { xs: [1, 2, 3] },
+    partials: {
+      main: "{% from 'm' import hello, v as w %}{{ hello('x') }}{{ w }}",
+      m: '{% macro hello(n) %}Hello {{ n }}{{ xs is defined }}{% endmacro %}{% set v = 3 %}',
+    },
+    entry: 'main',
+    output: 'Hello xFalse3',
+  },
+  {
+    name: 'from import with context',
+    ctx: { xs: [1, 2, 3] },
+    partials: {
+      main: "{% from 'm' import hello with context %}{{ hello('x') }}",
+      m: '{% macro hello(n) %}Hello {{ n }}{{ xs }}{% endmacro %}',
+    },
+    entry: 'main',
+    output: 'Hello x[1, 2, 3]',
+  },
+  {
+    name: 'from import of a name the template does not export',
+    partials: { main: "{% from 'm' import nope %}{{ nope }}", m: 'x' },
+    entry: 'main',
+    error: 'UndefinedError',
+    message: "the template 'm' (imported on line 1 in 'main') does not export the requested name 'nope'",
+  },
+];
+
+for (const c of CASES) {
+  test(c.name, () => {
+    check(c);
+  });
+}
