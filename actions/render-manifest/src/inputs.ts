@@ -12,12 +12,15 @@ import {
   loadValuesFiles,
   mergeValues,
   parseImageReference,
+  parseValues,
   releaseTime,
+  resolveTemplateRoot,
   resolveTemplates,
   type BundleFormat,
   type ImageReference,
   type TemplateFile,
   type Values,
+  type ValuesWarning,
 } from '@slipway/render';
 
 /** Canned ACLs S3 accepts; none is sent unless the acl input names one. */
@@ -47,8 +50,12 @@ export interface PublishInputs {
 export interface RenderManifestInputs {
   workspace: string;
   templates: TemplateFile[];
+  /** The folder include/import/extends names are relative to; templates read nothing outside it. */
+  templateRoot: string;
   /** values-files merged in order, then the inline values on top. */
   values: Values;
+  /** Scalars that YAML 1.1 (used) and YAML 1.2 read differently, to warn about. */
+  valuesWarnings: ValuesWarning[];
   environment: string;
   project: string;
   namespace: string;
@@ -172,12 +179,13 @@ export async function readInputs(
       join(env.RUNNER_TEMP || tmpdir(), 'render-manifest', `${project}-${environment}`),
   );
   const templates = await resolveTemplates(inputs.list('templates'), workspace);
+  const templateRoot = resolveTemplateRoot(inputs.optional('template-root'), templates, workspace);
   const valuesFiles = inputs.list('values-files');
   const fromFiles = await loadValuesFiles(valuesFiles, workspace);
-  const inline = await inputs.map('values');
-  checkValueNames(fromFiles, 'values-files');
-  checkValueNames(inline, 'values');
-  const values = mergeValues(fromFiles, inline);
+  const inline = await parseValues(inputs.optional('values') ?? '', 'values');
+  checkValueNames(fromFiles.values, 'values-files');
+  checkValueNames(inline.values, 'values');
+  const values = mergeValues(fromFiles.values, inline.values);
 
   const runUrl =
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
@@ -186,7 +194,9 @@ export async function readInputs(
   return {
     workspace,
     templates,
+    templateRoot,
     values,
+    valuesWarnings: [...fromFiles.warnings, ...inline.warnings],
     environment,
     project,
     namespace,

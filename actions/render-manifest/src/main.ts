@@ -51,6 +51,9 @@ export default () =>
  */
 export async function renderAndValidate(inputs: RenderManifestInputs): Promise<RenderedFile[] | undefined> {
   const { version, image } = inputs;
+  for (const w of inputs.valuesWarnings) {
+    log.warning(w.message, { file: w.file, startLine: w.line, title: 'YAML 1.1 value' });
+  }
 
   const context = templateContext(
     {
@@ -72,7 +75,9 @@ export async function renderAndValidate(inputs: RenderManifestInputs): Promise<R
   let rendered: RenderedFile[];
   try {
     rendered = await log.group(`Render ${inputs.templates.length} template(s)`, async () => {
-      const files = await renderTemplates(inputs.templates, context, inputs.workspace);
+      const files = await renderTemplates(inputs.templates, context, inputs.workspace, {
+        root: inputs.templateRoot,
+      });
       for (const f of files) log.info(`${f.source} → ${f.name} (${Buffer.byteLength(f.content)} bytes)`);
       return files;
     });

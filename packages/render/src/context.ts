@@ -1,4 +1,5 @@
 import { InputError } from '@slipway/action-kit';
+import type { PyValue } from '@slipway/jinja';
 import type { Values } from './values.ts';
 
 /** The values every template gets, whatever `values` says. */
@@ -39,7 +40,7 @@ export const BUILTIN_SOURCES: Record<keyof BuiltinValues, string> = {
  */
 export function checkValueNames(values: Values, source: string): void {
   for (const name of [...Object.keys(BUILTIN_SOURCES), 'values']) {
-    if (Object.hasOwn(values, name)) {
+    if (values.has(name)) {
       throw new InputError(
         source,
         `defines ${name}, which is a built-in value; rename it (built-ins: ${Object.keys(BUILTIN_SOURCES).join(', ')})`,
@@ -53,8 +54,14 @@ export function checkValueNames(values: Values, source: string): void {
  * too (`{{ values.replicas }}` reads well next to the built-ins), then the built-in values that
  * are set. Unset built-ins stay undefined, so a template printing one fails with a hint.
  */
-export function templateContext(builtins: BuiltinValues, values: Values): Record<string, unknown> {
+export function templateContext(builtins: BuiltinValues, values: Values): Map<string, PyValue> {
   checkValueNames(values, 'values');
-  const defined = Object.fromEntries(Object.entries(builtins).filter(([, v]) => v !== undefined && v !== ''));
-  return { ...values, values, ...defined };
+  const context = new Map<string, PyValue>();
+  // Keys that are not strings (`1: one` in YAML) are reachable through values[1] only.
+  for (const [key, value] of values) if (typeof key === 'string') context.set(key, value);
+  context.set('values', values);
+  for (const [key, value] of Object.entries(builtins)) {
+    if (typeof value === 'string' && value !== '') context.set(key, value);
+  }
+  return context;
 }

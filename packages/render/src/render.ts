@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type * as NunjucksModule from 'nunjucks';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { ActionError } from '@slipway/action-kit';
+import type { Limits, PyValue, TemplateError as EngineError, TemplateLoader } from '@slipway/jinja';
 import { BUILTIN_SOURCES } from './context.ts';
 import type { TemplateFile } from './templates.ts';
 
@@ -17,8 +17,9 @@ export interface RenderedFile {
 }
 
 /**
- * A template that does not render: a syntax error or an undefined variable. Carries the file and
- * line so the runner can annotate the template itself.
+ * A template that does not render: a syntax error, an undefined variable, a Python error Jinja2
+ * would raise too, a refused attribute or an exceeded budget. Carries the file and line so the
+ * runner can annotate the template itself.
  */
 export class TemplateError extends ActionError {
   constructor(
@@ -32,181 +33,156 @@ export class TemplateError extends ActionError {
   }
 }
 
-type Nunjucks = typeof NunjucksModule;
+/** Where templates come from and how much rendering may cost. */
+export interface RenderOptions {
+  /**
+   * The folder `include`, `import` and `extends` names are relative to, as with Jinja2's
+   * `FileSystemLoader(root)`. Templates can read nothing outside it (checked by real path, so a
+   * symlink cannot lead out).
+   */
+  root: string;
+  limits?: Partial<Limits>;
+}
 
-let loaded: Promise<Nunjucks> | undefined;
+const toPosix = (p: string) => p.split(sep).join('/');
 
-/** nunjucks, loaded on first use (it is not needed to validate inputs) with Jinja compatibility on. */
-function loadNunjucks(): Promise<Nunjucks> {
-  loaded ??= import('nunjucks').then((m) => {
-    const nunjucks = (m as unknown as { default?: Nunjucks }).default ?? (m as Nunjucks);
-    // Python-style calls teams bring from Jinja2/Ansible: dict.items(), list slices, True/False.
-    nunjucks.installJinjaCompat();
-    return nunjucks;
-  });
-  return loaded;
+/** Whether `path` is `root` or inside it; both are real paths. */
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
 }
 
 /**
- * Renders each template with Jinja semantics (`trim_blocks`, `lstrip_blocks`, no autoescape) and
- * fails on any undefined value a template prints, naming the variable, file and line. Includes
- * and imports resolve from the workspace. Same inputs, same bytes: nothing here reads the clock
- * or iterates in an unstable order.
+ * A loader over one folder with Jinja2's name rules (`/`-separated, no `..` segment) that refuses
+ * anything whose real path is outside the folder.
+ */
+function folderLoader(root: string): TemplateLoader & { pathOf(name: string): string | undefined } {
+  const realRoot = realpathSync(root);
+  const pathOf = (name: string): string | undefined => {
+    const parts = name.split('/').filter((p) => p !== '' && p !== '.');
+    if (parts.length === 0 || parts.some((p) => p === '..' || p.includes('\\') || p.includes('\0'))) {
+      return undefined;
+    }
+    let real: string;
+    try {
+      real = realpathSync(join(realRoot, ...parts));
+    } catch {
+      return undefined;
+    }
+    return inside(realRoot, real) && statSync(real).isFile() ? real : undefined;
+  };
+  return {
+    pathOf,
+    load(name) {
+      const path = pathOf(name);
+      return path === undefined ? undefined : readFileSync(path, 'utf8');
+    },
+  };
+}
+
+/**
+ * Renders each template as Python's Jinja2 3.1 renders it with `trim_blocks`, `lstrip_blocks`,
+ * `StrictUndefined`, `keep_trailing_newline` and no autoescaping (the conformance suite in
+ * test/conformance proves it case by case), in Slipway's sandbox with render budgets. Same inputs,
+ * same bytes: nothing here reads the clock or iterates in an unstable order.
  */
 export async function renderTemplates(
   templates: TemplateFile[],
-  context: Record<string, unknown>,
+  context: ReadonlyMap<string, PyValue>,
   workspace: string,
+  options: RenderOptions,
 ): Promise<RenderedFile[]> {
-  const nunjucks = await loadNunjucks();
-  const { stringify } = await import('yaml');
-  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(workspace, { noCache: true }), {
-    autoescape: false,
-    throwOnUndefined: true,
-    trimBlocks: true,
-    lstripBlocks: true,
-  });
-  env.addFilter('tojson', (value: unknown, indent?: number) => JSON.stringify(value, null, indent));
-  env.addFilter('to_yaml', (value: unknown) => stringify(value, { lineWidth: 0 }).trimEnd());
-  env.addFilter('b64encode', (value: unknown) => Buffer.from(String(value), 'utf8').toString('base64'));
-  env.addFilter('b64decode', (value: unknown) => Buffer.from(String(value), 'base64').toString('utf8'));
+  const jinja = await import('@slipway/jinja');
+  const loader = folderLoader(options.root);
+  const env = new jinja.Environment({ loader, limits: options.limits });
+  const realRoot = realpathSync(options.root);
+  const fileOf = (name: string | undefined, fallback: TemplateFile): string => {
+    if (name === undefined) return fallback.source;
+    const path = loader.pathOf(name) ?? join(realRoot, name);
+    return toPosix(relative(realpathSync(workspace), path));
+  };
 
   const rendered: RenderedFile[] = [];
   for (const template of templates) {
     const text = readFileSync(template.path, 'utf8');
+    const name = toPosix(relative(realRoot, realpathSync(template.path)));
     let content: string;
     try {
-      const compiled = new nunjucks.Template(text, env, template.source, true);
-      content = compiled.render(context);
+      content = env.renderString(text, context, name);
     } catch (err) {
-      throw explainTemplateError(nunjucks, err, template, text, workspace);
+      if (!(err instanceof jinja.TemplateError)) throw err;
+      throw explainTemplateError(err, fileOf(err.template, template), (file) =>
+        file === template.source ? text : safeRead(loader, err.template),
+      );
     }
-    rendered.push({
-      name: template.output,
-      source: template.source,
-      templateText: text,
-      content: content.endsWith('\n') || content === '' ? content : `${content}\n`,
-    });
+    rendered.push({ name: template.output, source: template.source, templateText: text, content });
   }
   return rendered;
 }
 
-// nunjucks prefixes a message with "(path) [Line n, Column m]\n" per template on the way out of
-// includes; the innermost frame with a line is where the error is.
-const FRAME = /\(([^\n]*?)\)(?: \[Line (\d+)(?:, Column (\d+))?\])?\n/g;
+function safeRead(loader: TemplateLoader, name: string | undefined): string {
+  try {
+    return (name !== undefined && loader.load(name)) || '';
+  } catch {
+    return '';
+  }
+}
 
+/** What a template error says, in the action's words: file, line, the kind and Jinja2's reason. */
 function explainTemplateError(
-  nunjucks: Nunjucks,
-  err: unknown,
-  template: TemplateFile,
-  text: string,
-  workspace: string,
+  err: EngineError,
+  file: string,
+  sourceOf: (file: string) => string,
 ): TemplateError {
-  const raw = err instanceof Error ? err.message : String(err);
-  const frames = [...raw.matchAll(FRAME)];
-  const last = frames[frames.length - 1];
-  const located = [...frames].reverse().find((f) => f[2]) ?? last;
-  const path = located?.[1] && located[1] !== 'unknown path' ? located[1] : template.source;
-  const file = isAbsolute(path) ? relative(workspace, path).split(sep).join('/') : path;
-  let line = located?.[2] ? Number(located[2]) : undefined;
-  const column = located?.[3] ? Number(located[3]) : undefined;
-  let reason = (last ? raw.slice((last.index ?? 0) + last[0].length) : raw)
-    .trim()
-    .replace(/^(Template render error|Error): /, '');
-  const sourceOf = (): string => {
-    if (file === template.source) return text;
-    try {
-      return readFileSync(resolve(workspace, file), 'utf8');
-    } catch {
-      return '';
-    }
-  };
-  if (/attempted to output null or undefined value/.test(reason) && line !== undefined) {
-    const expression = outputExpressionAt(nunjucks, sourceOf(), line, column);
-    if (expression) {
-      const root = expression.split(/[.[ |(]/)[0] ?? expression;
+  const line = err.line;
+  const where = `${file}${line ? ` line ${line}` : ''}`;
+  switch (err.name) {
+    case 'UndefinedError': {
+      const expression = undefinedExpression(
+        err.message,
+        line ? sourceOf(file).split('\n')[line - 1] : undefined,
+      );
+      const root = expression?.split(/[.[]/)[0];
       const hint =
-        root in BUILTIN_SOURCES
-          ? `; ${root} comes from ${BUILTIN_SOURCES[root as keyof typeof BUILTIN_SOURCES]}, which was not given`
-          : "; define it in values or values-files, or give a fallback with | default('…')";
+        root && root in BUILTIN_SOURCES
+          ? `${root} comes from ${BUILTIN_SOURCES[root as keyof typeof BUILTIN_SOURCES]}, which was not given`
+          : "define it in values or values-files, or give a fallback with | default('…')";
+      const what = expression ? `undefined variable ${expression}` : `undefined value: ${err.message}`;
+      return new TemplateError(`${where}: ${what}; ${hint}`, file, line);
+    }
+    case 'TemplateSyntaxError':
+      return new TemplateError(`${where}: template syntax error: ${err.message}`, file, line);
+    case 'TemplateNotFound':
       return new TemplateError(
-        `${file} line ${line}: undefined variable ${expression}${hint}`,
+        `${where}: template not found: ${err.message} (names are relative to the template-root input and stay inside it)`,
         file,
         line,
-        column,
       );
-    }
-    reason = 'a printed value is undefined or null';
-  }
-  if (line === undefined && /end of file/.test(reason)) {
-    // An unclosed block is only noticed at the end: point there.
-    line = sourceOf().replace(/\n$/, '').split('\n').length;
-  }
-  const where = `${file}${line ? ` line ${line}` : ''}`;
-  const kind = /^(expected|unexpected|unknown block tag|parse\w*:|unable to find|invalid)/i.test(reason)
-    ? 'template syntax error'
-    : 'template error';
-  return new TemplateError(`${where}: ${kind}: ${reason.split('\n')[0]}`, file, line, column);
-}
-
-interface NodeLike {
-  typename: string;
-  lineno: number;
-  colno: number;
-  value?: unknown;
-  target?: NodeLike;
-  val?: NodeLike;
-  name?: NodeLike;
-  args?: { children: NodeLike[] };
-  children?: NodeLike[];
-  findAll?: (type: unknown) => NodeLike[];
-}
-
-/** The text of the `{{ … }}` expression that starts at a line and column (1-based), if found. */
-function outputExpressionAt(
-  nunjucks: Nunjucks,
-  source: string,
-  line: number,
-  column?: number,
-): string | undefined {
-  try {
-    const { parser, nodes } = nunjucks as unknown as {
-      parser: { parse(src: string, ext: unknown[], opts: object): NodeLike };
-      nodes: { Output: unknown };
-    };
-    const root = parser.parse(source, [], { trimBlocks: true, lstripBlocks: true });
-    const outputs = root.findAll?.(nodes.Output) ?? [];
-    const match = outputs.find(
-      (o) => o.lineno + 1 === line && (column === undefined || o.colno + 1 === column),
-    );
-    const expr = match?.children?.find((c) => c.typename !== 'TemplateData');
-    return expr ? expressionText(expr) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function expressionText(node: NodeLike): string {
-  switch (node.typename) {
-    case 'Symbol':
-      return String(node.value);
-    case 'Literal':
-      return JSON.stringify(node.value);
-    case 'LookupVal': {
-      const target = node.target ? expressionText(node.target) : '?';
-      const val = node.val;
-      if (val?.typename === 'Literal' && typeof val.value === 'string' && /^[A-Za-z_]\w*$/.test(val.value)) {
-        return `${target}.${val.value}`;
-      }
-      return `${target}[${val ? expressionText(val) : '?'}]`;
-    }
-    case 'Filter': {
-      const [input] = node.args?.children ?? [];
-      return `${input ? expressionText(input) : '?'} | ${node.name ? expressionText(node.name) : '?'}`;
-    }
-    case 'FunCall':
-      return `${node.name ? expressionText(node.name) : '?'}(…)`;
+    case 'SecurityError':
+      return new TemplateError(`${where}: refused by the template sandbox: ${err.message}`, file, line);
+    case 'LimitError':
+      return new TemplateError(`${where}: rendering budget exceeded: ${err.message}`, file, line);
     default:
-      return `(${node.typename.toLowerCase()} expression)`;
+      return new TemplateError(`${where}: template error: ${String(err)}`, file, line);
   }
+}
+
+/**
+ * The expression behind an UndefinedError, found on the template line: `typo` for "'typo' is
+ * undefined", `values.image.tagg` for "'dict object' has no attribute 'tagg'". Jinja2's message
+ * names only the last part; the whole path is what a user searches for.
+ */
+function undefinedExpression(message: string, sourceLine: string | undefined): string | undefined {
+  const variable = /^'([A-Za-z_]\w*)' is undefined$/.exec(message)?.[1];
+  const attribute = /has no (?:attribute|element) '?([^']+)'?$/.exec(message)?.[1];
+  const last = variable ?? attribute;
+  if (!last || !sourceLine) return variable;
+  const name = last.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const path = '(?:\\.[A-Za-z_]\\w*|\\[[^\\]]*\\])*';
+  // An undefined variable: the attribute path used on it (`nope.deeper`); a missing attribute:
+  // the path that leads to it (`values.image.tagg`).
+  const pattern = variable
+    ? new RegExp(`(?<![\\w.])${name}${path}`)
+    : new RegExp(`[A-Za-z_]\\w*${path}(?:\\.${name}\\b|\\[\\s*['"]${name}['"]\\s*\\])`);
+  return pattern.exec(sourceLine)?.[0] ?? last;
 }

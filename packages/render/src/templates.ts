@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { dirname, relative, resolve, sep } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { InputError, quote } from '@slipway/action-kit';
 
 /** A template file and the name of the manifest it renders to. */
@@ -53,6 +53,15 @@ export async function resolveTemplates(patterns: string[], workspace: string): P
     }
     found.add(path);
   }
+  const realWorkspace = realpathSync(workspace);
+  for (const path of found) {
+    if (!within(realWorkspace, realpathSync(path))) {
+      throw new InputError(
+        'templates',
+        `${quote(toPosix(relative(workspace, path)))} is outside the workspace ${workspace} (symlinks are followed); templates must be files of the repository`,
+      );
+    }
+  }
   const paths = [...found].sort();
   const base = commonFolder(paths);
   const byOutput = new Map<string, TemplateFile>();
@@ -70,6 +79,43 @@ export async function resolveTemplates(patterns: string[], workspace: string): P
     byOutput.set(output, { path, source, output });
   }
   return [...byOutput.values()].sort((a, b) => (a.output < b.output ? -1 : a.output > b.output ? 1 : 0));
+}
+
+/** Whether the real path `path` is `root` or inside it. */
+function within(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * The folder include, import and extends names are relative to (Jinja2's `FileSystemLoader`
+ * search path): the `template-root` input, or else the deepest folder holding every template. It
+ * must be inside the workspace and hold every template.
+ */
+export function resolveTemplateRoot(
+  input: string | undefined,
+  templates: TemplateFile[],
+  workspace: string,
+): string {
+  const root = input ? resolve(workspace, input) : commonFolder(templates.map((t) => t.path));
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new InputError('template-root', `${quote(input ?? root)} is not a folder of the workspace`);
+  }
+  const realRoot = realpathSync(root);
+  if (!within(realpathSync(workspace), realRoot)) {
+    throw new InputError(
+      'template-root',
+      `${quote(input ?? root)} is outside the workspace ${workspace} (symlinks are followed); use a folder of the repository such as deploy`,
+    );
+  }
+  const stray = templates.find((t) => !within(realRoot, realpathSync(t.path)));
+  if (stray) {
+    throw new InputError(
+      'template-root',
+      `${quote(stray.source)} is not inside ${quote(toPosix(relative(workspace, root)) || '.')}; set template-root to a folder holding every template`,
+    );
+  }
+  return root;
 }
 
 /** The deepest folder holding every path. */

@@ -1,12 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError, quote } from '@slipway/action-kit';
+import type { PyDict, PyValue, YamlVersionWarning } from '@slipway/jinja';
 
-/** A mapping of template values. */
-export type Values = Record<string, unknown>;
+/** Template values: a Python dict, as PyYAML reads a values file (ints stay ints, `2.0` a float). */
+export type Values = PyDict;
 
-function isMapping(value: unknown): value is Values {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A scalar that YAML 1.1 (what is used, as PyYAML and Helm read it) and YAML 1.2 read differently. */
+export interface ValuesWarning {
+  /** Workspace-relative file, or undefined for the `values` input. */
+  file?: string;
+  line: number;
+  message: string;
+}
+
+// The jinja package (engine and YAML reader) loads only when values or templates are read.
+const jinja = () => import('@slipway/jinja');
+
+function isMapping(value: PyValue): value is PyDict {
+  return value instanceof Map;
 }
 
 /**
@@ -14,20 +26,67 @@ function isMapping(value: unknown): value is Values {
  * everything else (lists included) is replaced. Neither argument is modified.
  */
 export function mergeValues(base: Values, override: Values): Values {
-  const out: Values = { ...base };
-  for (const [key, value] of Object.entries(override)) {
-    const current = out[key];
-    out[key] = isMapping(current) && isMapping(value) ? mergeValues(current, value) : value;
+  const out: Values = new Map(base);
+  for (const [key, value] of override) {
+    const current = out.get(key);
+    out.set(
+      key,
+      current !== undefined && isMapping(current) && isMapping(value) ? mergeValues(current, value) : value,
+    );
   }
   return out;
+}
+
+function warningFor(w: YamlVersionWarning, file: string | undefined): ValuesWarning {
+  const where = file ? `${file} line ${w.line}` : `input values line ${w.line}`;
+  return {
+    file,
+    line: w.line,
+    message: `${where}: ${w.text} is read as ${w.yaml11} (YAML 1.1, as PyYAML, Ansible and Helm read it); a YAML 1.2 reader would make it ${w.yaml12}. Quote it if you mean the string.`,
+  };
+}
+
+/**
+ * Reads one values document (a values file or the `values` input) with YAML 1.1 rules, as PyYAML
+ * does: `yes`/`no`/`on`/`off` are booleans, `0644` is octal, ints and floats keep their kind.
+ * `input` names the input in errors; `file` the values file, when it is one.
+ */
+export async function parseValues(
+  text: string,
+  input: string,
+  file?: string,
+): Promise<{ values: Values; warnings: ValuesWarning[] }> {
+  const { readValuesYaml, ValuesYamlError } = await jinja();
+  let read;
+  try {
+    read = readValuesYaml(text, file ?? input);
+  } catch (err) {
+    if (err instanceof ValuesYamlError) {
+      const where = file ? `${quote(file)}${err.line ? ` line ${err.line}` : ''}` : `line ${err.line ?? 1}`;
+      const prefix = `${err.file}${err.line === undefined ? '' : `:${err.line}`}: `;
+      const reason = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+      throw new InputError(input, `${where}: ${reason}; use a mapping such as "replicas: 3"`);
+    }
+    throw err;
+  }
+  if (read.value === null) return { values: new Map(), warnings: [] };
+  if (!isMapping(read.value)) {
+    const what = file ? `${quote(file)} must hold` : 'must be';
+    throw new InputError(input, `${what} a mapping such as "replicas: 3"`);
+  }
+  return { values: read.value, warnings: read.warnings.map((w) => warningFor(w, file)) };
 }
 
 /**
  * Reads the `values-files` in order, later files overriding earlier ones. A missing file or one
  * that is not a YAML mapping is an InputError naming the file.
  */
-export async function loadValuesFiles(files: string[], workspace: string): Promise<Values> {
-  let merged: Values = {};
+export async function loadValuesFiles(
+  files: string[],
+  workspace: string,
+): Promise<{ values: Values; warnings: ValuesWarning[] }> {
+  let merged: Values = new Map();
+  const warnings: ValuesWarning[] = [];
   for (const file of files) {
     const path = resolve(workspace, file);
     let text: string;
@@ -38,21 +97,9 @@ export async function loadValuesFiles(files: string[], workspace: string): Promi
       const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`;
       throw new InputError('values-files', `${quote(file)} ${why} (looked for ${path})`);
     }
-    const { parseDocument } = await import('yaml');
-    const doc = parseDocument(text, { prettyErrors: true });
-    const first = doc.errors[0];
-    if (first) {
-      const pos = first.linePos?.[0];
-      const where = pos ? ` line ${pos.line}, column ${pos.col}` : '';
-      const reason = first.message.split('\n')[0];
-      throw new InputError('values-files', `${quote(file)}${where} is not valid YAML: ${reason}`);
-    }
-    const parsed: unknown = doc.toJS({ maxAliasCount: 1000 });
-    if (parsed === null || parsed === undefined) continue;
-    if (!isMapping(parsed)) {
-      throw new InputError('values-files', `${quote(file)} must hold a mapping such as "replicas: 3"`);
-    }
-    merged = mergeValues(merged, parsed);
+    const read = await parseValues(text, 'values-files', file);
+    warnings.push(...read.warnings);
+    merged = mergeValues(merged, read.values);
   }
-  return merged;
+  return { values: merged, warnings };
 }

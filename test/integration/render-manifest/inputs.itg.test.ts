@@ -39,7 +39,7 @@ const CASES: Case[] = [
     what: 'a template syntax error',
     files: { 'deploy/service.yaml.j2': 'apiVersion: v1\nkind: Service\n{% if x %}\nmetadata: {name: web}\n' },
     message:
-      /^render-manifest: deploy\/service\.yaml\.j2 line 4: template syntax error: parseIf: expected elif, else, or endif, got end of file$/,
+      /^render-manifest: deploy\/service\.yaml\.j2 line 4: template syntax error: Unexpected end of template\. Jinja was looking for the following tags: 'elif' or 'else' or 'endif'\./,
     file: 'deploy/service.yaml.j2',
     line: 4,
   },

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Inputs, mapInputs } from '@slipway/action-kit';
+import { toJS } from '@slipway/jinja';
 import { readInputs } from '../../../actions/render-manifest/src/inputs.ts';
 import { releaseSummary, MAX_DIFF_CHARS } from '../../../actions/render-manifest/src/summary.ts';
 import { workspace } from './helpers.ts';
@@ -95,9 +96,10 @@ test('values: files in order, then the inline values on top', async () => {
     'values-files': 'deploy/values.yaml\ndeploy/values-production.yaml',
     values: 'replicas: 9\nextra: {a: 1}',
   });
-  assert.equal(i.values.replicas, 9);
-  assert.equal((i.values.env as Record<string, string>).LOG_LEVEL, 'warn');
-  assert.deepEqual(i.values.extra, { a: 1 });
+  const values = toJS(i.values) as Record<string, unknown>;
+  assert.equal(values.replicas, 9);
+  assert.equal((values.env as Record<string, string>).LOG_LEVEL, 'warn');
+  assert.deepEqual(values.extra, { a: 1 });
 });
 
 test('an image with a digest is pinned', async () => {

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fromJS, toJS, type PyDict } from '@slipway/jinja';
 import { loadValuesFiles, mergeValues, parseImageReference, resolveTemplates } from '@slipway/render';
 import { checkBucketName, checkKeyPrefix } from '@slipway/aws/s3-names.ts';
 import { workspace } from './helpers.ts';
@@ -31,8 +32,14 @@ test('a malformed image reference is an input error naming image', () => {
 });
 
 test('values files merge like Helm: mappings key by key, lists and scalars replaced', () => {
+  const dict = (v: unknown) => fromJS(v) as PyDict;
   assert.deepEqual(
-    mergeValues({ a: 1, m: { x: 1, y: [1, 2] }, l: [1] }, { m: { y: [3], z: 2 }, l: [9], b: 2 }),
+    toJS(
+      mergeValues(
+        dict({ a: 1, m: { x: 1, y: [1, 2] }, l: [1] }),
+        dict({ m: { y: [3], z: 2 }, l: [9], b: 2 }),
+      ),
+    ),
     { a: 1, m: { x: 1, y: [3], z: 2 }, l: [9], b: 2 },
   );
 });
@@ -49,10 +56,10 @@ test('a missing values file is an error naming it; so is one that is not a mappi
   );
   await assert.rejects(
     loadValuesFiles(['bad.yaml'], dir),
-    /input values-files: "bad\.yaml" line \d+, column \d+ is not valid YAML/,
+    /input values-files: "bad\.yaml" line \d+: invalid YAML/,
   );
   writeFileSync(join(dir, 'empty.yaml'), '');
-  assert.deepEqual(await loadValuesFiles(['ok.yaml', 'empty.yaml'], dir), { a: 1 });
+  assert.deepEqual(toJS((await loadValuesFiles(['ok.yaml', 'empty.yaml'], dir)).values), { a: 1 });
 });
 
 test('templates: globs and files, named after the template without its suffix, sorted', async () => {
