@@ -185,6 +185,20 @@ describe('the repository itself', () => {
     assert.ok(changelogSection(log, text), `CHANGELOG.md has no section for ${text}`);
     assert.ok(log.indexOf('## [Unreleased]') < log.indexOf(`## [${text}]`));
   });
+
+  it('keeps the version in the root package.json only: no workspace package has one', () => {
+    const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; link?: boolean }>;
+    };
+    const workspaces = Object.keys(lock.packages).filter((p) => /^(packages|actions)\/[^/]+$/.test(p));
+    assert.ok(workspaces.length > 0);
+    for (const dir of workspaces) {
+      const pkg = JSON.parse(readFileSync(join(repoRoot, dir, 'package.json'), 'utf8')) as {
+        version?: string;
+      };
+      assert.equal(pkg.version, undefined, `${dir}/package.json has a version of its own`);
+    }
+  });
 });
 
 describe('dist status', () => {
