@@ -7,7 +7,8 @@
  *                                                     section, clean dist/, tag free or at HEAD
  *   node scripts/release.ts notes [--version X.Y.Z]   prints the CHANGELOG.md section (release notes)
  *   node scripts/release.ts tag [--version X.Y.Z] [--remote origin]
- *                                                     check, then create and push vX.Y.Z, move vX
+ *                                                     check, then create and push vX.Y.Z, move vX;
+ *                                                     latest=true|false into $GITHUB_OUTPUT
  *   node scripts/release.ts ci --sha SHA [--workflow ci.yml]
  *                                                     the ci workflow passed on SHA (GitHub API;
  *                                                     GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_API_URL)
@@ -16,7 +17,7 @@
  * `contents: write` runs it with plain `node`, without installing any dependency.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { distChanges, staleDistMessage } from './lib/dist-status.ts';
@@ -205,6 +206,8 @@ export interface TagResult {
   major: string;
   /** False when a higher vX.* release exists, which keeps the major tag. */
   movedMajor: boolean;
+  /** True when no higher release exists in any major: the GitHub release is marked Latest. */
+  latest: boolean;
   log: string[];
 }
 
@@ -238,12 +241,14 @@ export function tag(cwd: string, options: ReleaseOptions = {}): TagResult {
     log.push(`${name} is already at ${head}`);
   }
 
-  const higher = [...result.tags.keys()]
-    .filter((t) => VERSION.test(t) && t.startsWith(`${major}.`))
-    .map(parseVersion)
+  const releases = [...result.tags.keys()]
+    .filter((t) => VERSION.test(t) && t.startsWith('v'))
+    .map(parseVersion);
+  const higher = releases
     .filter((v) => v.major === version.major && compareVersions(v, version) > 0)
     .sort(compareVersions)
     .pop();
+  const latest = !releases.some((v) => compareVersions(v, version) > 0);
   let movedMajor = false;
   if (higher) {
     log.push(`kept ${major} where it is: v${higher.text} is a higher ${major} release`);
@@ -260,7 +265,7 @@ export function tag(cwd: string, options: ReleaseOptions = {}): TagResult {
           : `moved ${major} from ${before} to ${head}`,
     );
   }
-  return { tag: name, created, major, movedMajor, log };
+  return { tag: name, created, major, movedMajor, latest, log };
 }
 
 /** One run of a workflow, as the GitHub REST API lists them. */
@@ -371,9 +376,13 @@ export async function main(args: string[], cwd = process.cwd()): Promise<number>
       case 'notes':
         process.stdout.write(`${check(cwd, options).notes}\n`);
         return 0;
-      case 'tag':
-        for (const line of tag(cwd, options).log) console.log(line);
+      case 'tag': {
+        const r = tag(cwd, options);
+        for (const line of r.log) console.log(line);
+        // For the release step: a fix of an older line must not become the Latest release.
+        if (process.env.GITHUB_OUTPUT) appendFileSync(process.env.GITHUB_OUTPUT, `latest=${r.latest}\n`);
         return 0;
+      }
       case 'ci': {
         const url = await ciPassed({
           sha: option(rest, '--sha') ?? '',

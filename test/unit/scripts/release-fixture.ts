@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
@@ -32,6 +32,7 @@ export function gitEnv(home: string): NodeJS.ProcessEnv {
     GIT_COMMITTER_NAME: 'Release Test',
     GIT_COMMITTER_EMAIL: 'release@example.test',
     GITHUB_ACTIONS: '',
+    GITHUB_OUTPUT: '',
   };
 }
 
@@ -100,14 +101,25 @@ export function releaseFixture(version = '1.0.0', options: { withScripts?: boole
       git(work, 'push', '--quiet', 'origin', 'HEAD:main');
       return git(work, 'rev-parse', 'HEAD');
     },
-    /** Runs `scripts/release.ts` in the clone as the release job does: plain Node 24, no tsx. */
+    /**
+     * Runs `scripts/release.ts` in the clone as the release job does: plain Node 24, no tsx, a
+     * fresh GITHUB_OUTPUT file whose entries come back as `outputs`.
+     */
     release(...args: string[]) {
+      const output = join(base, `output-${Math.random().toString(36).slice(2)}`);
+      writeFileSync(output, '');
       const out = spawnSync(NODE24, [join(repoRoot, 'scripts', 'release.ts'), ...args], {
         cwd: work,
-        env,
+        env: { ...env, GITHUB_OUTPUT: output },
         encoding: 'utf8',
       });
-      return { code: out.status, stdout: out.stdout, stderr: out.stderr };
+      const outputs = Object.fromEntries(
+        readFileSync(output, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
+      return { code: out.status, stdout: out.stdout, stderr: out.stderr, outputs };
     },
   };
   r.commitRelease(version);

@@ -78,6 +78,7 @@ describe('release tag', () => {
     assert.equal(r.remote('cat-file', '-t', 'refs/tags/v1.0.0'), 'tag', 'v1.0.0 is an annotated tag');
     assert.match(r.remote('cat-file', '-p', 'refs/tags/v1.0.0'), /\n\nSlipway v1\.0\.0\n?$/);
     assert.match(out.stdout, new RegExp(`created v1\\.0\\.0 at ${head}\ncreated v1 at ${head}`));
+    assert.deepEqual(out.outputs, { latest: 'true' }, 'the first release is the latest');
   });
 
   it('moves the major tag to the next release and leaves the earlier vX.Y.Z where it was', () => {
@@ -93,7 +94,7 @@ describe('release tag', () => {
     assert.match(out.stdout, new RegExp(`moved v1 from ${first} to ${second}`));
   });
 
-  it('starts a new major tag for v2.0.0 and leaves v1 alone', () => {
+  it('starts a new major tag for v2.0.0, leaves v1 alone, and a later v1 fix moves v1 but is not Latest', () => {
     const r = fixture();
     const first = r.git('rev-parse', 'HEAD');
     assert.equal(r.release('tag').code, 0);
@@ -101,6 +102,12 @@ describe('release tag', () => {
     assert.equal(r.release('tag').code, 0);
     assert.equal(r.remoteTag('v1'), first);
     assert.equal(r.remoteTag('v2'), second);
+    // A fix of v1 after v2.0.0: a new v1 release, never the Latest one.
+    r.commitRelease('1.0.1', ['1.0.1', '1.0.0']);
+    const fix = r.release('tag');
+    assert.equal(fix.code, 0, fix.stderr);
+    assert.notEqual(r.remoteTag('v1'), first, 'v1 moves to the fix');
+    assert.deepEqual(fix.outputs, { latest: 'false' });
   });
 
   it('succeeds again on the same commit (a re-run) without changing a tag', () => {
@@ -157,6 +164,7 @@ describe('release tag', () => {
     assert.equal(r.remoteTag('v1.0.1'), fix);
     assert.equal(r.remoteTag('v1'), latest);
     assert.match(out.stdout, /kept v1 where it is: v1\.1\.0 is a higher v1 release/);
+    assert.deepEqual(out.outputs, { latest: 'false' }, 'v1.1.0 stays the Latest release');
   });
 });
 

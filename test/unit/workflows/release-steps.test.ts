@@ -246,14 +246,19 @@ describe('release.yml', () => {
       assert.equal(fx.remoteTag('v1.0.0'), head);
       assert.equal(fx.remoteTag('v1'), head);
       assert.match(fx.remote('cat-file', '-p', 'refs/tags/v1.0.0'), /\ntagger github-actions\[bot\] </);
+      assert.deepEqual(tagged.outputs, { latest: 'true' });
 
-      const published = await runStep(fx, gh.bin, publishRun, { VERSION: '1.0.0', GH_TOKEN: 't' });
+      const published = await runStep(fx, gh.bin, publishRun, {
+        VERSION: '1.0.0',
+        GH_TOKEN: 't',
+        LATEST: tagged.outputs.latest ?? '',
+      });
       assert.equal(published.code, 0, published.stderr);
       const calls = gh.calls();
       assert.equal(calls[0], 'release view v1.0.0');
       assert.match(
         calls[1] ?? '',
-        /^release create v1\.0\.0 --verify-tag --title v1\.0\.0 --notes-file \S+notes\.md$/,
+        /^release create v1\.0\.0 --verify-tag --title v1\.0\.0 --latest=true --notes-file \S+notes\.md$/,
       );
       assert.equal(gh.notes(), '### Fixed\n\n- What 1.0.0 fixed.\n');
     });
