@@ -174,10 +174,11 @@ export function check(cwd: string, options: ReleaseOptions = {}): CheckResult {
   const head = git(root, ['rev-parse', 'HEAD']);
   const remote = options.remote ?? 'origin';
   const remoteList = remoteTags(root, remote);
-  const tags = new Map([...localTags(root), ...(remoteList ?? [])]);
+  const local = localTags(root);
+  const tags = new Map([...local, ...(remoteList ?? [])]);
   const tag = `v${version.text}`;
   for (const [where, commit] of [
-    ['locally', localTags(root).get(tag)],
+    ['locally', local.get(tag)],
     [`on ${remote}`, remoteList?.get(tag)],
   ] as const) {
     if (commit !== undefined && commit !== head) {
