@@ -5,6 +5,7 @@
 import { loadCatalog, loadLocalAction, type Catalog } from './workflow-catalog.ts';
 import { checkWorkflowDocs } from './workflow-docs.ts';
 import { repositoryTargets, type LintTarget } from './workflow-files.ts';
+import { checkPinDrift } from './workflow-pins.ts';
 import { checkSlipwayRules, type RuleContext } from './workflow-rules.ts';
 import { runActionlint, validateAction, validateWorkflow } from './workflow-tools.ts';
 import { parseYaml, type Finding } from './workflow-yaml.ts';
@@ -43,7 +44,7 @@ export function sortFindings(findings: Finding[]): Finding[] {
 /**
  * Lints every target of a repository against the repository's own catalog. Without an explicit
  * list of targets (a whole-repository run) it also checks that docs/workflows.md documents the
- * workflows as they are.
+ * workflows as they are, and that the examples pin actions as the workflows do.
  */
 export async function lintRepository(
   root: string,
@@ -53,7 +54,7 @@ export async function lintRepository(
   targets: LintTarget[];
 }> {
   const catalog = loadCatalog(root);
-  const findings: Finding[] = targets ? [] : checkWorkflowDocs(root);
+  const findings: Finding[] = targets ? [] : [...checkWorkflowDocs(root), ...checkPinDrift(root)];
   const all = targets ?? repositoryTargets(root);
   for (const target of all) findings.push(...(await lintTarget(target, catalog, root)));
   return { findings: sortFindings(findings), targets: all };

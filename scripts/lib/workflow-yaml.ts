@@ -11,6 +11,7 @@ export type RuleId =
   | 'actionlint'
   | 'schema'
   | 'pin'
+  | 'pin-drift'
   | 'run-expression'
   | 'permissions'
   | 'id-token'
