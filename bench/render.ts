@@ -42,7 +42,12 @@ function slipway(): string[] {
 }
 
 function previous(): string[] {
-  const env = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true, trimBlocks: true, lstripBlocks: true });
+  const env = new nunjucks.Environment(null, {
+    autoescape: false,
+    throwOnUndefined: true,
+    trimBlocks: true,
+    lstripBlocks: true,
+  });
   return templates.map((t) => new nunjucks.Template(t.text, env, t.name, true).render(plain));
 }
 

@@ -202,7 +202,10 @@ describe('render-manifest renders what Jinja2 renders, through the bundle', () =
   it('values are read as PyYAML reads them, with one warning per scalar YAML 1.2 reads otherwise', async () => {
     const workspace = mkdtempSync(join(tmpdir(), 'slw-jinja-itg-'));
     mkdirSync(join(workspace, 'deploy'));
-    writeFileSync(join(workspace, 'deploy', 'values.yaml'), 'name: web\nenabled: on\nmode: 0644\nratio: 2.0\n');
+    writeFileSync(
+      join(workspace, 'deploy', 'values.yaml'),
+      'name: web\nenabled: on\nmode: 0644\nratio: 2.0\n',
+    );
     writeFileSync(
       join(workspace, 'deploy', 'config.yaml.j2'),
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ name }}\ndata:\n  out: "{{ enabled }} {{ mode }} {{ ratio }}"\n',
@@ -230,7 +233,13 @@ describe('render-manifest renders what Jinja2 renders, through the bundle', () =
         ['deploy/values.yaml', 3],
       ],
     );
-    assert.match(warnings[0]?.message ?? '', /deploy\/values\.yaml line 2: on is read as True .*YAML 1\.2.*'on'/);
-    assert.match(warnings[1]?.message ?? '', /deploy\/values\.yaml line 3: 0644 is read as 420 .*YAML 1\.2.*644/);
+    assert.match(
+      warnings[0]?.message ?? '',
+      /deploy\/values\.yaml line 2: on is read as True .*YAML 1\.2.*'on'/,
+    );
+    assert.match(
+      warnings[1]?.message ?? '',
+      /deploy\/values\.yaml line 3: 0644 is read as 420 .*YAML 1\.2.*644/,
+    );
   });
 });
