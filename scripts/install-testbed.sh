@@ -2,7 +2,8 @@
 # Installs what the test bed needs on a Debian machine, and only what is missing (idempotent):
 # apt: docker-registry, apache2-utils (htpasswd), docker.io (dockerd), skopeo, zstd and the
 # vendored Rust crates the test-cache fixture builds offline (with Debian's cargo when no other is
-# installed), jq and unzip for the workflow and buildspec tests; pip: moto[server] and cfn-lint.
+# installed), jq and unzip for the workflow and buildspec tests, git (git http-backend serves the
+# GitOps config repositories); pip: moto[server] and cfn-lint.
 set -euo pipefail
 
 log() { echo "install-testbed: $*" >&2; }
@@ -18,6 +19,7 @@ wanted=(
   zstd:zstd
   jq:jq
   unzip:unzip
+  git:git
   cargo:cargo
   rustc:rustc
   librust-serde-json-dev:
