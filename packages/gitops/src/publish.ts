@@ -214,6 +214,13 @@ async function publishIn(dir: string, opts: PublishOptions): Promise<PublishResu
     { token: opts.token, scheme: opts.scheme, origin: opts.repository.origin },
   );
   const git = new Git(dir, env);
+  const version = /git version (\d+)\.(\d+)/.exec(await git.output(['version']));
+  if (version && (Number(version[1]) < 2 || (Number(version[1]) === 2 && Number(version[2]) < 31))) {
+    // Older git ignores GIT_CONFIG_COUNT: it would push without the token.
+    throw new GitOpsError(
+      `git ${version[1]}.${version[2]} is too old: gitops-publish needs git 2.31 or later (GIT_CONFIG_COUNT); install a newer git on the runner`,
+    );
+  }
   await git.run(['init', '-q']);
   const remote = await lsRemote(git, opts);
   const branch = opts.branch ?? remote.head ?? (remote.branches.size === 0 ? 'main' : undefined);

@@ -22,6 +22,8 @@ import {
 
 const TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
 const READ_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
+/** Can push, but the GitHub double answers its pull request calls with 403. */
+const NO_PR_TOKEN = `ghs_${randomBytes(18).toString('hex')}`;
 const BASIC = Buffer.from(`x-access-token:${TOKEN}`).toString('base64');
 
 interface ConfigRepo {
@@ -34,7 +36,7 @@ function configRepo(opts: Partial<CreateGitRepositoryOptions> = {}): ConfigRepo 
   const { git } = testbed();
   const name = `acme/${uniqueName('config')}`;
   const dir = createGitRepository(git.root, name, {
-    tokens: { [TOKEN]: 'write', [READ_TOKEN]: 'read' },
+    tokens: { [TOKEN]: 'write', [READ_TOKEN]: 'read', [NO_PR_TOKEN]: 'write' },
     ...opts,
   });
   return { name, dir, url: `${git.url}${name}.git` };
@@ -293,6 +295,51 @@ describe('gitops-publish against a real Git server', () => {
     assert.match(errors[0]?.message ?? '', /"Contents: Read and write"/);
     assert.ok(!allText(run).includes(READ_TOKEN));
     assert.equal(gitLog(repo.dir).length, 1);
+  });
+
+  it('an unknown token is refused with 401 and says so', async () => {
+    const repo = configRepo({ files: { 'README.md': '# config\n' } });
+    const unknown = `ghs_${randomBytes(18).toString('hex')}`;
+    const run = await runAction('gitops-publish', {
+      inputs: {
+        repository: repo.url,
+        token: unknown,
+        environment: 'staging',
+        'manifests-dir': release({ 'deployment.yaml': deployment('v1') }),
+      },
+    });
+    assert.equal(run.exitCode, 1);
+    const errors = errorsOf(run);
+    assert.equal(errors.length, 1, run.output);
+    assert.match(errors[0]?.message ?? '', /refused the token \(401\)/);
+    assert.ok(!allText(run).includes(unknown));
+  });
+
+  it('pull request calls answered 403 name the pull-requests permission', async () => {
+    const repo = configRepo({ files: { 'README.md': '# config\n' } });
+    const api = testbed().github.url;
+    await fetch(`${api}_control/forbid`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: NO_PR_TOKEN }),
+    });
+    const run = await runAction('gitops-publish', {
+      inputs: {
+        repository: repo.url,
+        token: NO_PR_TOKEN,
+        environment: 'production',
+        mode: 'pull-request',
+        'manifests-dir': release({ 'deployment.yaml': deployment('v1') }),
+      },
+      env: { GITHUB_API_URL: api.replace(/\/$/, '') },
+    });
+    assert.equal(run.exitCode, 1);
+    const errors = errorsOf(run);
+    assert.equal(errors.length, 1, run.output);
+    assert.match(errors[0]?.message ?? '', /GitHub denied listing pull requests in .* \(403/);
+    assert.match(errors[0]?.message ?? '', /pull-requests: write/);
+    assert.match(errors[0]?.message ?? '', /"Pull requests: Read and write"/);
+    assert.ok(!allText(run).includes(NO_PR_TOKEN));
   });
 
   it('a protected branch says so and suggests mode: pull-request', async () => {
