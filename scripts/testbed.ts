@@ -27,7 +27,8 @@ if (e.slack.url)
   );
 if (e.cache.url) console.log(`cache      ${e.cache.url}   control ${e.cache.url}_control/entries`);
 if (e.git.url) console.log(`git        ${e.git.url}<owner>/<name>.git   repositories in ${e.git.root}`);
-if (e.github.url) console.log(`github     ${e.github.url}   (GITHUB_API_URL)   control ${e.github.url}_control/pulls`);
+if (e.github.url)
+  console.log(`github     ${e.github.url}   (GITHUB_API_URL)   control ${e.github.url}_control/pulls`);
 
 const exports: Record<string, string> = { [TESTBED_ENV]: JSON.stringify(e) };
 if (e.moto.url) Object.assign(exports, awsEnv(e.moto));
