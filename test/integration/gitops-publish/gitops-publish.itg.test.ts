@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -105,6 +105,12 @@ function assertTokenHidden(p: Published): void {
     assert.ok(!text.includes(BASIC), `the Basic header appears in ${where}`);
   }
   assert.ok(p.run.masks.includes(TOKEN), 'the token is registered with add-mask');
+  const serverLog = readFileSync(join(testbed().logDir, 'git.log'), 'utf8');
+  assert.match(serverLog, /auth=Basic/, 'the Git server saw the token as a Basic header');
+  assert.ok(
+    !serverLog.includes(TOKEN) && !serverLog.includes(BASIC),
+    'the token appears in the Git server log',
+  );
   const left = readdirSync(p.run.files.temp).filter((f) => f.startsWith('slipway-gitops-'));
   assert.deepEqual(left, [], 'the temporary clone is removed');
 }
@@ -183,7 +189,7 @@ describe('gitops-publish against a real Git server', () => {
   });
 
   it('two concurrent publishes to the same repository both land (the refused push is retried)', async () => {
-    const repo = configRepo({ files: { 'README.md': '# config\n' }, fetchBarrier: 2 });
+    const repo = configRepo({ files: { 'README.md': '# config\n' }, fetchBarrier: { size: 2, rounds: 2 } });
     const [a, b] = await Promise.all([
       publish(repo, {
         environment: 'staging',
@@ -247,6 +253,19 @@ describe('gitops-publish against a real Git server', () => {
     assert.equal(headLog[0]?.sha, second.run.outputs.commit);
     assert.deepEqual(headLog[0]?.parents, [base], 'the branch is rebuilt on the base, one commit on top');
     assert.deepEqual(Object.keys(gitFiles(repo.dir, head)), ['shop/production/deployment.yaml']);
+
+    // The same release again: the branch already holds it, so nothing is pushed and the pull request stays one.
+    const third = await publish(repo, {
+      environment: 'production',
+      version: 'v2',
+      mode: 'pull-request',
+      'manifests-dir': release({ 'deployment.yaml': deployment('v2') }),
+    });
+    assert.equal(third.run.exitCode, 0, third.run.output);
+    assert.equal(third.run.outputs.commit, second.run.outputs.commit);
+    assert.equal(third.run.outputs['pull-request-number'], '1');
+    assert.match(third.run.output, /already holds this release .*not pushed again/);
+    assert.ok(!third.argvs.some((a) => a[0] === 'push'), 'no git push');
 
     const pulls = (await (await fetch(`${api}_control/pulls`)).json()) as Record<string, PullRequestRecord[]>;
     const mine = pulls[repo.name] ?? [];

@@ -30,31 +30,34 @@ export interface GitServer {
 
 /** The file in a bare repository that lists the tokens the front accepts for it. */
 const ACCESS_FILE = 'slipway-access.json';
-/** With this file (holding N), fetches of the repository wait for each other in groups of N. */
+/** With this file (`size rounds`), fetches of the repository wait for each other (see fetchBarrier). */
 const FETCH_BARRIER_FILE = 'slipway-fetch-barrier';
 
-const barriers = new Map<string, (() => void)[]>();
+const barriers = new Map<string, { waiting: (() => void)[]; released: number }>();
 
 /**
- * Holds a fetch until `size` fetches of the repository are waiting (or `timeoutMs` passed), then
- * lets them all go: concurrent publishers then all start from the same tip, so every push but the
- * first is refused as non-fast-forward — the race made certain instead of left to timing.
+ * Holds a fetch until `size` fetches of the repository are waiting, then lets them all go, for the
+ * first `rounds` groups (later fetches pass at once; a group not filled within `timeoutMs` goes
+ * anyway). Concurrent publishers then all start from the same tip, so every push but the first is
+ * refused as non-fast-forward: the race made certain instead of left to timing.
  */
-function fetchBarrier(repoDir: string, size: number, timeoutMs: number): Promise<void> {
+function fetchBarrier(repoDir: string, size: number, rounds: number, timeoutMs: number): Promise<void> {
+  const state = barriers.get(repoDir) ?? { waiting: [], released: 0 };
+  barriers.set(repoDir, state);
+  if (state.released >= rounds) return Promise.resolve();
   return new Promise((resolve) => {
-    const waiting = barriers.get(repoDir) ?? [];
-    barriers.set(repoDir, waiting);
     const release = () => {
-      const group = barriers.get(repoDir) ?? [];
-      barriers.set(repoDir, []);
+      const group = state.waiting;
+      state.waiting = [];
+      state.released++;
       for (const go of group) go();
     };
     const timer = setTimeout(release, timeoutMs);
-    waiting.push(() => {
+    state.waiting.push(() => {
       clearTimeout(timer);
       resolve();
     });
-    if (waiting.length >= size) release();
+    if (state.waiting.length >= size) release();
   });
 }
 
@@ -136,7 +139,8 @@ export async function startGitServer(opts: { root: string; logFile?: string }): 
     }
     const barrierFile = join(repoDir, FETCH_BARRIER_FILE);
     if (req.method === 'POST' && match[3] === '/git-upload-pack' && existsSync(barrierFile)) {
-      await fetchBarrier(repoDir, Number(readFileSync(barrierFile, 'utf8')) || 2, 3000);
+      const [size = 2, rounds = 2] = readFileSync(barrierFile, 'utf8').split(' ').map(Number);
+      await fetchBarrier(repoDir, size, rounds, 30_000);
     }
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -213,8 +217,12 @@ export interface CreateGitRepositoryOptions {
    * (`GH006: Protected branch update failed`).
    */
   protectedBranches?: string[];
-  /** Make this many concurrent fetches wait for each other (see the server's fetch barrier). */
-  fetchBarrier?: number;
+  /**
+   * Make concurrent fetches wait for each other in groups of `size`, for the first `rounds` groups
+   * (a publish's ls-remote and its fetch are one round each): concurrent publishers then start from
+   * the same tip.
+   */
+  fetchBarrier?: { size: number; rounds: number };
 }
 
 const quiet = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'] };
@@ -235,7 +243,9 @@ export function createGitRepository(
   execFileSync('git', ['init', '-q', '--bare', `--initial-branch=${branch}`, dir], quiet);
   execFileSync('git', ['--git-dir', dir, 'config', 'http.receivepack', 'true'], quiet);
   writeFileSync(join(dir, ACCESS_FILE), JSON.stringify({ tokens: opts.tokens }));
-  if (opts.fetchBarrier) writeFileSync(join(dir, FETCH_BARRIER_FILE), String(opts.fetchBarrier));
+  if (opts.fetchBarrier) {
+    writeFileSync(join(dir, FETCH_BARRIER_FILE), `${opts.fetchBarrier.size} ${opts.fetchBarrier.rounds}`);
+  }
   if (opts.files && Object.keys(opts.files).length) {
     const work = mkdtempSync(join(tmpdir(), 'slipway-seed-'));
     try {

@@ -20,7 +20,12 @@ export type PullRequestRecord = Json & {
   html_url: string;
   head: Json & { ref: string; sha: string };
   base: Json & { ref: string; sha: string };
-  auto_merge: null | { merge_method: string };
+  auto_merge: null | {
+    merge_method: string;
+    enabled_by: unknown;
+    commit_title: string;
+    commit_message: string;
+  };
 };
 
 const SPEC_ID = 'https://slipway.test/api.github.com.json';
@@ -236,7 +241,13 @@ export class GitHubDouble {
           errors: [{ type: 'NOT_FOUND', message: 'Could not resolve to a node with the global id.' }],
         });
       }
-      pr.auto_merge = { merge_method: method.toLowerCase() };
+      // GitHub's auto-merge object: who enabled it, how, and the merge commit's title and message.
+      pr.auto_merge = {
+        enabled_by: pr.user,
+        merge_method: method.toLowerCase(),
+        commit_title: `${pr.title} (#${pr.number})`,
+        commit_message: '',
+      };
       return this.send(res, 200, { data: { enablePullRequestAutoMerge: { clientMutationId: null } } });
     }
     const m = /^\/repos\/([^/]+)\/([^/]+)\/pulls(?:\/(\d+))?$/.exec(url.pathname);
