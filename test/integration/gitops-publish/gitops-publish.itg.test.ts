@@ -94,6 +94,10 @@ async function publish(repo: ConfigRepo, inputs: Record<string, string>): Promis
 function assertTokenHidden(p: Published): void {
   assert.ok(p.argvs.length > 0, 'git was run (the recorder saw it)');
   assert.ok(p.configs.length > 0, 'the recorder saw the clone’s .git/config');
+  assert.ok(
+    p.processes.some((c) => /\bgit/.test(c) && c.includes(testbed().git.url)),
+    'the process watch saw git talking to the server (so it would have seen a token on argv)',
+  );
   const places: [string, string][] = [
     ['the step output, log and command files', allText(p.run)],
     ['git command lines', p.argvs.map((a) => a.join(' ')).join('\n')],
