@@ -8,6 +8,7 @@ import {
   setOutputs,
   setSecret,
 } from '@slipway/action-kit';
+import { GitOpsError } from '@slipway/gitops';
 import { readGitOpsPublishInputs, readToken } from './inputs.ts';
 import { gitopsPublish, tokenSecrets } from './publish.ts';
 
@@ -30,7 +31,7 @@ export default () =>
         setOutputs({ ...outputs });
         appendSummary(summary);
       } catch (err) {
-        if (err instanceof Error && err.name === 'GitOpsError') throw new ActionError(redact(err.message));
+        if (err instanceof GitOpsError) throw new ActionError(redact(err.message));
         if (err instanceof Error) err.message = redact(err.message);
         throw err;
       }

@@ -1,12 +1,9 @@
-import { lastLines, type GitResult } from './git.ts';
+import { GitOpsError, lastLines, type GitResult } from './git.ts';
+
+export { GitOpsError };
 
 /** What was being done when git failed, for the explanation. */
 export type GitOperation = 'read' | 'push';
-
-/** An expected failure talking to the config repository, with a message that says what to change. */
-export class GitOpsError extends Error {
-  override readonly name = 'GitOpsError';
-}
 
 /** Where the token came from and what it reaches, to word permission errors. */
 export interface TokenFacts {

@@ -10,6 +10,11 @@ export interface GitResult {
   stderr: string;
 }
 
+/** An expected failure talking to the config repository, with a message that says what to change. */
+export class GitOpsError extends Error {
+  override readonly name = 'GitOpsError';
+}
+
 /** A git command that failed; `stderr` is kept for the explanation. */
 export class GitCommandError extends Error {
   override readonly name = 'GitCommandError';
@@ -93,7 +98,7 @@ export class Git {
         clearTimeout(timer);
         reject(
           (err as NodeJS.ErrnoException).code === 'ENOENT'
-            ? new Error('git is not installed or not on PATH')
+            ? new GitOpsError('git is not installed or not on PATH; install git 2.31 or later on the runner')
             : err,
         );
       });
