@@ -153,6 +153,14 @@ export function readGitOpsPublishInputs(
   }
   const path = readPath(inputs, project, environment);
   const mode = inputs.enum('mode', ['commit', 'pull-request'] as const, 'commit');
+  const repoHost = new URL(repository.origin).hostname;
+  const loopback = repoHost === '127.0.0.1' || repoHost === 'localhost' || repoHost === '[::1]';
+  if (mode === 'pull-request' && !loopback && repoHost !== new URL(serverUrl).hostname) {
+    throw new InputError(
+      'mode',
+      `pull-request opens the pull request through this GitHub server's API (${env.GITHUB_API_URL || 'https://api.github.com'}), but ${repository.fullName} is on ${repoHost}; use mode: commit for a repository on another server`,
+    );
+  }
   const prune = inputs.boolean('prune', true);
 
   const authorValue = inputs.string('author', { default: DEFAULT_AUTHOR });

@@ -98,6 +98,11 @@ describe('readGitOpsPublishInputs', () => {
     inputError({ path: '/' }, 'path', /relative path/);
     inputError({ mode: 'push' }, 'mode', /use one of commit, pull-request/);
     inputError({ 'auto-merge': 'squash' }, 'auto-merge', /only applies with mode: pull-request/);
+    inputError(
+      { repository: 'https://gitlab.example.com/acme/config.git', mode: 'pull-request' },
+      'mode',
+      /is on gitlab\.example\.com; use mode: commit/,
+    );
     inputError({ author: 'nobody' }, 'author', /"Name <email>"/);
     inputError({ branch: 'bad..branch' }, 'branch', /not a Git branch name/);
     inputError(
