@@ -3,8 +3,9 @@
 # apt: docker-registry, apache2-utils (htpasswd), docker.io (dockerd), skopeo, zstd and the
 # vendored Rust crates the test-cache fixture builds offline (with Debian's cargo when no other is
 # installed), jq and unzip for the workflow and buildspec tests, tinyproxy (a real forward proxy),
-# openssl (a private test CA), python3-jinja2 and python3-yaml for the Jinja2 conformance oracle
-# (when no python has jinja2 and PyYAML); pip: moto[server] and cfn-lint.
+# openssl (a private test CA), git (git http-backend serves the GitOps config repositories),
+# python3-jinja2 and python3-yaml for the Jinja2 conformance oracle (when no python has jinja2 and
+# PyYAML); pip: moto[server] and cfn-lint.
 set -euo pipefail
 
 log() { echo "install-testbed: $*" >&2; }
@@ -22,6 +23,7 @@ wanted=(
   unzip:unzip
   tinyproxy:tinyproxy
   openssl:openssl
+  git:git
   cargo:cargo
   rustc:rustc
   librust-serde-json-dev:

@@ -26,6 +26,9 @@ if (e.slack.url)
     `slack      ${e.slack.url}api/   webhooks ${e.slack.url}services/T…/B…/…   control ${e.slack.url}_control/`,
   );
 if (e.cache.url) console.log(`cache      ${e.cache.url}   control ${e.cache.url}_control/entries`);
+if (e.git.url) console.log(`git        ${e.git.url}<owner>/<name>.git   repositories in ${e.git.root}`);
+if (e.github.url)
+  console.log(`github     ${e.github.url}   (GITHUB_API_URL)   control ${e.github.url}_control/pulls`);
 
 const exports: Record<string, string> = { [TESTBED_ENV]: JSON.stringify(e) };
 if (e.moto.url) Object.assign(exports, awsEnv(e.moto));

@@ -15,6 +15,13 @@ export interface TestbedEndpoints {
   slack: { url: string };
   /** Cache-service double: `url` (trailing slash) is ACTIONS_CACHE_URL (v1) and ACTIONS_RESULTS_URL (v2). */
   cache: { url: string };
+  /**
+   * Git smart-HTTP server (git http-backend behind a token check): repositories at
+   * `url + 'owner/name.git'`, created on disk under `root` with createGitRepository.
+   */
+  git: { url: string; root: string };
+  /** GitHub REST double (pull requests, auto-merge): `url` is GITHUB_API_URL; control at `url + '_control/'`. */
+  github: { url: string };
   /** This run's log directory (`.testbed/run-…/logs`). */
   logDir: string;
 }

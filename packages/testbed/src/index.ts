@@ -26,6 +26,23 @@ export type { DockerDaemon, StartDockerdOptions } from './components/dockerd.ts'
 export { startSlackDouble, SlackDouble, SLACK_LIMITS, validateBlocks } from './doubles/slack.ts';
 export type { SlackMessage, SlackDoubleServer } from './doubles/slack.ts';
 export { startCacheDouble, CacheDouble } from './doubles/cache.ts';
+export { startGitHubDouble, GitHubDouble } from './doubles/github.ts';
+export type { GitHubDoubleServer, PullRequestRecord } from './doubles/github.ts';
+export {
+  startGitServer,
+  createGitRepository,
+  gitLog,
+  gitFiles,
+  gitBranches,
+} from './components/git-server.ts';
+export type {
+  GitServer,
+  GitAccess,
+  CreateGitRepositoryOptions,
+  GitCommitInfo,
+} from './components/git-server.ts';
+export { watchProcesses, gitArgvRecorder } from './process-watch.ts';
+export type { ProcessWatch, GitArgvRecorder } from './process-watch.ts';
 export type { CacheEntryInfo, CacheDoubleServer } from './doubles/cache.ts';
 export type { FailurePlan, RecordedRequest } from './doubles/http-double.ts';
 export { writeOciLayout, writeOciImageFromDir, readOciLayout, writeDockerArchive } from './images.ts';

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { startDockerd } from './components/dockerd.ts';
 import { startMoto } from './components/moto.ts';
 import { startRegistry } from './components/registry.ts';
+import { startGitServer } from './components/git-server.ts';
 import { startCacheDouble, type CacheDouble } from './doubles/cache.ts';
+import { startGitHubDouble, type GitHubDouble } from './doubles/github.ts';
 import { startSlackDouble, type SlackDouble } from './doubles/slack.ts';
 import { TESTBED_ENV, type TestbedEndpoints } from './endpoints.ts';
 import { shortTempDir, unmountUnder } from './paths.ts';
@@ -11,10 +13,18 @@ import { ComponentStartError, freePort } from './process.ts';
 import { createRunDir } from './run-dir.ts';
 
 /** The components of the test bed. */
-export type ComponentName = 'moto' | 'registry' | 'dockerd' | 'slack' | 'cache';
+export type ComponentName = 'moto' | 'registry' | 'dockerd' | 'slack' | 'cache' | 'git' | 'github';
 
 /** Every component, in the order the test bed reports them. */
-export const ALL_COMPONENTS: readonly ComponentName[] = ['moto', 'registry', 'dockerd', 'slack', 'cache'];
+export const ALL_COMPONENTS: readonly ComponentName[] = [
+  'moto',
+  'registry',
+  'dockerd',
+  'slack',
+  'cache',
+  'git',
+  'github',
+];
 
 /** Options for {@link startTestbed}. */
 export interface StartTestbedOptions {
@@ -33,7 +43,7 @@ export interface Testbed {
   /** `/tmp/slw-…`: sockets, dockerd roots, registry storage, cache archives (removed on stop). */
   stateDir: string;
   /** In-process doubles, for direct inspection in the process that started them. */
-  doubles: { slack?: SlackDouble; cache?: CacheDouble };
+  doubles: { slack?: SlackDouble; cache?: CacheDouble; github?: GitHubDouble };
   /** Stops every component (process groups included) and removes the state dir; idempotent. */
   stop(): Promise<void>;
 }
@@ -113,6 +123,8 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
     dockerd: { host: '' },
     slack: { url: '' },
     cache: { url: '' },
+    git: { url: '', root: '' },
+    github: { url: '' },
     logDir: run.logDir,
   };
   const doubles: Testbed['doubles'] = {};
@@ -177,6 +189,25 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
         stoppers.push({ name: 'cache', stop: c.stop });
         endpoints.cache = { url: c.url };
         doubles.cache = c.double;
+      }),
+    );
+  }
+
+  if (want.has('git')) {
+    const root = join(stateDir, 'git');
+    tasks.push(
+      startGitServer({ root, logFile: join(run.logDir, 'git.log') }).then((g) => {
+        stoppers.push({ name: 'git', stop: g.stop });
+        endpoints.git = { url: g.url, root };
+      }),
+    );
+  }
+  if (want.has('github')) {
+    tasks.push(
+      startGitHubDouble({ gitRoot: join(stateDir, 'git') }).then((g) => {
+        stoppers.push({ name: 'github', stop: g.stop });
+        endpoints.github = { url: g.url };
+        doubles.github = g.double;
       }),
     );
   }

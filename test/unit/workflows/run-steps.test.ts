@@ -212,6 +212,24 @@ describe('deploy.yml: Check the image reference', () => {
   }
 });
 
+describe('deploy.yml: Check the deploy target', () => {
+  const run = script('deploy.yml', 'deploy', (s) => s.name === 'Check the deploy target');
+
+  it('accepts s3, and gitops with a config repository', () => {
+    assert.equal(runStep(run, { TARGET: 's3', GITOPS_REPOSITORY: '' }).code, 0);
+    assert.equal(runStep(run, { TARGET: 'gitops', GITOPS_REPOSITORY: 'acme/k8s-config' }).code, 0);
+  });
+
+  it('refuses gitops without gitops-repository, and unknown targets', () => {
+    const missing = runStep(run, { TARGET: 'gitops', GITOPS_REPOSITORY: '' });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stdout, /^::error::target gitops needs gitops-repository/m);
+    const unknown = runStep(run, { TARGET: 'argo', GITOPS_REPOSITORY: 'acme/k8s-config' });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stdout, /^::error::target must be s3 or gitops, got "argo"/m);
+  });
+});
+
 describe('notify.yml: Start time', () => {
   const run = script('notify.yml', 'notify', (s) => s.id === 'clock');
 

@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+
+/** How the token is presented to the Git server. */
+export type AuthScheme = 'basic' | 'bearer';
+
+/** The result of one git command. */
+export interface GitResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** An expected failure talking to the config repository, with a message that says what to change. */
+export class GitOpsError extends Error {
+  override readonly name = 'GitOpsError';
+}
+
+/** A git command that failed; `stderr` is kept for the explanation. */
+export class GitCommandError extends Error {
+  override readonly name = 'GitCommandError';
+  constructor(
+    readonly command: string,
+    readonly result: GitResult,
+  ) {
+    super(`git ${command} exited with code ${result.code}: ${lastLines(result.stderr || result.stdout)}`);
+  }
+}
+
+/** The last few non-empty lines of git's output, for messages. */
+export function lastLines(text: string, count = 4): string {
+  return text
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter(Boolean)
+    .slice(-count)
+    .join(' / ');
+}
+
+/** The `Authorization` header value for a token; GitHub takes Basic with any user name, or Bearer. */
+export function authorizationHeader(token: string, scheme: AuthScheme): string {
+  return scheme === 'bearer'
+    ? `Authorization: Bearer ${token}`
+    : `Authorization: Basic ${Buffer.from(`x-access-token:${token}`).toString('base64')}`;
+}
+
+/**
+ * The environment for git: the token enters as `http.<origin>.extraHeader` through git's
+ * `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` (git ≥ 2.31), so it is on no command
+ * line (visible to every user in the process list) and in no config file; the header is scoped
+ * to the repository's origin, so a redirect to another host never receives it. Entries already
+ * in the environment are kept. Credential helpers are switched off, so nothing is stored, and
+ * git never prompts.
+ */
+export function gitEnvironment(
+  base: NodeJS.ProcessEnv,
+  auth: { token: string; scheme: AuthScheme; origin: string } | undefined,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' };
+  // GIT_TRACE_CURL would print the header unless redaction (git's default) stays on.
+  env.GIT_TRACE_REDACT = '1';
+  const existing = Number.parseInt(base.GIT_CONFIG_COUNT ?? '0', 10);
+  let count = Number.isSafeInteger(existing) && existing > 0 ? existing : 0;
+  const add = (key: string, value: string) => {
+    env[`GIT_CONFIG_KEY_${count}`] = key;
+    env[`GIT_CONFIG_VALUE_${count}`] = value;
+    count++;
+  };
+  add('credential.helper', '');
+  add('commit.gpgsign', 'false');
+  add('core.hooksPath', '/dev/null');
+  if (auth?.token) add(`http.${auth.origin}.extraHeader`, authorizationHeader(auth.token, auth.scheme));
+  env.GIT_CONFIG_COUNT = String(count);
+  return env;
+}
+
+/** Runs git commands in one working directory with one environment. */
+export class Git {
+  constructor(
+    private readonly cwd: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly timeoutMs = 300_000,
+  ) {}
+
+  /** Runs `git args…`; throws GitCommandError on a non-zero exit unless `allowFailure`. */
+  async run(args: string[], opts: { allowFailure?: boolean } = {}): Promise<GitResult> {
+    const result = await new Promise<GitResult>((resolve, reject) => {
+      const child = spawn('git', args, {
+        cwd: this.cwd,
+        env: this.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.timeoutMs);
+      child.on('error', (err) => {
+        clearTimeout(timer);
+        reject(
+          (err as NodeJS.ErrnoException).code === 'ENOENT'
+            ? new GitOpsError('git is not installed or not on PATH; install git 2.31 or later on the runner')
+            : err,
+        );
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+      });
+    });
+    if (result.code !== 0 && !opts.allowFailure) throw new GitCommandError(args[0] ?? '', result);
+    return result;
+  }
+
+  /** stdout of a command that must succeed, trimmed. */
+  async output(args: string[]): Promise<string> {
+    return (await this.run(args)).stdout.trim();
+  }
+}
