@@ -1,4 +1,5 @@
 import { getOctokit } from '@actions/github';
+import { proxyFetch } from '@slipway/net';
 import type { Logger } from '@slipway/action-kit';
 import { GitOpsError } from './errors.ts';
 
@@ -66,7 +67,11 @@ function explainApiError(err: unknown, what: string, repo: string): GitOpsError 
  * base without required checks, gives a warning, not a failure.
  */
 export async function openOrUpdatePullRequest(req: PullRequestRequest): Promise<PullRequestResult> {
-  const octokit = getOctokit(req.token, { baseUrl: req.apiUrl.replace(/\/+$/, '') });
+  // Through Slipway's proxy-aware fetch, so HTTPS_PROXY/NO_PROXY apply as they do to every client.
+  const octokit = getOctokit(req.token, {
+    baseUrl: req.apiUrl.replace(/\/+$/, ''),
+    request: { fetch: proxyFetch },
+  });
   const repoName = `${req.owner}/${req.repo}`;
   let existing: { number: number; html_url: string; node_id: string } | undefined;
   try {
