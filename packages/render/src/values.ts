@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { InputError, quote } from '@slipway/action-kit';
+import { InputError, quote, resolveInWorkspace } from '@slipway/action-kit';
 
 /** A mapping of template values. */
 export type Values = Record<string, unknown>;
@@ -23,13 +22,21 @@ export function mergeValues(base: Values, override: Values): Values {
 }
 
 /**
- * Reads the `values-files` in order, later files overriding earlier ones. A missing file or one
- * that is not a YAML mapping is an InputError naming the file.
+ * Reads the `values-files` in order, later files overriding earlier ones. A missing file, one
+ * outside the workspace (unless `allowOutside`), or one that is not a YAML mapping is an
+ * InputError naming the file.
  */
-export async function loadValuesFiles(files: string[], workspace: string): Promise<Values> {
+export async function loadValuesFiles(
+  files: string[],
+  workspace: string,
+  opts: { allowOutside?: boolean } = {},
+): Promise<Values> {
   let merged: Values = {};
   for (const file of files) {
-    const path = resolve(workspace, file);
+    const path = resolveInWorkspace('values-files', file, {
+      workspace,
+      allowOutside: opts.allowOutside ?? false,
+    });
     let text: string;
     try {
       text = readFileSync(path, 'utf8');
@@ -47,7 +54,16 @@ export async function loadValuesFiles(files: string[], workspace: string): Promi
       const reason = first.message.split('\n')[0];
       throw new InputError('values-files', `${quote(file)}${where} is not valid YAML: ${reason}`);
     }
-    const parsed: unknown = doc.toJS({ maxAliasCount: 1000 });
+    let parsed: unknown;
+    try {
+      // maxAliasCount stops an alias bomb (a billion laughs) before it expands.
+      parsed = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      throw new InputError(
+        'values-files',
+        `${quote(file)} cannot be read as values: ${(err as Error).message.split('\n')[0]}; use plain YAML without deeply nested aliases`,
+      );
+    }
     if (parsed === null || parsed === undefined) continue;
     if (!isMapping(parsed)) {
       throw new InputError('values-files', `${quote(file)} must hold a mapping such as "replicas: 3"`);

@@ -73,8 +73,9 @@ function push(
   inputs: Record<string, string>,
   env: Record<string, string | undefined> = {},
 ): Promise<ActionRun> {
+  // The layouts these tests build live in their own temp folders, outside the runner's workspace.
   return runAction('ecr-push', {
-    inputs: { 'registry-url': testbed().registry.url, ...inputs },
+    inputs: { 'registry-url': testbed().registry.url, 'allow-outside-workspace': 'true', ...inputs },
     env: { ...aws(), ...env },
   });
 }
