@@ -168,3 +168,45 @@ export async function sendWithWebApi(
   );
   return { ts: String(result.ts ?? ''), channel: String(result.channel ?? req.channel), attempts };
 }
+
+/** Who a token belongs to, as auth.test says. */
+export interface TokenIdentity {
+  team: string;
+  user: string;
+}
+
+/**
+ * Checks a bot (or user) token with auth.test, which posts nothing, so a caller can learn that
+ * the token is refused before it does work it would then fail to announce. Throws
+ * SlackDeliveryError with Slack's answer explained (invalid_auth, token_revoked, …). The channel
+ * cannot be checked without a scope most deploy bots lack (channels:read), so only the token is.
+ */
+export async function verifyWebApiToken(
+  req: { token: string; apiUrl: string },
+  opts: { policy: RetryPolicy; log: Logger },
+): Promise<TokenIdentity> {
+  const { WebClient: Client } = await import('@slack/web-api');
+  const redact = redactor([req.token]);
+  const client: WebClient = new Client(req.token, {
+    slackApiUrl: req.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: Math.min(opts.policy.timeoutMs, REQUEST_TIMEOUT_MS),
+    logger: slackLogger(opts.log, redact),
+  });
+  const call: SlackCall = { method: 'auth.test' };
+  const { result } = await withSlackRetry(
+    'auth.test (checking the token)',
+    async (timeoutMs) => {
+      try {
+        return await client.auth.test();
+      } catch (err) {
+        const failure = classify(err, call, req.apiUrl, timeoutMs);
+        throw new AttemptError(redact(failure.message), failure.kind, failure.details);
+      }
+    },
+    opts.policy,
+    opts.log,
+  );
+  return { team: String(result.team ?? ''), user: String(result.user ?? '') };
+}
