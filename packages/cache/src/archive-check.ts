@@ -54,7 +54,9 @@ const padded = (size: number) => Math.ceil(size / BLOCK) * BLOCK;
  * is skipped as it streams past, so a multi-gigabyte cache is listed in constant memory. Names
  * are returned exactly as stored (absolute, `..` and all), since those are what is checked.
  */
-export async function* listTarMembers(chunks: AsyncIterable<Buffer>): AsyncGenerator<ArchiveMember> {
+export async function* listTarMembers(
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+): AsyncGenerator<ArchiveMember> {
   let buf: Buffer = Buffer.alloc(0);
   let skip = 0;
   let meta: { flag: string; size: number } | undefined;
