@@ -788,6 +788,14 @@ function outputs(opts: InfraOptions): Record<string, Json> {
       Description: `key-prefix of deploy.yml for ${env}; equal to render-manifest's default <project>/<environment>.`,
       Value: { 'Fn::Join': ['/', [ref('Project'), env]] },
     };
+    // The role trusts any job of the repository that declares `environment: <env>`, from any
+    // branch: only the environment's deployment branch rule keeps other branches out.
+    out[`EnvironmentSettings${id}`] = {
+      Description: `GitHub settings the ${env} deploy role relies on: it trusts every job that runs in the Environment ${env}, whatever the branch, so restrict the Environment to the default branch.`,
+      Value: sub(
+        `Settings > Environments > ${env} > Deployment branches and tags: Selected branches and tags, add the rule "\${DefaultBranch}" (branch) and no other; or: gh api -X PUT repos/\${GitHubRepository}/environments/${env} -F "deployment_branch_policy[protected_branches]=false" -F "deployment_branch_policy[custom_branch_policies]=true" && gh api -X POST repos/\${GitHubRepository}/environments/${env}/deployment-branch-policies -f name=\${DefaultBranch} -f type=branch`,
+      ),
+    };
     out[`Pipeline${id}`] = {
       Description: `CodePipeline applying ${env} releases to EKS.`,
       Value: sub(`\${Project}-${env}`),

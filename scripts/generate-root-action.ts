@@ -61,7 +61,7 @@ export function rootActionYml(): string {
     description:
       'One step from an image to a versioned deployment: push it to ECR, render and publish the Kubernetes manifests to S3, tell Slack. ' +
       PARTS.map((p) => `${p.action} ${p.when}`).join('; ') +
-      '.',
+      ". Before anything is pushed, every part's inputs are validated, the manifests rendered and checked, the bucket checked (GetBucketVersioning) and a Slack bot token checked (auth.test; a webhook cannot be checked without posting).",
     author: 'Slipway',
     branding: { icon: 'anchor', color: 'blue' },
     inputs,

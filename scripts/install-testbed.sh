@@ -26,9 +26,18 @@ wanted=(
   git:git
   cargo:cargo
   rustc:rustc
-  librust-serde-json-dev:
-  librust-regex-dev:
+  # One package per crate of test/fixtures/rust-workspace/Cargo.lock, named explicitly: Debian
+  # ships the crates behind default features (regex → aho-corasick, memchr) as Recommends, which
+  # --no-install-recommends leaves out. job.ts's checkFixtureCrates names any that is missing.
+  librust-aho-corasick-dev:
   librust-anyhow-dev:
+  librust-itoa-dev:
+  librust-memchr-dev:
+  librust-regex-dev:
+  librust-regex-syntax-dev:
+  librust-ryu-dev:
+  librust-serde-dev:
+  librust-serde-json-dev:
 )
 missing=()
 for item in "${wanted[@]}"; do

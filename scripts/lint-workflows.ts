@@ -10,7 +10,9 @@
  *
  * The rules are described in scripts/lib/workflow-rules.ts and docs/workflows.md.
  */
-import { resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KEYS_VARIANTS, keysVariant } from './generate-workflows.ts';
 import { repoRoot } from './lib/actions.ts';
 import { DOCS_FILE, writeWorkflowDocs } from './lib/workflow-docs.ts';
 import { targetsForFile } from './lib/workflow-files.ts';
@@ -50,4 +52,18 @@ console.log(
   `${findings.length ? '\n' : ''}lint-workflows: ${fileCount} files (${counts.workflow} workflows, ${counts.action} action.yml, ` +
     `${counts.fragment} example fragments): ${findings.length === 0 ? 'no findings' : `${findings.length} finding(s)`}`,
 );
-process.exitCode = findings.length ? 1 : 0;
+// The -keys variants are generated: a hand edit, or a change of the original, shows here.
+const stale = KEYS_VARIANTS.filter((name) => {
+  const dir = join(root, '.github', 'workflows');
+  const target = join(dir, `${name}-keys.yml`);
+  return (
+    !existsSync(target) ||
+    readFileSync(target, 'utf8') !== keysVariant(name, readFileSync(join(dir, `${name}.yml`), 'utf8'))
+  );
+});
+for (const name of stale) {
+  console.log(
+    `.github/workflows/${name}-keys.yml: out of date with ${name}.yml; run npm run generate-workflows`,
+  );
+}
+process.exitCode = findings.length || stale.length ? 1 : 0;

@@ -64,6 +64,10 @@ export default () =>
       if (slackPart && notify)
         await slackPart.buildMessage(notify, slackPart.gatherFacts(notify, new Date()));
       if (renderPart && renderCheck && !(await renderPart.renderAndValidate(renderCheck))) return;
+      // The targets, before anything changes: the bucket the release goes to and the Slack token
+      // that announces it. A push followed by a refused publish or message is half-done work.
+      if (renderPart && renderCheck) await renderPart.checkPublishTarget(renderCheck);
+      if (slackPart && notify && redact) await slackPart.checkSlackTarget(notify, redact);
 
       const outputs: Record<string, string> = {};
       let failure: unknown;

@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { InputError, Inputs, quote } from '@slipway/action-kit';
+import { InputError, Inputs, quote, resolveInWorkspace } from '@slipway/action-kit';
 import type { InputSource } from '@slipway/action-kit';
 import { parseRegistry } from '@slipway/aws/ecr-auth.ts';
 import { keepLastPolicy, validateLifecyclePolicy } from '@slipway/aws/ecr-repository.ts';
@@ -67,8 +66,11 @@ export function defaultTags(env: NodeJS.ProcessEnv = process.env): string[] {
   return tags;
 }
 
-/** `keep-last=N`, inline JSON, or a JSON file in the workspace → a checked policy document. */
-export function readLifecyclePolicy(value: string, baseDir: string): string {
+/**
+ * `keep-last=N`, inline JSON, or a JSON file in the workspace → a checked policy document. A file
+ * outside the workspace (symbolic links followed) is refused unless `allowOutside`.
+ */
+export function readLifecyclePolicy(value: string, baseDir: string, allowOutside = false): string {
   const keep = /^keep-last\s*=\s*(.*)$/i.exec(value);
   if (keep) {
     const n = /^\d+$/.test(keep[1] ?? '') ? Number(keep[1]) : NaN;
@@ -83,7 +85,7 @@ export function readLifecyclePolicy(value: string, baseDir: string): string {
   let text = value;
   let where = 'the inline policy';
   if (!value.trimStart().startsWith('{')) {
-    const path = isAbsolute(value) ? value : resolve(baseDir, value);
+    const path = resolveInWorkspace('lifecycle-policy', value, { workspace: baseDir, allowOutside });
     if (!existsSync(path)) {
       throw new InputError(
         'lifecycle-policy',
@@ -113,9 +115,17 @@ export function readEcrPushInputs(source?: InputSource, env: NodeJS.ProcessEnv =
     );
   }
 
+  const allowOutside = inputs.boolean('allow-outside-workspace', false);
   let spec: ImageSourceSpec;
   try {
-    spec = resolveSourcePath(parseSourceSpec(inputs.string('source', { required: true })), base);
+    const parsed = parseSourceSpec(inputs.string('source', { required: true }));
+    // A file source is read from the workspace: a path out of it (symbolic links followed) is
+    // refused unless allow-outside-workspace says the image was built elsewhere (RUNNER_TEMP).
+    const confined =
+      parsed.transport === 'oci' || parsed.transport === 'docker-archive'
+        ? { ...parsed, path: resolveInWorkspace('source', parsed.path, { workspace: base, allowOutside }) }
+        : parsed;
+    spec = resolveSourcePath(confined, base);
   } catch (err) {
     if (err instanceof SourceSpecError) throw new InputError('source', err.message);
     throw err;
@@ -135,7 +145,8 @@ export function readEcrPushInputs(source?: InputSource, env: NodeJS.ProcessEnv =
   const tagMutability = inputs.enum('image-tag-mutability', ['MUTABLE', 'IMMUTABLE'] as const, 'MUTABLE');
   const scanOnPush = inputs.boolean('scan-on-push', true);
   const policyValue = inputs.optional('lifecycle-policy');
-  const lifecyclePolicy = policyValue === undefined ? undefined : readLifecyclePolicy(policyValue, base);
+  const lifecyclePolicy =
+    policyValue === undefined ? undefined : readLifecyclePolicy(policyValue, base, allowOutside);
   const urlValue = inputs.optional('registry-url');
   const registryUrl = urlValue === undefined ? undefined : readRegistryUrl(urlValue);
 

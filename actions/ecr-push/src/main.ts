@@ -1,7 +1,13 @@
 // ecr-push: an image from files, a registry, the local engine or ECR itself into an ECR repository.
 import { ActionError, appendSummary, log, runAction, setOutputs, setSecret } from '@slipway/action-kit';
 import { getEcrAuthorization } from '@slipway/aws/ecr-auth.ts';
-import { isTagImmutable, lookupRepository, openEcr, retagImage } from '@slipway/aws/ecr-repository.ts';
+import {
+  batchGetImages,
+  isTagImmutable,
+  lookupRepository,
+  openEcr,
+  retagImage,
+} from '@slipway/aws/ecr-repository.ts';
 import {
   type ScanReport,
   findingsAtOrAbove,
@@ -68,6 +74,25 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
       ...(inputs.lifecyclePolicy ? { lifecyclePolicy: inputs.lifecyclePolicy } : {}),
       log,
     });
+    if (source.transport === 'ecr') {
+      // An ecr: source is an image already in this repository: it must be found before anything
+      // is created or changed (CreateRepository, PutLifecyclePolicy).
+      const key = source.digest ?? source.tag ?? '';
+      const what = source.digest ? 'with the digest' : 'tagged';
+      if (!lookup.existing) {
+        throw new ActionError(
+          `ecr:${key}: the repository ${repository} does not exist, so it has no image ${what} ${key}; ecr: retags an image already pushed there. Nothing was created.`,
+        );
+      }
+      const found = await batchGetImages(api, repository, [
+        source.digest ? { imageDigest: source.digest } : { imageTag: key },
+      ]);
+      if (!found.has(key)) {
+        throw new ActionError(
+          `ecr:${key}: the repository ${repository} has no image ${what} ${key}. Nothing was changed.`,
+        );
+      }
+    }
     const ready = prepared ? await prepared : undefined;
     const repo = await lookup.complete();
     const immutable = (tag: string) => isTagImmutable(repo, tag);

@@ -1,6 +1,7 @@
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { InputError, quote, type Inputs } from '@slipway/action-kit';
+import { dirname, join, resolve } from 'node:path';
+import { InputError, quote, resolveInWorkspace, type Inputs } from '@slipway/action-kit';
 import { resolveRegion } from '@slipway/aws';
 import { checkBucketName, checkKeyPrefix } from '@slipway/aws/s3-names.ts';
 import type { SseMode } from '@slipway/aws/s3-publish.ts';
@@ -81,6 +82,29 @@ function name(input: 'environment' | 'project', value: string): string {
     );
   }
   return value;
+}
+
+/**
+ * The output folder may exist (files are written into it) but neither it nor a folder above it
+ * may be a file: writing would fail late, with EEXIST or ENOTDIR.
+ */
+function checkOutputDir(path: string, given: string | undefined): void {
+  for (let current = path; ; current = dirname(current)) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(current).isDirectory();
+    } catch {
+      if (dirname(current) === current) return;
+      continue;
+    }
+    if (isDir) return;
+    const what =
+      current === path ? 'is an existing file, not a folder' : `lies below ${current}, which is a file`;
+    throw new InputError(
+      'output-dir',
+      `${quote(given ?? path)} ${what}; name a folder (it is created when missing)`,
+    );
+  }
 }
 
 /** The region; a dry run may go without one (it then only prints the keys it would write). */
@@ -173,15 +197,18 @@ export async function readInputs(
   }
 
   const workspace = resolve(env.GITHUB_WORKSPACE || process.cwd());
-  const outputDir = resolve(
-    workspace,
-    inputs.optional('output-dir') ??
-      join(env.RUNNER_TEMP || tmpdir(), 'render-manifest', `${project}-${environment}`),
-  );
+  const allowOutside = inputs.boolean('allow-outside-workspace', false);
+  const outputInput = inputs.optional('output-dir');
+  // The default folder is the action's own, under RUNNER_TEMP; a folder the workflow names must
+  // be inside the workspace unless allow-outside-workspace says otherwise.
+  const outputDir = outputInput
+    ? resolveInWorkspace('output-dir', outputInput, { workspace, allowOutside })
+    : join(env.RUNNER_TEMP || tmpdir(), 'render-manifest', `${project}-${environment}`);
+  checkOutputDir(outputDir, outputInput);
   const templates = await resolveTemplates(inputs.list('templates'), workspace);
   const templateRoot = resolveTemplateRoot(inputs.optional('template-root'), templates, workspace);
   const valuesFiles = inputs.list('values-files');
-  const fromFiles = await loadValuesFiles(valuesFiles, workspace);
+  const fromFiles = await loadValuesFiles(valuesFiles, workspace, { allowOutside });
   const inline = await parseValues(inputs.optional('values') ?? '', 'values');
   checkValueNames(fromFiles.values, 'values-files');
   checkValueNames(inline.values, 'values');

@@ -7,6 +7,7 @@ import {
   log,
   runAction,
   setOutputs,
+  silentLogger,
   type AnnotationProperties,
 } from '@slipway/action-kit';
 import type { ReleaseStore, StoredObject } from '@slipway/aws/s3-publish.ts';
@@ -114,6 +115,23 @@ export async function renderAndValidate(inputs: RenderManifestInputs): Promise<R
     `${result.objects.length} object(s) valid: ${result.objects.map((o) => `${o.kind}/${o.name}`).join(', ')}`,
   );
   return manifests;
+}
+
+/**
+ * Checks, before any other work, that the bucket exists and this role can read its versioning
+ * (GetBucketVersioning, which publishing needs anyway; HeadBucket would need s3:ListBucket, which
+ * the publishing policy does not grant). A missing bucket or a denied role is an ActionError; an
+ * unversioned bucket is reported when publishing. Nothing to check without a bucket or in a dry
+ * run (which reads the bucket itself and only warns).
+ */
+export async function checkPublishTarget(inputs: RenderManifestInputs): Promise<void> {
+  const { publish } = inputs;
+  if (!publish?.region || inputs.dryRun) return;
+  const { ReleaseStore } = await import('@slipway/aws/s3-publish.ts');
+  // The warning about versioning comes once, from the publishing run itself.
+  const store = new ReleaseStore({ ...publish, region: publish.region, log: silentLogger });
+  const status = await store.checkVersioning();
+  log.info(`bucket ${publish.bucket}: reachable, versioning ${status.toLowerCase()}`);
 }
 
 /**

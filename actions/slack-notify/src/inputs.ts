@@ -1,6 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
-import { ActionError, InputError, Inputs, quote } from '@slipway/action-kit';
+import { ActionError, InputError, Inputs, quote, resolveInWorkspace } from '@slipway/action-kit';
 import type { InputSource } from '@slipway/action-kit';
 import {
   DEFAULT_SLACK_API_URL,
@@ -153,7 +152,10 @@ function readPayload(inputs: Inputs, env: NodeJS.ProcessEnv): PayloadSource | un
   if (inline !== undefined) return { input: 'payload', text: inline, syntax: 'auto' };
   if (file === undefined) return undefined;
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const path = isAbsolute(file) ? file : resolve(workspace, file);
+  const path = resolveInWorkspace('payload-file', file, {
+    workspace,
+    allowOutside: inputs.boolean('allow-outside-workspace', false),
+  });
   if (!existsSync(path) || !statSync(path).isFile()) {
     throw new InputError(
       'payload-file',
@@ -163,8 +165,26 @@ function readPayload(inputs: Inputs, env: NodeJS.ProcessEnv): PayloadSource | un
   return { input: 'payload-file', text: readFileSync(path, 'utf8'), syntax: syntaxOfFile(path) };
 }
 
-function fieldText(value: unknown): string {
-  if (value === null || value === undefined) return '';
+/**
+ * A `fields` value as text. A mapping is a mistake of YAML quoting, not a value: `sha: {{
+ * short_sha }}` unquoted is the mapping `{"{ short_sha }": null}`, which would reach Slack as
+ * text nobody wrote, so it is an input error. An empty value (null) is shown empty with a
+ * warning rather than refused: `version: ${{ steps.push.outputs.version }}` is empty when the
+ * push failed, and the failure message must still go out.
+ */
+function fieldText(name: string, value: unknown, notes: string[]): string {
+  if (value === null || value === undefined) {
+    notes.push(
+      `fields: ${quote(name)} has no value (YAML read it as null), so it is shown empty; if it was meant to hold text, quote it, e.g. ${name}: "{{ short_sha }}"`,
+    );
+    return '';
+  }
+  if (typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date)) {
+    throw new InputError(
+      'fields',
+      `the value of ${quote(name)} is a mapping (${JSON.stringify(value)}), not text: YAML reads an unquoted {{ … }} as a mapping; quote the value, e.g. ${name}: "{{ short_sha }}"`,
+    );
+  }
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
@@ -196,7 +216,7 @@ export async function readSlackNotifyInputs(
   const title = inputs.string('title');
   const fields = Object.entries(await inputs.map('fields')).map(([k, v]): [string, string] => [
     k,
-    fieldText(v),
+    fieldText(k, v, notes),
   ]);
   const payload = readPayload(inputs, env);
 

@@ -188,6 +188,50 @@ export async function slackNotify(
   return outputs;
 }
 
+// Answers that say Slack is busy, not that the token is wrong: the check lets the work go on.
+const PASSING_CODES = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+  'rate_limited',
+]);
+
+/**
+ * Checks, before the work the message will announce, that Slack takes the token: auth.test for a
+ * bot token (it posts nothing). A refused token (invalid_auth, token_revoked, …) is an
+ * ActionError, so the one-step action stops before it pushes anything; Slack being unreachable is
+ * a warning, since the message is not the deployment. An incoming webhook cannot be checked
+ * without posting to it, so it is first used for the real message.
+ */
+export async function checkSlackTarget(
+  inputs: SlackNotifyInputs,
+  redact: (text: string) => string,
+): Promise<void> {
+  const destination = inputs.destination;
+  if (destination.kind === 'webhook') {
+    log.info(
+      'Slack: an incoming webhook cannot be checked without posting to it; it is first used for the message itself',
+    );
+    return;
+  }
+  const { verifyWebApiToken } = await import('@slipway/slack/web-api.ts');
+  try {
+    const who = await verifyWebApiToken(destination, {
+      policy: { ...inputs.policy, retries: Math.min(inputs.policy.retries, 1) },
+      log,
+    });
+    log.info(`Slack: the token is good (auth.test: ${who.user} in ${who.team})`);
+  } catch (err) {
+    const message = redact((err as Error).message);
+    if (err instanceof SlackDeliveryError && err.code && !PASSING_CODES.has(err.code)) {
+      throw new ActionError(`Slack refused the token, so nothing was done: ${message}`);
+    }
+    log.warning(`could not check the Slack token before starting (${message}); going on`);
+  }
+}
+
 /** Masks the token and webhook URL, then returns a redactor for messages that might quote them. */
 export function maskSlackSecrets(): (text: string) => string {
   return redactor(maskSecrets());

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { InputError, quote, type Inputs } from '@slipway/action-kit';
+import { isAbsolute } from 'node:path';
+import { InputError, quote, resolveInWorkspace, type Inputs } from '@slipway/action-kit';
 // Deep imports keep the start path small: only what validation needs loads before it.
 import { ECOSYSTEMS, type Ecosystem } from '@slipway/cache/kinds.ts';
 import { isGlob, isInside, resolveUserPath } from '@slipway/cache/paths.ts';
@@ -55,10 +56,26 @@ function readEcosystems(inputs: Inputs): 'auto' | Ecosystem[] {
  * hold anything. HOME is exempt, since dependency caches live there and a cold runner has none yet.
  */
 function readPaths(inputs: Inputs, ctx: PathContext): string[] {
+  const allowOutside = inputs.boolean('allow-outside-workspace', false);
   return inputs.list('path').map((item) => {
     const negated = item.startsWith('!');
     const raw = negated ? item.slice(1) : item;
     const abs = resolveUserPath(raw, ctx.workspace, ctx.home);
+    // A relative path names files of the repository: it may not climb out of the workspace, nor
+    // lead out through a symbolic link the repository holds (the cache would save and restore
+    // whatever is there). Absolute and ~ paths are the workflow's explicit choice.
+    if (!negated && !allowOutside && !isAbsolute(raw) && raw !== '~' && !raw.startsWith('~/')) {
+      if (isGlob(raw)) {
+        if (!isInside(abs, ctx.workspace)) {
+          throw new InputError(
+            'path',
+            `${quote(item)} is outside the workspace; relative paths name files of the repository (use an absolute or ~ path, or set allow-outside-workspace: true)`,
+          );
+        }
+      } else {
+        resolveInWorkspace('path', raw, { workspace: ctx.workspace });
+      }
+    }
     if (
       !negated &&
       !isGlob(raw) &&

@@ -120,7 +120,7 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
       binsBefore.set(entry.rust.cargoHome, await listCargoBins(entry.rust.cargoHome).catch(() => []));
   }
 
-  const restored = await restoreCaches(plan.entries, log);
+  const restored = await restoreCaches(plan.entries, { workspace: ctx.workspace, home: ctx.home }, log);
 
   let readsRecorded = false;
   const stored: StoredEntry[] = [];
@@ -153,11 +153,13 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
 
   const defaultBranch = defaultBranchFromEvent(process.env.GITHUB_EVENT_PATH);
   const ref = process.env.GITHUB_REF;
+  const event = process.env.GITHUB_EVENT_NAME || undefined;
   for (const item of stored) {
     const decision = decideSave({
       mode: inputs.save,
       exactHit: item.exactHit,
       ref,
+      event,
       defaultBranch,
       saveBranches: inputs.saveBranches,
     });
@@ -179,6 +181,7 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
     saveOnFailure: inputs.saveOnFailure,
     prune: inputs.prune,
     ...(ref ? { ref } : {}),
+    ...(event ? { event } : {}),
     ...(defaultBranch ? { defaultBranch } : {}),
     startedAt: ctx.startedAt,
     readsRecorded,

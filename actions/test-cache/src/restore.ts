@@ -1,5 +1,5 @@
 import type { Logger } from '@slipway/action-kit';
-import { formatBytes, formatDuration, type CacheEntry } from '@slipway/cache';
+import { cacheRoots, formatBytes, formatDuration, type CacheEntry } from '@slipway/cache';
 import { watchLibrary } from './cache-service.ts';
 
 /** How one restore went. */
@@ -10,12 +10,23 @@ export interface RestoreResult {
   ms: number;
 }
 
+/** Where relative and `~` cache paths point. */
+export interface RestoreContext {
+  workspace: string;
+  home: string;
+}
+
 /**
- * Restores each entry through `@actions/cache`, loaded only now (inputs are valid and a service
- * exists). A failing service is a warning and a miss: the job runs on, just slower.
+ * Restores each entry through `@actions/cache`'s own steps, loaded only now (inputs are valid and
+ * a service exists), checking each archive before extracting it. A failing service, or an archive
+ * with members outside the cached paths, is a warning and a miss: the job runs on, just slower.
  */
-export async function restoreCaches(entries: readonly CacheEntry[], log: Logger): Promise<RestoreResult[]> {
-  const cache = await import('@actions/cache');
+export async function restoreCaches(
+  entries: readonly CacheEntry[],
+  ctx: RestoreContext,
+  log: Logger,
+): Promise<RestoreResult[]> {
+  const { restoreChecked } = await import('./checked-restore.ts');
   const results: RestoreResult[] = [];
   for (const entry of entries) {
     const result = await log.group(
@@ -27,10 +38,22 @@ export async function restoreCaches(entries: readonly CacheEntry[], log: Logger)
         const started = performance.now();
         try {
           const out = await watchLibrary(() =>
-            cache.restoreCache([...entry.paths], entry.key, [...entry.restoreKeys]),
+            restoreChecked(
+              [...entry.paths],
+              [entry.key, ...entry.restoreKeys],
+              { workspace: ctx.workspace, roots: cacheRoots(entry.paths, ctx.workspace, ctx.home) },
+              log,
+            ),
           );
           const ms = performance.now() - started;
-          const restoredKey = out.result;
+          if (out.result.refused) {
+            log.warning(
+              `test-cache: the ${entry.ecosystem} cache archive was not extracted, so this is a miss: it holds members outside the cached paths, which only a tampered entry does (${out.result.refused.join('; ')})`,
+            );
+            return { exactHit: false, ms };
+          }
+          const restoredKey = out.result.restoredKey;
+          const archiveBytes = out.result.archiveBytes ?? out.archiveBytes;
           if (!restoredKey) {
             log.info(`No cache for this key or its restore keys (${formatDuration(ms)})`);
             return { exactHit: false, ms };
@@ -38,16 +61,18 @@ export async function restoreCaches(entries: readonly CacheEntry[], log: Logger)
           const exactHit = restoredKey === entry.key;
           log.info(
             `Restored ${exactHit ? 'the exact key' : `from ${restoredKey}`}` +
-              `${out.archiveBytes !== undefined ? `, ${formatBytes(out.archiveBytes)}` : ''} in ${formatDuration(ms)}`,
+              `${archiveBytes !== undefined ? `, ${formatBytes(archiveBytes)}` : ''} in ${formatDuration(ms)}`,
           );
           return {
             restoredKey,
             exactHit,
             ms,
-            ...(out.archiveBytes !== undefined ? { archiveBytes: out.archiveBytes } : {}),
+            ...(archiveBytes !== undefined ? { archiveBytes } : {}),
           };
         } catch (err) {
-          log.warning(`test-cache: restoring the ${entry.ecosystem} cache failed: ${(err as Error).message}`);
+          log.warning(
+            `test-cache: Failed to restore the ${entry.ecosystem} cache, so this is a miss: ${(err as Error).message}`,
+          );
           return { exactHit: false, ms: performance.now() - started };
         }
       },

@@ -76,6 +76,7 @@ export async function saveStep(log: Logger): Promise<void> {
       mode: state.save,
       exactHit: entry.exactHit,
       ref: state.ref,
+      event: state.event,
       defaultBranch: state.defaultBranch,
       saveBranches: state.saveBranches,
     });

@@ -20,6 +20,8 @@ export interface TestCacheState {
   saveOnFailure: boolean;
   prune: boolean;
   ref?: string;
+  /** `GITHUB_EVENT_NAME` of the run. */
+  event?: string;
   defaultBranch?: string;
   /** Epoch ms the main step started: anything used or built since counts as used by this run. */
   startedAt: number;

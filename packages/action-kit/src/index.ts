@@ -25,3 +25,5 @@ export type { ActionSteps } from './run-action.ts';
 export { runAction } from './run-action.ts';
 export type { RetryOptions } from './retry.ts';
 export { withRetry, isTransientNetworkError } from './retry.ts';
+export type { WorkspacePathOptions } from './workspace-paths.ts';
+export { isWithin, realPathOf, resolveInWorkspace, workspaceDir } from './workspace-paths.ts';

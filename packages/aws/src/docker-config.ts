@@ -125,8 +125,31 @@ export const processCredentialHelpers: CredentialHelperClient = {
       if (/credentials not found/i.test(result.stdout + result.stderr)) return undefined;
       throw helperError(helper, 'get', result);
     }
-    const parsed = JSON.parse(result.stdout) as { Username?: string; Secret?: string };
-    return parsed.Secret ? { username: parsed.Username ?? '', secret: parsed.Secret } : undefined;
+    // What the helper printed may hold a secret: the error describes it, never quotes it.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(result.stdout);
+    } catch {
+      throw new ActionError(
+        `docker-credential-${helper} get printed ${result.stdout.trim() ? `${result.stdout.length} characters that are not JSON` : 'nothing'} for ${serverUrl}; a credential helper prints {"Username": "…", "Secret": "…"}: check the helper, or remove "credsStore"/"credHelpers" from the Docker config`,
+      );
+    }
+    const doc = (parsed && typeof parsed === 'object' ? parsed : {}) as {
+      Username?: unknown;
+      Secret?: unknown;
+    };
+    if (
+      !parsed ||
+      typeof parsed !== 'object' ||
+      (doc.Secret !== undefined && typeof doc.Secret !== 'string')
+    ) {
+      throw new ActionError(
+        `docker-credential-${helper} get printed JSON that is not {"Username": "…", "Secret": "…"} for ${serverUrl}: check the helper, or remove "credsStore"/"credHelpers" from the Docker config`,
+      );
+    }
+    return typeof doc.Secret === 'string' && doc.Secret
+      ? { username: typeof doc.Username === 'string' ? doc.Username : '', secret: doc.Secret }
+      : undefined;
   },
   async store(helper, serverUrl, username, secret) {
     const result = await runHelper(

@@ -75,8 +75,21 @@ interface RawAuthorizationData {
 
 /** Decodes ECR's authorizationData into Docker credentials. */
 export function decodeAuthorizationData(data: RawAuthorizationData): EcrAuthorization {
-  if (!data.authorizationToken || !data.proxyEndpoint) {
+  if (
+    !data.authorizationToken ||
+    !data.proxyEndpoint ||
+    typeof data.authorizationToken !== 'string' ||
+    typeof data.proxyEndpoint !== 'string'
+  ) {
     throw new ActionError('ECR GetAuthorizationToken answered without a token or a proxy endpoint');
+  }
+  let registry: string;
+  try {
+    registry = registryHostOf(data.proxyEndpoint);
+  } catch {
+    throw new ActionError(
+      `ECR GetAuthorizationToken answered a proxy endpoint that is not a URL (${JSON.stringify(data.proxyEndpoint.slice(0, 80))})`,
+    );
   }
   const decoded = Buffer.from(data.authorizationToken, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
@@ -84,7 +97,7 @@ export function decodeAuthorizationData(data: RawAuthorizationData): EcrAuthoriz
     throw new ActionError('ECR GetAuthorizationToken answered a token that is not user:password');
   const expires = data.expiresAt;
   return {
-    registry: registryHostOf(data.proxyEndpoint),
+    registry,
     proxyEndpoint: data.proxyEndpoint,
     username: decoded.slice(0, colon),
     password: decoded.slice(colon + 1),
@@ -276,6 +289,11 @@ async function getWithSignedRequest(
     const e = err as NodeJS.ErrnoException;
     throw new ActionError(
       `could not reach the ECR API at ${url.origin} for ecr:GetAuthorizationToken: ${e.code ? `${e.code} ` : ''}${e.message}`,
+    );
+  }
+  if (answer.authorizationData !== undefined && !Array.isArray(answer.authorizationData)) {
+    throw new ActionError(
+      `the ECR API at ${url.origin} answered GetAuthorizationToken with JSON whose authorizationData is not a list`,
     );
   }
   return (answer.authorizationData ?? []).map(decodeAuthorizationData);

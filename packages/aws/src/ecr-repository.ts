@@ -111,7 +111,15 @@ async function signedApi(
               body,
             );
             if (res.status !== 200) throw parseAwsJsonError(res.status, res.headers, res.body);
-            return (res.body ? JSON.parse(res.body) : {}) as T;
+            try {
+              const doc: unknown = res.body ? JSON.parse(res.body) : {};
+              if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not an object');
+              return doc as T;
+            } catch {
+              throw new ActionError(
+                `the ECR API at ${url.origin} answered ecr:${operation} with HTTP 200 and a body that is not a JSON object; check that registry-url / AWS_ENDPOINT_URL_ECR point at ECR`,
+              );
+            }
           },
           {
             attempts: 4,
@@ -441,7 +449,8 @@ export async function batchGetImages(
       if (!digest || !image.imageManifest) continue;
       const mediaType =
         image.imageManifestMediaType ??
-        ((JSON.parse(image.imageManifest) as { mediaType?: string }).mediaType || ACCEPTED_MEDIA_TYPES[2]) ??
+        ((manifestJson(image.imageManifest, `${repository}@${digest}`) as { mediaType?: string }).mediaType ||
+          ACCEPTED_MEDIA_TYPES[2]) ??
         '';
       images.push({ digest, manifest: image.imageManifest, mediaType });
     }
@@ -461,9 +470,22 @@ export async function batchGetImages(
   return found;
 }
 
+/** An image manifest ECR returned, as JSON; anything else is ECR's answer, not a bug here. */
+function manifestJson(text: string, image: string): Record<string, unknown> {
+  try {
+    const doc: unknown = JSON.parse(text);
+    if (doc && typeof doc === 'object' && !Array.isArray(doc)) return doc as Record<string, unknown>;
+  } catch {
+    // Reported below.
+  }
+  throw new ActionError(
+    `ECR returned a manifest for ${image} that is not a JSON object; the image in ECR is damaged or the endpoint is not ECR`,
+  );
+}
+
 /** Bytes of the blobs an image references (every child of an index counted once). */
 export async function imageSize(api: EcrApi, repository: string, image: EcrImage): Promise<number> {
-  const doc = JSON.parse(image.manifest) as {
+  const doc = manifestJson(image.manifest, `${repository}@${image.digest}`) as {
     config?: { size?: number; digest?: string };
     layers?: { size?: number; digest?: string }[];
     manifests?: { digest: string }[];
@@ -482,7 +504,7 @@ export async function imageSize(api: EcrApi, repository: string, image: EcrImage
     );
     for (const m of doc.manifests) {
       const child = children.get(m.digest);
-      if (child) add(JSON.parse(child.manifest) as typeof doc);
+      if (child) add(manifestJson(child.manifest, `${repository}@${m.digest}`) as typeof doc);
     }
   }
   let sum = 0;

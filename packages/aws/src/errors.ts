@@ -53,6 +53,8 @@ const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpire
  * is never retried (the SDK does not, and neither does Slipway): the message is the fix.
  */
 export function explainAwsError(err: unknown, attempt: AwsAttempt): ActionError {
+  // Already written for the user (an answer that is not AWS's shape, say): keep its words.
+  if (err instanceof ActionError) return err;
   const code = awsErrorCode(err);
   const status = awsStatus(err);
   const detail = ((err as AwsErrorShape)?.message ?? String(err)).split('\n')[0] ?? '';

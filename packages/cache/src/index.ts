@@ -5,7 +5,14 @@ export { classifyLockfile, findLockfiles, hashLockfiles } from './lockfiles.ts';
 export type { KeyParts, CacheKeys } from './keys.ts';
 export { buildKeys, keyPart, relevantEnv, toolchainHash } from './keys.ts';
 export type { SaveMode, SaveContext, SaveDecision } from './save-policy.ts';
-export { SAVE_MODES, branchOf, decideSave, defaultBranchFromEvent, matchesBranch } from './save-policy.ts';
+export {
+  SAVE_MODES,
+  TRUSTED_SAVE_EVENTS,
+  branchOf,
+  decideSave,
+  defaultBranchFromEvent,
+  matchesBranch,
+} from './save-policy.ts';
 export type { ToolResult, ToolOptions } from './tools.ts';
 export { runTool } from './tools.ts';
 export type { ProbeContext, ProbeResult, ProbeProblem, RustWorkspace } from './ecosystems.ts';
@@ -22,3 +29,5 @@ export {
 export { binStagingDir, listCargoBins, stageCargoBins, unstageCargoBins } from './cargo-bin.ts';
 export { fromCachePattern, homeDir, isGlob, isInside, resolveUserPath, toCachePattern } from './paths.ts';
 export { formatBytes, formatDuration } from './format.ts';
+export type { ArchiveMember, ArchiveCompression } from './archive-check.ts';
+export { cacheRoots, findEscapingMembers, listTarMembers, memberChecker } from './archive-check.ts';

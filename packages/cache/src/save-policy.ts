@@ -17,6 +17,8 @@ export interface SaveContext {
   defaultBranch: string | undefined;
   /** Further branches that save under `auto`; `*` matches any run of characters. */
   saveBranches: readonly string[];
+  /** `GITHUB_EVENT_NAME`: under `auto` only events that run the repository's own code save. */
+  event: string | undefined;
 }
 
 /** Whether to save, and why, in words for the log and the job summary. */
@@ -40,6 +42,21 @@ export function matchesBranch(branch: string, pattern: string): boolean {
 }
 
 /**
+ * Events whose code is the repository's own: the workflow file and the checked-out code come from
+ * a branch or tag of the repository. Every other event (`pull_request_target`, `workflow_run`,
+ * `issue_comment`, …) runs with the base branch's cache scope while it may build a fork's code, so
+ * an entry it saved would be restored by the default branch and every pull request.
+ * https://docs.github.com/en/actions/security-for-github-actions/security-guides/security-hardening-for-github-actions#understanding-the-risk-of-script-injections
+ */
+export const TRUSTED_SAVE_EVENTS: readonly string[] = [
+  'push',
+  'schedule',
+  'workflow_dispatch',
+  'merge_group',
+  'release',
+];
+
+/**
  * The save policy. Caches are scoped by branch and a pull request can read its base branch's
  * entries, so saving from the default branch feeds every PR, while saving from each PR fills the
  * repository's 10 GB with entries nobody else can read and evicts the useful ones. An exact hit
@@ -57,6 +74,12 @@ export function decideSave(ctx: SaveContext): SaveDecision {
     return {
       save: false,
       reason: `${ctx.ref ? `ref ${ctx.ref}` : 'this run'} is not a branch; under save: auto only ${defaults.join(' or ')} and save-branches save`,
+    };
+  }
+  if (ctx.event === undefined || !TRUSTED_SAVE_EVENTS.includes(ctx.event)) {
+    return {
+      save: false,
+      reason: `${ctx.event ? `event ${ctx.event}` : 'a run without GITHUB_EVENT_NAME'} may run code that is not the repository's own in the base branch's cache scope; under save: auto only ${TRUSTED_SAVE_EVENTS.join(', ')} save (save: always overrides)`,
     };
   }
   if (defaults.includes(branch)) {

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { InputError, quote } from '@slipway/action-kit';
+import { InputError, quote, resolveInWorkspace } from '@slipway/action-kit';
 import type { PyDict, PyValue, YamlVersionWarning } from '@slipway/jinja';
 
 /** Template values: a Python dict, as PyYAML reads a values file (ints stay ints, `2.0` a float). */
@@ -78,17 +77,22 @@ export async function parseValues(
 }
 
 /**
- * Reads the `values-files` in order, later files overriding earlier ones. A missing file or one
- * that is not a YAML mapping is an InputError naming the file.
+ * Reads the `values-files` in order, later files overriding earlier ones. A missing file, one
+ * outside the workspace (unless `allowOutside`), or one that is not a YAML mapping is an
+ * InputError naming the file.
  */
 export async function loadValuesFiles(
   files: string[],
   workspace: string,
+  opts: { allowOutside?: boolean } = {},
 ): Promise<{ values: Values; warnings: ValuesWarning[] }> {
   let merged: Values = new Map();
   const warnings: ValuesWarning[] = [];
   for (const file of files) {
-    const path = resolve(workspace, file);
+    const path = resolveInWorkspace('values-files', file, {
+      workspace,
+      allowOutside: opts.allowOutside ?? false,
+    });
     let text: string;
     try {
       text = readFileSync(path, 'utf8');

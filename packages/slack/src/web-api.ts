@@ -114,6 +114,28 @@ function classify(err: unknown, call: SlackCall, apiUrl: string, timeoutMs: numb
 }
 
 /**
+ * A maker of Web API clients, one per attempt, so each attempt gets the time the step has left
+ * (its timeout input), not a timeout fixed when the first attempt started. Requests go through the
+ * proxy-aware fetch; the client's own retries are off (see {@link sendWithWebApi}).
+ */
+async function webClients(
+  req: { token: string; apiUrl: string },
+  log: Logger,
+  redact: (text: string) => string,
+): Promise<(timeoutMs: number) => WebClient> {
+  const { WebClient: Client } = await import('@slack/web-api');
+  return (timeoutMs) =>
+    new Client(req.token, {
+      slackApiUrl: req.apiUrl,
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout: timeoutMs,
+      fetch: proxyFetch,
+      logger: slackLogger(log, redact),
+    });
+}
+
+/**
  * Posts (chat.postMessage) or updates (chat.update) a message through `@slack/web-api`, loaded only
  * here so its code stays off the action's start path. The client's own retries are off
  * (`retries: 0`, `rejectRateLimitedCalls`): its default policy retries for up to half an hour,
@@ -123,19 +145,8 @@ export async function sendWithWebApi(
   req: WebApiRequest,
   opts: { policy: RetryPolicy; log: Logger },
 ): Promise<WebApiResult> {
-  const { WebClient: Client } = await import('@slack/web-api');
   const redact = redactor([req.token]);
-  // One client per attempt, so each attempt gets the time the step has left (its timeout input),
-  // not a timeout fixed when the first attempt started.
-  const clientFor = (timeoutMs: number): WebClient =>
-    new Client(req.token, {
-      slackApiUrl: req.apiUrl,
-      retryConfig: { retries: 0 },
-      rejectRateLimitedCalls: true,
-      timeout: timeoutMs,
-      fetch: proxyFetch,
-      logger: slackLogger(opts.log, redact),
-    });
+  const clientFor = await webClients(req, opts.log, redact);
   const method = req.messageTs ? 'chat.update' : 'chat.postMessage';
   const call: SlackCall = { method, channel: req.channel, ts: req.messageTs };
   const args: Record<string, unknown> = { channel: req.channel };
@@ -169,4 +180,39 @@ export async function sendWithWebApi(
     opts.log,
   );
   return { ts: String(result.ts ?? ''), channel: String(result.channel ?? req.channel), attempts };
+}
+
+/** Who a token belongs to, as auth.test says. */
+export interface TokenIdentity {
+  team: string;
+  user: string;
+}
+
+/**
+ * Checks a bot (or user) token with auth.test, which posts nothing, so a caller can learn that
+ * the token is refused before it does work it would then fail to announce. Throws
+ * SlackDeliveryError with Slack's answer explained (invalid_auth, token_revoked, …). The channel
+ * cannot be checked without a scope most deploy bots lack (channels:read), so only the token is.
+ */
+export async function verifyWebApiToken(
+  req: { token: string; apiUrl: string },
+  opts: { policy: RetryPolicy; log: Logger },
+): Promise<TokenIdentity> {
+  const redact = redactor([req.token]);
+  const clientFor = await webClients(req, opts.log, redact);
+  const call: SlackCall = { method: 'auth.test' };
+  const { result } = await withSlackRetry(
+    'auth.test (checking the token)',
+    async (timeoutMs) => {
+      try {
+        return await clientFor(timeoutMs).auth.test();
+      } catch (err) {
+        const failure = classify(err, call, req.apiUrl, timeoutMs);
+        throw new AttemptError(redact(failure.message), failure.kind, failure.details);
+      }
+    },
+    opts.policy,
+    opts.log,
+  );
+  return { team: String(result.team ?? ''), user: String(result.user ?? '') };
 }

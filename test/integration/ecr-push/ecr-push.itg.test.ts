@@ -73,8 +73,9 @@ function push(
   inputs: Record<string, string>,
   env: Record<string, string | undefined> = {},
 ): Promise<ActionRun> {
+  // The layouts these tests build live in their own temp folders, outside the runner's workspace.
   return runAction('ecr-push', {
-    inputs: { 'registry-url': testbed().registry.url, ...inputs },
+    inputs: { 'registry-url': testbed().registry.url, 'allow-outside-workspace': 'true', ...inputs },
     env: { ...aws(), ...env },
   });
 }
@@ -378,6 +379,41 @@ describe('ecr-push retags in ECR', () => {
     });
     assert.equal(again.exitCode, 0, again.output);
     assert.match(again.summary, /`staging` \(unchanged\)/);
+  });
+
+  test('ecr: with a tag that is not there creates no repository and puts no lifecycle policy', async () => {
+    const missingRepo = uniqueName('push-retag-none');
+    const r = await push({
+      repository: missingRepo,
+      source: 'ecr:git-0000000',
+      tags: 'staging',
+      'lifecycle-policy': 'keep-last=3',
+    });
+    assertOneError(
+      r,
+      new RegExp(
+        `^ecr-push: ecr:git-0000000: the repository ${missingRepo} does not exist, so it has no image tagged git-0000000; .*Nothing was created\\.$`,
+      ),
+    );
+    await assertNoRepository(missingRepo);
+
+    const repo = uniqueName('push-retag-notag');
+    await ecr().send(new CreateRepositoryCommand({ repositoryName: repo }));
+    const inRepo = await push({
+      repository: repo,
+      source: 'ecr:git-0000000',
+      tags: 'staging',
+      'lifecycle-policy': 'keep-last=3',
+    });
+    assertOneError(
+      inRepo,
+      /^ecr-push: ecr:git-0000000: the repository \S+ has no image tagged git-0000000\. Nothing was changed\.$/,
+    );
+    await assert.rejects(
+      ecr().send(new GetLifecyclePolicyCommand({ repositoryName: repo })),
+      (err: Error) => err.name === 'LifecyclePolicyNotFoundException',
+      'no lifecycle policy was put',
+    );
   });
 
   test('scan-severity-threshold waits for the scan and fails listing findings at or above it', async () => {

@@ -151,6 +151,10 @@ async function rolePolicies(roleName: string): Promise<Record<string, unknown>> 
   return out;
 }
 
+/** The deployment branch rule the stack prints for `env` (repository acme/shop, branch main). */
+const environmentSettings = (env: string) =>
+  `Settings > Environments > ${env} > Deployment branches and tags: Selected branches and tags, add the rule "main" (branch) and no other; or: gh api -X PUT repos/acme/shop/environments/${env} -F "deployment_branch_policy[protected_branches]=false" -F "deployment_branch_policy[custom_branch_policies]=true" && gh api -X POST repos/acme/shop/environments/${env}/deployment-branch-policies -f name=main -f type=branch`;
+
 test('the template deploys into moto and its outputs are the workflow inputs, pointing at what was built', async () => {
   const d = await deploy();
   const bucket = d.physical.ArtifactBucket ?? '';
@@ -165,9 +169,11 @@ test('the template deploys into moto and its outputs are the workflow inputs, po
     OidcProviderArn: providerArn,
     DeployRoleArnStaging: `arn:aws:iam::${ACCOUNT}:role/${d.project}-github-deploy-staging`,
     KeyPrefixStaging: `${d.project}/staging`,
+    EnvironmentSettingsStaging: environmentSettings('staging'),
     PipelineStaging: `${d.project}-staging`,
     DeployRoleArnProduction: `arn:aws:iam::${ACCOUNT}:role/${d.project}-github-deploy-production`,
     KeyPrefixProduction: `${d.project}/production`,
+    EnvironmentSettingsProduction: environmentSettings('production'),
     PipelineProduction: `${d.project}-production`,
   });
 

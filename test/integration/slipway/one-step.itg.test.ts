@@ -105,6 +105,9 @@ describe('the one-step root action', () => {
       [{ payload: '{ "text": [unclosed' }, /input payload/],
       [{ title: 'deploy {{ no_such_fact }}' }, /input title/],
       [{ image: 'nginx:1.27' }, /input image: .*leave image empty/],
+      // The targets are checked before the push: the bucket exists, the Slack token is taken.
+      [{ bucket: 'slipway-no-such-bucket' }, /bucket slipway-no-such-bucket does not exist/],
+      [{ token: 'xoxb-invalid' }, /Slack refused the token, so nothing was done: .*invalid_auth/],
     ];
     for (const [inputs, error] of cases) {
       await slack('reset', 'POST');
@@ -122,18 +125,32 @@ describe('the one-step root action', () => {
       assert.equal(errors.length, 1, r.output);
       assert.match(errors[0] ?? '', error);
       assert.deepEqual(await registryTags(repository), [], `nothing pushed for ${JSON.stringify(inputs)}`);
-      assert.deepEqual(await slack<Recorded[]>('requests'), [], 'nothing posted');
+      const posted = (await slack<Recorded[]>('requests')).filter((q) => !q.path.endsWith('/auth.test'));
+      assert.deepEqual(posted, [], 'nothing posted');
     }
   });
 
   it('when publishing fails after the push, Slack hears failure and the step fails', async () => {
+    // A release is immutable: the same version with other manifests is refused only when the
+    // ledger is read, which is after the push.
+    const version = uniqueName('v');
+    const first = await oneStep({
+      repository: uniqueName('one-step-fail'),
+      source: 'oci:image',
+      templates: 'deploy/*.yaml.j2',
+      environment: 'staging',
+      bucket,
+      version,
+    });
+    assert.equal(first.exitCode, 0, first.output);
     await slack('reset', 'POST');
     const r = await oneStep({
       repository: uniqueName('one-step-fail'),
       source: 'oci:image',
       templates: 'deploy/*.yaml.j2',
       environment: 'staging',
-      bucket: uniqueName('no-such-bucket'),
+      bucket,
+      version,
     });
     assert.equal(r.exitCode, 1, r.output);
     assert.ok(r.outputs.digest, 'the push happened and says so');

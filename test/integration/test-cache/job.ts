@@ -9,7 +9,7 @@
 // runner does: main's environment, GITHUB_ENV exports, PATH additions, STATE_* and fresh files.
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join, relative, sep } from 'node:path';
 import {
   actionYmlPath,
@@ -127,12 +127,50 @@ export async function runJob(
 /** The Rust workspace fixture the test-cache tests and bench build. */
 export const rustFixture = join(repoRoot, 'test', 'fixtures', 'rust-workspace');
 
+/** The directory source the fixture's cargo-home/config.toml replaces crates.io with. */
+export const DEBIAN_CARGO_REGISTRY = '/usr/share/cargo/registry';
+
+/**
+ * The crates of the fixture's Cargo.lock that the Debian registry does not hold (at that exact
+ * version), each with the Debian package that ships it: `librust-<name>-dev`, `_` written `-`.
+ * Debian's crate packages bring the crates behind default features (regex → aho-corasick, memchr)
+ * only as Recommends, which `--no-install-recommends` leaves out: a fresh machine then fails deep
+ * in cargo with "no matching package named aho-corasick". Checked before every build instead.
+ */
+export function missingFixtureCrates(
+  registry = DEBIAN_CARGO_REGISTRY,
+  lock = readFileSync(join(rustFixture, 'Cargo.lock'), 'utf8'),
+): { crate: string; version: string; debianPackage: string }[] {
+  const missing: { crate: string; version: string; debianPackage: string }[] = [];
+  for (const block of lock.split(/^\[\[package\]\]$/m).slice(1)) {
+    const field = (key: string) => new RegExp(`^${key} = "([^"]*)"$`, 'm').exec(block)?.[1];
+    const crate = field('name');
+    const version = field('version');
+    // Workspace members have no source; only registry crates come from Debian.
+    if (!crate || !version || !field('source')?.startsWith('registry+')) continue;
+    if (existsSync(join(registry, `${crate}-${version}`))) continue;
+    missing.push({ crate, version, debianPackage: `librust-${crate.toLowerCase().replace(/_/g, '-')}-dev` });
+  }
+  return missing;
+}
+
+/** Throws, naming the Debian packages to install, when the fixture cannot build offline. */
+export function checkFixtureCrates(registry = DEBIAN_CARGO_REGISTRY): void {
+  const missing = missingFixtureCrates(registry);
+  if (missing.length === 0) return;
+  throw new Error(
+    `the Rust fixture cannot build offline: ${registry} has no ${missing.map((m) => `${m.crate} ${m.version}`).join(', ')}. ` +
+      `Install ${[...new Set(missing.map((m) => m.debianPackage))].join(' ')} (apt-get install --no-install-recommends …; scripts/install-testbed.sh lists every crate package the fixture needs)`,
+  );
+}
+
 /**
  * A fresh runner for the fixture, always at the same paths (as GitHub's runners are): a clean
  * checkout in `workspace`, an empty `home` whose `.cargo/config.toml` makes crates.io the offline
  * Debian directory source.
  */
 export function freshRunner(root: string): { workspace: string; home: string } {
+  checkFixtureCrates();
   const workspace = join(root, 'workspace');
   const home = join(root, 'home');
   rmSync(workspace, { recursive: true, force: true });

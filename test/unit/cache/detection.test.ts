@@ -283,6 +283,7 @@ describe('planning caches', () => {
         mode: 'auto',
         exactHit: later.key === first.key,
         ref: 'refs/heads/main',
+        event: 'push',
         defaultBranch: 'main',
         saveBranches: [],
       }).save,

@@ -70,7 +70,21 @@ describe('test-cache inputs', () => {
       'path',
       /"\/nonexistent\/slipway\/cache" is outside the workspace and does not exist/,
     );
-    rejects({ path: '../../../no-such-dir-slipway' }, 'path', /is outside the workspace and does not exist/);
+    rejects(
+      { path: '../../../no-such-dir-slipway', 'allow-outside-workspace': 'true' },
+      'path',
+      /is outside the workspace and does not exist/,
+    );
+  });
+
+  it('keeps relative paths, files of the repository, inside the workspace unless allowed', () => {
+    rejects(
+      { path: '../../../no-such-dir-slipway' },
+      'path',
+      /is outside the workspace .*; use a path inside GITHUB_WORKSPACE, or set allow-outside-workspace: true/,
+    );
+    rejects({ path: '../elsewhere/**' }, 'path', /is outside the workspace; relative paths name files/);
+    assert.equal(read({ path: '..', 'allow-outside-workspace': 'true' }).paths.length, 1);
   });
 
   it('accepts paths in the workspace or under HOME before they exist, existing paths anywhere, and globs', () => {

@@ -17,6 +17,7 @@ const ctx = (over: Partial<SaveContext>): SaveContext => ({
   ref: 'refs/heads/main',
   defaultBranch: 'main',
   saveBranches: [],
+  event: 'push',
   ...over,
 });
 
@@ -49,6 +50,28 @@ describe('save policy', () => {
     );
     assert.equal(decideSave(ctx({ ref: 'refs/tags/v1.0.0' })).save, false);
     assert.equal(decideSave(ctx({ ref: undefined })).save, false);
+  });
+
+  it("saves under auto only on events that run the repository's own code, and says why", () => {
+    for (const event of ['push', 'schedule', 'workflow_dispatch', 'merge_group', 'release']) {
+      assert.equal(decideSave(ctx({ event })).save, true, event);
+    }
+    for (const event of [
+      'pull_request_target',
+      'workflow_run',
+      'issue_comment',
+      'pull_request_review',
+      undefined,
+    ]) {
+      const d = decideSave(ctx({ event }));
+      assert.equal(d.save, false, String(event));
+      assert.match(
+        d.reason,
+        /may run code that is not the repository's own in the base branch's cache scope/,
+      );
+    }
+    assert.match(decideSave(ctx({ event: 'workflow_run' })).reason, /^event workflow_run /);
+    assert.equal(decideSave(ctx({ event: 'pull_request_target', mode: 'always' })).save, true);
   });
 
   it('saves branches listed in save-branches, with * patterns', () => {

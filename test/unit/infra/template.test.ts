@@ -314,6 +314,10 @@ test('the CodeBuild and CodePipeline roles grant named actions on named resource
   assert.doesNotMatch(pipeline, /shop\/production/);
 });
 
+/** The EnvironmentSettings output of `env` with the default parameters. */
+const settings = (env: string) =>
+  `Settings > Environments > ${env} > Deployment branches and tags: Selected branches and tags, add the rule "main" (branch) and no other; or: gh api -X PUT repos/acme/shop/environments/${env} -F "deployment_branch_policy[protected_branches]=false" -F "deployment_branch_policy[custom_branch_policies]=true" && gh api -X POST repos/acme/shop/environments/${env}/deployment-branch-policies -f name=main -f type=branch`;
+
 test('outputs are the workflow inputs: roles, region, registry, repository, bucket, key prefixes', () => {
   const out = resolver().outputs();
   assert.deepEqual(out, {
@@ -326,11 +330,28 @@ test('outputs are the workflow inputs: roles, region, registry, repository, buck
     OidcProviderArn: 'GitHubOidcProvider',
     DeployRoleArnStaging: `arn:aws:iam::${ACCOUNT}:role/DeployRoleStaging`,
     KeyPrefixStaging: 'shop/staging',
+    EnvironmentSettingsStaging: settings('staging'),
     PipelineStaging: 'shop-staging',
     DeployRoleArnProduction: `arn:aws:iam::${ACCOUNT}:role/DeployRoleProduction`,
     KeyPrefixProduction: 'shop/production',
+    EnvironmentSettingsProduction: settings('production'),
     PipelineProduction: 'shop-production',
   });
+});
+
+test('the outputs print the deployment branch rule each environment whose role is trusted needs', () => {
+  const out = resolver({ DefaultBranch: 'trunk' }).outputs();
+  for (const env of ['staging', 'production']) {
+    const text = String(out[`EnvironmentSettings${env[0]?.toUpperCase()}${env.slice(1)}`]);
+    assert.match(text, new RegExp(`Settings > Environments > ${env} > Deployment branches and tags`));
+    assert.match(text, /add the rule "trunk" \(branch\) and no other/);
+    assert.match(
+      text,
+      new RegExp(
+        `repos/acme/shop/environments/${env}/deployment-branch-policies -f name=trunk -f type=branch`,
+      ),
+    );
+  }
 });
 
 test('generation options are validated with a message naming the bad value', () => {

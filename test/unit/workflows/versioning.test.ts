@@ -32,9 +32,12 @@ const reusable = workflows.filter(({ wf }) => typeof wf.on === 'object' && 'work
 describe('reusable workflows reach the actions of their own commit', () => {
   it('are all callable only', () => {
     assert.deepEqual(reusable.map((r) => r.file).sort(), [
+      'build-push-keys.yml',
       'build-push.yml',
+      'deploy-keys.yml',
       'deploy.yml',
       'notify.yml',
+      'pipeline-keys.yml',
       'pipeline.yml',
       'test.yml',
     ]);
@@ -70,6 +73,22 @@ describe('reusable workflows reach the actions of their own commit', () => {
           assert.ok(index > checkout, `${step.uses} runs before the checkout`);
       });
     }
+  }
+});
+
+describe('the -keys variants', () => {
+  for (const name of ['build-push', 'deploy', 'pipeline']) {
+    it(`${name}-keys.yml is ${name}.yml without id-token: write, calling -keys variants only`, () => {
+      const original = must(reusable.find((r) => r.file === `${name}.yml`)).wf;
+      const keys = must(reusable.find((r) => r.file === `${name}-keys.yml`)).wf;
+      assert.deepEqual(Object.keys(keys.jobs), Object.keys(original.jobs));
+      const text = readFileSync(join(dir, `${name}-keys.yml`), 'utf8');
+      assert.doesNotMatch(text, /^\s*id-token:/m, 'no job requests an OIDC token');
+      assert.match(readFileSync(join(dir, `${name}.yml`), 'utf8'), /^\s*id-token: write/m);
+      for (const job of Object.values(keys.jobs as Record<string, { uses?: string }>)) {
+        if (job.uses) assert.match(job.uses, /^\.\/\.github\/workflows\/(notify|test|[\w-]+-keys)\.yml$/);
+      }
+    });
   }
 });
 
