@@ -1404,7 +1404,6 @@ export function jsonDumps(ctx: CallContext, v: PyValue, indent: string | null): 
       items.sort((a, b) => pyCompare(a[0], b[0]));
       return `{${nl}${items.map(([k, y]) => `${jsonString(jsonKey(k))}: ${enc(y, level + 1)}`).join(sep)}${close}}`;
     }
-    if (x instanceof Undefined) return x.fail();
     return raise('TypeError', `Object of type ${typeName(x)} is not JSON serializable`);
   };
   return enc(v, 0);

@@ -37,6 +37,8 @@ interface MethodDef<T> {
   min: number;
   max: number;
   keywords?: readonly string[];
+  /** PyArg_ParseTuple wording in argument errors (see checkMethodArgs). */
+  old?: boolean;
   fn: Method<T>;
 }
 
@@ -401,24 +403,28 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
   lstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('lstrip', c), true, false) },
   rstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('rstrip', c), false, true) },
   split: {
+    old: true,
     min: 0,
     max: 2,
     keywords: ['sep', 'maxsplit'],
     fn: (s, [sep, max]) => strSplit(s, optStr('split', sep), Number(needInt(max, -1n))),
   },
   rsplit: {
+    old: true,
     min: 0,
     max: 2,
     keywords: ['sep', 'maxsplit'],
     fn: (s, [sep, max]) => strRsplit(s, optStr('rsplit', sep), Number(needInt(max, -1n))),
   },
   splitlines: {
+    old: true,
     min: 0,
     max: 1,
     keywords: ['keepends'],
     fn: (s, [k]) => splitLines(s, k !== undefined && truthy(k)),
   },
   startswith: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [p, a, b]) => {
@@ -430,6 +436,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     },
   },
   endswith: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [p, a, b]) => {
@@ -451,9 +458,20 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
         Number(needInt(c, -1n)),
       ),
   },
-  find: { min: 1, max: 3, fn: (s, [sub, a, b]) => BigInt(find(s, needStr('find', sub), a, b, false)) },
-  rfind: { min: 1, max: 3, fn: (s, [sub, a, b]) => BigInt(find(s, needStr('rfind', sub), a, b, true)) },
+  find: {
+    old: true,
+    min: 1,
+    max: 3,
+    fn: (s, [sub, a, b]) => BigInt(find(s, needStr('find', sub), a, b, false)),
+  },
+  rfind: {
+    old: true,
+    min: 1,
+    max: 3,
+    fn: (s, [sub, a, b]) => BigInt(find(s, needStr('rfind', sub), a, b, true)),
+  },
   index: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
@@ -463,6 +481,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     },
   },
   rindex: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
@@ -472,6 +491,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     },
   },
   count: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
@@ -577,6 +597,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     },
   },
   expandtabs: {
+    old: true,
     min: 0,
     max: 1,
     keywords: ['tabsize'],
@@ -832,7 +853,7 @@ function bind<T>(self: T, owner: string, name: string, def: MethodDef<T>): PyFun
   return new PyFunction(
     name,
     (args, kwargs, ctx) =>
-      def.fn(self, checkMethodArgs(name, def.min, def.max, args, kwargs, def.keywords), ctx),
+      def.fn(self, checkMethodArgs(owner, name, def.min, def.max, args, kwargs, def.keywords, def.old), ctx),
     `<built-in method ${name} of ${owner} object>`,
   );
 }
@@ -859,7 +880,7 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
     const def = lookup(LIST_METHODS, name);
     if (name === 'sort' && def) {
       return new PyFunction('sort', (args, kwargs) => {
-        checkMethodArgs('sort', 0, 0, args, new Map());
+        checkMethodArgs('list', 'sort', 0, 0, args, new Map());
         for (const k of kwargs.keys()) {
           if (k !== 'reverse' && k !== 'key') {
             throw new PyException('TypeError', `'${k}' is an invalid keyword argument for sort()`);

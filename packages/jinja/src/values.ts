@@ -146,6 +146,14 @@ export abstract class PyObject {
   len(): number | undefined {
     return undefined;
   }
+  /** `self == other`; undefined means Python's default (identity). */
+  equals(_other: PyValue): boolean | undefined {
+    return undefined;
+  }
+  /** Ordering against `other` (negative, zero, positive); undefined when the types do not order. */
+  compareTo(_other: PyValue): number | undefined {
+    return undefined;
+  }
 }
 
 /** A one-shot Python iterator or generator (what `map`, `select`, `reverse` ... return). */
@@ -500,10 +508,6 @@ function reprInner(v: PyValue, seen: Set<object>): string {
     return s;
   }
   if (v instanceof PyTuple) {
-    if (v.fields) {
-      const parts = v.items.map((x, i) => `${v.fields?.[i] ?? ''}=${reprInner(x, seen)}`);
-      return `${v.className ?? 'tuple'}(${parts.join(', ')})`;
-    }
     if (v.items.length === 1) return `(${reprInner(v.items[0] as PyValue, seen)},)`;
     return `(${v.items.map((x) => reprInner(x, seen)).join(', ')})`;
   }
@@ -602,6 +606,8 @@ export function pyEq(a: PyValue, b: PyValue): boolean {
     }
     return true;
   }
+  if (a instanceof PyObject) return a.equals(b) ?? (b instanceof PyObject && b.equals(a) === true);
+  if (b instanceof PyObject) return b.equals(a) ?? false;
   if (a instanceof PyRange) {
     if (!(b instanceof PyRange) || a.length !== b.length) return false;
     if (a.length === 0n) return true;
@@ -639,7 +645,11 @@ export function pyOrder(op: CompareOp, a: PyValue, b: PyValue): boolean {
   else if (isString(a) && isString(b)) c = compareStrings(strValue(a), strValue(b));
   else if (Array.isArray(a) && Array.isArray(b)) return seqOrder(op, a, b);
   else if (a instanceof PyTuple && b instanceof PyTuple) return seqOrder(op, a.items, b.items);
-  else return unorderable(op, a, b);
+  else {
+    const o = a instanceof PyObject ? a.compareTo(b) : undefined;
+    if (o === undefined) return unorderable(op, a, b);
+    c = o;
+  }
   if (Number.isNaN(c)) return false;
   switch (op) {
     case '<':
@@ -680,7 +690,12 @@ export function pyLen(v: PyValue): number {
   if (v instanceof Map) return v.size;
   if (v instanceof PyTuple) return v.items.length;
   if (v instanceof Markup) return strLen(v.value);
-  if (v instanceof PyRange) return Number(v.length);
+  if (v instanceof PyRange) {
+    if (v.length > 0x7fffffffffffffffn) {
+      throw new PyException('OverflowError', 'Python int too large to convert to C ssize_t');
+    }
+    return Number(v.length);
+  }
   if (v instanceof Undefined) return v.fail();
   if (v instanceof PyObject) {
     const n = v.len();
