@@ -205,6 +205,17 @@ interface Frame {
   readonly autoescape: boolean;
 }
 
+/** A frame for a nested scope: never top-level, so assignments there are not exported. */
+function innerFrame(
+  frame: Frame,
+  scope: Scope,
+  out: string[] = frame.out,
+  root: RootRun | null = frame.root,
+  autoescape: boolean = frame.autoescape,
+): Frame {
+  return { scope, ctx: frame.ctx, tmpl: frame.tmpl, out, root, toplevel: false, autoescape };
+}
+
 interface RootRun {
   parentTemplate: CompiledTemplate | null;
 }
@@ -323,7 +334,7 @@ function execStmt(stmt: Stmt, frame: Frame): void {
       return;
     }
     case 'AssignBlock': {
-      const inner: Frame = { ...frame, scope: frame.scope.child(), out: [], root: null, toplevel: false };
+      const inner: Frame = innerFrame(frame, frame.scope.child(), [], null);
       execBody(stmt.body, inner);
       let value: PyValue = inner.out.join('');
       if (stmt.filter) value = applyFilterChain(stmt.filter, value, inner);
@@ -332,14 +343,14 @@ function execStmt(stmt: Stmt, frame: Frame): void {
     }
     case 'With': {
       const values = stmt.values.map((v) => evalExpr(v, frame));
-      const inner: Frame = { ...frame, scope: frame.scope.child(), toplevel: false };
+      const inner: Frame = innerFrame(frame, frame.scope.child());
       stmt.targets.forEach((t, i) => assign(t, values[i] as PyValue, inner));
       execBody(stmt.body, inner);
       return;
     }
     case 'Scope': {
       const autoescape = stmt.autoescape ? truthy(evalExpr(stmt.autoescape, frame)) : frame.autoescape;
-      execBody(stmt.body, { ...frame, scope: frame.scope.child(), toplevel: false, autoescape });
+      execBody(stmt.body, innerFrame(frame, frame.scope.child(), frame.out, frame.root, autoescape));
       return;
     }
     case 'Macro': {
@@ -359,7 +370,7 @@ function execStmt(stmt: Stmt, frame: Frame): void {
       return;
     }
     case 'FilterBlock': {
-      const inner: Frame = { ...frame, scope: frame.scope.child(), out: [], root: null, toplevel: false };
+      const inner: Frame = innerFrame(frame, frame.scope.child(), [], null);
       execBody(stmt.body, inner);
       write(frame, outputValue(applyFilterChain(stmt.filter, inner.out.join(''), inner)));
       return;
@@ -535,7 +546,10 @@ export class LoopContext extends PyObject implements PyCallable {
 
   call(args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
     if (!this.recurse)
-      throw new PyException('TypeError', "The loop must have the 'recursive' marker to be called recursively.");
+      throw new PyException(
+        'TypeError',
+        "The loop must have the 'recursive' marker to be called recursively.",
+      );
     if (kwargs.size > 0 || args.length !== 1) {
       throw new PyException('TypeError', `loop() takes 1 positional argument but ${args.length} were given`);
     }
@@ -579,7 +593,7 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
       for (let i = 0; i < source.length; i++) {
         state.tick();
         const item = source.at(i);
-        const testFrame: Frame = { ...frame, scope: frame.scope.child(), out, toplevel: false };
+        const testFrame: Frame = innerFrame(frame, frame.scope.child(), out);
         assign(stmt.target, item, testFrame);
         if (truthy(evalExpr(stmt.test, testFrame))) kept.push(item);
       }
@@ -603,13 +617,13 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
       state.tick();
       loop.index0 = i;
       const scope = frame.scope.child();
-      const inner: Frame = { ...frame, scope, out, toplevel: false };
+      const inner: Frame = innerFrame(frame, scope, out);
       if (extended) scope.vars.set('loop', loop);
       assign(stmt.target, source.at(i), inner);
       execBody(stmt.body, inner);
     }
     if (n === 0 && stmt.else_.length > 0) {
-      execBody(stmt.else_, { ...frame, scope: frame.scope.child(), out, toplevel: false });
+      execBody(stmt.else_, innerFrame(frame, frame.scope.child(), out));
     }
   };
   runLoop(evalExpr(stmt.iter, frame), 0, frame.out);
@@ -636,7 +650,8 @@ function hasScopedBlock(body: readonly Stmt[]): boolean {
 // ---------------------------------------------------------------------------------------------
 // Macros
 
-function findUndeclared(body: readonly Stmt[], names: readonly string[]): Set<string> {
+/** Jinja2's `find_undeclared`: which of `names` the body reads (not looking into blocks). */
+export function findUndeclared(body: readonly Stmt[], names: readonly string[]): Set<string> {
   const found = new Set<string>();
   const visitExpr = (e: Expr | null | undefined): void => {
     if (!e) return;
@@ -794,7 +809,7 @@ export class Macro extends PyObject implements PyCallable {
   getAttr(name: string): PyValue | undefined {
     switch (name) {
       case 'name':
-        return this.pyName;
+        return this.macroName;
       case 'arguments':
         return new PyTuple([...this.node.args]);
       case 'catch_kwargs':
@@ -808,8 +823,13 @@ export class Macro extends PyObject implements PyCallable {
     }
   }
 
+  /** Python's `Macro.name`: None for the `caller` of a call block. */
+  private get macroName(): string | null {
+    return this.isCaller ? null : this.pyName;
+  }
+
   override repr(): string {
-    return `<Macro ${pyRepr(this.pyName)}>`;
+    return `<Macro ${this.isCaller ? 'anonymous' : pyRepr(this.pyName)}>`;
   }
 
   call(args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
@@ -843,13 +863,13 @@ export class Macro extends PyObject implements PyCallable {
       if (remaining.has('caller')) {
         throw new PyException(
           'TypeError',
-          `macro ${pyRepr(this.pyName)} was invoked with two values for the special caller argument. This is most likely a bug.`,
+          `macro ${pyRepr(this.macroName)} was invoked with two values for the special caller argument. This is most likely a bug.`,
         );
       }
       const first = remaining.keys().next().value as string;
       throw new PyException(
         'TypeError',
-        `macro ${pyRepr(this.pyName)} takes no keyword argument ${pyRepr(first)}`,
+        `macro ${pyRepr(this.macroName)} takes no keyword argument ${pyRepr(first)}`,
       );
     }
     let varargs: PyTuple | undefined;
@@ -857,7 +877,7 @@ export class Macro extends PyObject implements PyCallable {
     else if (args.length > argCount) {
       throw new PyException(
         'TypeError',
-        `macro ${pyRepr(this.pyName)} takes not more than ${argCount} argument(s)`,
+        `macro ${pyRepr(this.macroName)} takes not more than ${argCount} argument(s)`,
       );
     }
 
@@ -865,7 +885,7 @@ export class Macro extends PyObject implements PyCallable {
     state.enter();
     try {
       const out: string[] = [];
-      const frame: Frame = { ...this.frame, scope, out, root: null, toplevel: false };
+      const frame: Frame = innerFrame(this.frame, scope, out, null);
       const firstDefault = argCount - node.defaults.length;
       node.args.forEach((name, i) => {
         let v = values[i] as PyValue | typeof MISSING;
@@ -891,11 +911,6 @@ export class Macro extends PyObject implements PyCallable {
     } finally {
       state.leave();
     }
-  }
-
-  /** Whether this macro is the `caller` of a call block. */
-  get isCallerMacro(): boolean {
-    return this.isCaller;
   }
 }
 
@@ -977,7 +992,15 @@ function renderBlock(ctx: Context, name: string, index: number, scoped: Scope | 
   const state = ctx.state;
   state.enter();
   try {
-    execBody(def.node.body, { scope, ctx, tmpl: def.tmpl, out, root: null, toplevel: false, autoescape: false });
+    execBody(def.node.body, {
+      scope,
+      ctx,
+      tmpl: def.tmpl,
+      out,
+      root: null,
+      toplevel: false,
+      autoescape: false,
+    });
   } finally {
     state.leave();
   }
