@@ -1012,47 +1012,45 @@ function renderBlock(ctx: Context, name: string, index: number, scoped: Scope | 
 function getTemplate(frame: Frame, name: PyValue): CompiledTemplate {
   if (name instanceof Undefined) return name.fail();
   if (typeof name !== 'string') {
-    throw new PyException('TypeError', `template names must be strings, not '${typeName(name)}'`);
+    // Jinja2's DictLoader looks the name up as a dict key: unhashable names raise TypeError.
+    if (Array.isArray(name) || name instanceof Map) {
+      throw new PyException('TypeError', `unhashable type: '${typeName(name)}'`);
+    }
+    throw new TemplateNotFound(pyStr(name));
   }
   const tmpl = frame.ctx.state.env.loadTemplate(name);
   if (!tmpl) throw new TemplateNotFound(name);
   return tmpl;
 }
 
-function selectTemplate(frame: Frame, names: PyValue): CompiledTemplate | undefined {
-  if (names instanceof Undefined) return names.fail();
-  if (Array.isArray(names) || names instanceof PyTuple) {
-    const list = Array.isArray(names) ? names : names.items;
-    for (const n of list) {
-      if (n instanceof Undefined) n.fail();
-      if (typeof n !== 'string') continue;
-      const tmpl = frame.ctx.state.env.loadTemplate(n);
-      if (tmpl) return tmpl;
+/** Jinja2's `get_or_select_template`: a name, or the first template found from an iterable of names. */
+function selectTemplate(frame: Frame, names: PyValue, ignoreMissing: boolean): CompiledTemplate | undefined {
+  if (typeof names === 'string' || names instanceof Undefined) {
+    try {
+      return getTemplate(frame, names);
+    } catch (error) {
+      if (ignoreMissing && error instanceof TemplateNotFound) return undefined;
+      throw error;
     }
-    return undefined;
   }
-  if (typeof names !== 'string') {
-    throw new PyException('TypeError', `template names must be strings, not '${typeName(names)}'`);
+  if (!truthy(names)) {
+    if (ignoreMissing) return undefined;
+    throw new TemplateNotFound('Tried to select from an empty list of templates.');
   }
-  return frame.ctx.state.env.loadTemplate(names);
+  const tried: PyValue[] = [];
+  for (const n of pyIter(names)) {
+    tried.push(n);
+    if (typeof n !== 'string') continue;
+    const tmpl = frame.ctx.state.env.loadTemplate(n);
+    if (tmpl) return tmpl;
+  }
+  if (ignoreMissing) return undefined;
+  throw new TemplateNotFound(`none of the templates given were found: ${tried.map((n) => pyStr(n)).join(', ')}`);
 }
 
 function execInclude(stmt: Stmt & { kind: 'Include' }, frame: Frame): void {
-  const names = evalExpr(stmt.template, frame);
-  const tmpl = selectTemplate(frame, names);
-  if (!tmpl) {
-    if (stmt.ignoreMissing) return;
-    if (Array.isArray(names) || names instanceof PyTuple) {
-      const list = Array.isArray(names) ? names : names.items;
-      throw new TemplateNotFound(
-        list.length === 0
-          ? 'Tried to select from an empty list of templates.'
-          : `none of the templates given were found: ${list.map((n) => pyStr(n)).join(', ')}`,
-      );
-    }
-    throw new TemplateNotFound(pyStr(names));
-  }
-  if (frame.root?.parentTemplate) return;
+  const tmpl = selectTemplate(frame, evalExpr(stmt.template, frame), stmt.ignoreMissing);
+  if (!tmpl || frame.root?.parentTemplate) return;
   const vars = stmt.withContext ? frame.ctx.flatten(frame.scope) : new Map<string, PyValue>();
   const ctx = new Context(frame.ctx.state, vars, tmpl);
   const state = frame.ctx.state;
@@ -1067,7 +1065,7 @@ function execInclude(stmt: Stmt & { kind: 'Include' }, frame: Frame): void {
 /** An imported template: its exported top-level names; `str()` is its output. */
 class TemplateModule extends PyObject {
   readonly typeName = 'TemplateModule';
-  override readonly moduleName = 'jinja2.runtime';
+  override readonly moduleName = 'jinja2.environment';
 
   constructor(
     readonly templateName: string | undefined,
