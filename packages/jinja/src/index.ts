@@ -14,3 +14,5 @@ export {
 export type { PyExceptionType } from './errors.ts';
 export { fromJS, pyStr, pyRepr } from './values.ts';
 export type { PyValue, FilterFunction, TestFunction, CallContext } from './values.ts';
+export { readValuesYaml, ValuesYamlError, PyDate, PyDateTime } from './yaml.ts';
+export type { ValuesYaml, YamlVersionWarning, ReadValuesOptions } from './yaml.ts';
