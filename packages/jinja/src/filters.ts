@@ -146,6 +146,20 @@ function materialize(ctx: CallContext, v: PyValue): PyValue[] {
   return out;
 }
 
+/** Unicode decimal digits (`१२`) as ASCII ones, as Python's int() and float() read them. */
+function asciiDigits(s: string): string {
+  if (/^[\x20-\x7e]*$/.test(s)) return s;
+  return Array.from(s, (c) => {
+    if (c >= '0' && c <= '9') return c;
+    if (!/\p{Nd}/u.test(c)) return c;
+    let cp = c.codePointAt(0) ?? 0;
+    let start = cp;
+    while (start > 0 && /\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+    cp = (cp - start) % 10;
+    return String(cp);
+  }).join('');
+}
+
 /** Python's `float(x)` for str/int/float/bool. */
 export function pyFloat(v: PyValue): number {
   if (typeof v === 'number') return v;
@@ -161,7 +175,7 @@ export function pyFloat(v: PyValue): number {
 }
 
 function parseFloatStr(raw: string): number | undefined {
-  const s = strStrip(raw, null, true, true);
+  const s = asciiDigits(strStrip(raw, null, true, true));
   const m =
     /^([+-]?)(?:(inf(?:inity)?)|(nan)|((?:\d(?:_?\d)*)?(?:\.(?:\d(?:_?\d)*)?)?(?:[eE][+-]?\d(?:_?\d)*)?))$/i.exec(
       s,
@@ -179,7 +193,7 @@ function parseFloatStr(raw: string): number | undefined {
 function parseIntStr(raw: string, baseIn: bigint): bigint {
   let base = Number(baseIn);
   if (base !== 0 && (base < 2 || base > 36)) raise('ValueError', 'int() base must be >= 2 and <= 36, or 0');
-  let s = strStrip(raw, null, true, true);
+  let s = asciiDigits(strStrip(raw, null, true, true));
   const bad = (): never =>
     raise('ValueError', `invalid literal for int() with base ${base}: ${strRepr(raw)}`);
   let neg = false;

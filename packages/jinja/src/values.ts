@@ -21,6 +21,7 @@ export type PyValue =
   | Undefined
   | PyCallable
   | PyRange
+  | PySlice
   | PyObject;
 
 /** A Python dict: insertion-ordered, keys normalised with `dictGet`/`dictSet`/`dictHas`. */
