@@ -220,11 +220,6 @@ interface RootRun {
   parentTemplate: CompiledTemplate | null;
 }
 
-function locate<T>(error: T, tmpl: CompiledTemplate, line: number): T {
-  if (error instanceof TemplateError) error.locate(tmpl.name, line);
-  return error;
-}
-
 function convertError(error: unknown, tmpl: CompiledTemplate, line: number): unknown {
   if (error instanceof TemplateError) return error.locate(tmpl.name, line);
   if (error instanceof RangeError) {
@@ -595,7 +590,13 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
         const item = source.at(i);
         const testFrame: Frame = innerFrame(frame, frame.scope.child(), out);
         assign(stmt.target, item, testFrame);
-        if (truthy(evalExpr(stmt.test, testFrame))) kept.push(item);
+        let keep: boolean;
+        try {
+          keep = truthy(evalExpr(stmt.test, testFrame));
+        } catch (error) {
+          throw convertError(error, frame.tmpl, stmt.test.line);
+        }
+        if (keep) kept.push(item);
       }
       source = { length: kept.length, at: (i) => kept[i] as PyValue };
     }
@@ -895,7 +896,7 @@ export class Macro extends PyObject implements PyCallable {
             try {
               v = evalExpr(dflt, frame);
             } catch (error) {
-              throw convertError(error, frame.tmpl, dflt.line);
+              throw convertError(error, frame.tmpl, node.line);
             }
           } else {
             v = new Undefined(name, `parameter ${pyRepr(name)} was not provided`);
@@ -1045,7 +1046,9 @@ function selectTemplate(frame: Frame, names: PyValue, ignoreMissing: boolean): C
     if (tmpl) return tmpl;
   }
   if (ignoreMissing) return undefined;
-  throw new TemplateNotFound(`none of the templates given were found: ${tried.map((n) => pyStr(n)).join(', ')}`);
+  throw new TemplateNotFound(
+    `none of the templates given were found: ${tried.map((n) => pyStr(n)).join(', ')}`,
+  );
 }
 
 function execInclude(stmt: Stmt & { kind: 'Include' }, frame: Frame): void {
@@ -1145,15 +1148,11 @@ const COMPARE_OPS: Record<string, CompareOperator> = {
   notin: 'notin',
 };
 
+/**
+ * Evaluates an expression. Errors are not located here: as in Jinja2's compiled code, they take
+ * the line of the statement (or of the printed expression) they happen in.
+ */
 function evalExpr(expr: Expr, frame: Frame): PyValue {
-  try {
-    return evalInner(expr, frame);
-  } catch (error) {
-    throw locate(error, frame.tmpl, expr.line);
-  }
-}
-
-function evalInner(expr: Expr, frame: Frame): PyValue {
   switch (expr.kind) {
     case 'Const':
       return expr.value;
