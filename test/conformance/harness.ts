@@ -240,11 +240,15 @@ export function expectationMismatches(cases: readonly Case[], oracle: readonly R
   const out: string[] = [];
   cases.forEach((c, i) => {
     const r = oracle[i] as Rendering;
-    if ('valuesError' in r)
-      out.push(`${c.file} › ${c.name}: PyYAML cannot read the values (${r.valuesError})`);
-    else if (c.expect === 'error' && 'output' in r)
+    if ('valuesError' in r) {
+      if (c.expect !== 'error') {
+        out.push(
+          `${c.file} › ${c.name}: PyYAML cannot read the values (${r.valuesError}); mark it expect: error if meant`,
+        );
+      }
+    } else if (c.expect === 'error' && 'output' in r) {
       out.push(`${c.file} › ${c.name}: expects an error, Jinja2 renders`);
-    else if (c.expect === undefined && 'error' in r) {
+    } else if (c.expect === undefined && 'error' in r) {
       out.push(`${c.file} › ${c.name}: Jinja2 raises ${r.error} (mark it expect: error if meant)`);
     }
   });

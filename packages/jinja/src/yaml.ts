@@ -79,6 +79,71 @@ export class PyDate extends PyObject {
   override repr(): string {
     return `datetime.date(${this.year}, ${this.month}, ${this.day})`;
   }
+  /** Monday is 0, as Python's `date.weekday()`. */
+  weekday(): number {
+    return (new Date(Date.UTC(this.year, this.month - 1, this.day)).getUTCDay() + 6) % 7;
+  }
+  /** Python's `strftime` with the C locale (the directives glibc and Python agree on). */
+  strftime(format: string): string {
+    return format.replace(/%(-?)([a-zA-Z%])/g, (whole, noPad: string, d: string) => {
+      const v = this.directive(d);
+      if (v === undefined) return whole;
+      return noPad ? v.replace(/^[0 ]+(?=.)/, '') : v;
+    });
+  }
+  protected directive(d: string): string | undefined {
+    const dayOfYear =
+      (Date.UTC(this.year, this.month - 1, this.day) - Date.UTC(this.year, 0, 1)) / 86_400_000 + 1;
+    const wd = this.weekday();
+    switch (d) {
+      case 'Y':
+        return String(this.year);
+      case 'y':
+        return pad(this.year % 100);
+      case 'm':
+        return pad(this.month);
+      case 'd':
+        return pad(this.day);
+      case 'e':
+        return String(this.day).padStart(2, ' ');
+      case 'j':
+        return pad(dayOfYear, 3);
+      case 'a':
+        return DAYS[wd]?.slice(0, 3);
+      case 'A':
+        return DAYS[wd];
+      case 'w':
+        return String((wd + 1) % 7);
+      case 'u':
+        return String(wd + 1);
+      case 'b':
+      case 'h':
+        return MONTHS[this.month - 1]?.slice(0, 3);
+      case 'B':
+        return MONTHS[this.month - 1];
+      case 'H':
+      case 'M':
+      case 'S':
+        return '00';
+      case 'I':
+        return '12';
+      case 'p':
+        return 'AM';
+      case 'f':
+        return '000000';
+      case 'z':
+      case 'Z':
+        return '';
+      case 'F':
+        return this.isoformat().slice(0, 10);
+      case 'T':
+        return '00:00:00';
+      case '%':
+        return '%';
+      default:
+        return undefined;
+    }
+  }
   getAttr(name: string): PyValue | undefined {
     switch (name) {
       case 'year':
@@ -88,10 +153,53 @@ export class PyDate extends PyObject {
       case 'day':
         return BigInt(this.day);
       case 'isoformat':
-        return new PyFunction('isoformat', () => this.isoformat());
+        return new PyFunction('isoformat', (args, kwargs) => {
+          noArgs('isoformat', args, kwargs);
+          return this.isoformat();
+        });
+      case 'weekday':
+        return new PyFunction('weekday', (args, kwargs) => {
+          noArgs('weekday', args, kwargs);
+          return BigInt(this.weekday());
+        });
+      case 'isoweekday':
+        return new PyFunction('isoweekday', (args, kwargs) => {
+          noArgs('isoweekday', args, kwargs);
+          return BigInt(this.weekday() + 1);
+        });
+      case 'strftime':
+        return new PyFunction('strftime', (args, kwargs) => {
+          const format = args[0];
+          if (args.length !== 1 || kwargs.size > 0 || typeof format !== 'string') {
+            throw new PyException('TypeError', 'strftime() takes exactly one str argument');
+          }
+          return this.strftime(format);
+        });
       default:
         return undefined;
     }
+  }
+}
+
+const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+function noArgs(name: string, args: PyValue[], kwargs: Map<string, PyValue>): void {
+  if (args.length > 0 || kwargs.size > 0) {
+    throw new PyException('TypeError', `${name}() takes no arguments (${args.length + kwargs.size} given)`);
   }
 }
 
@@ -110,7 +218,7 @@ export class PyDateTime extends PyDate {
   ) {
     super(year, month, day);
   }
-  private offsetText(): string {
+  protected offsetText(): string {
     if (this.offsetMinutes === undefined) return '';
     const sign = this.offsetMinutes < 0 ? '-' : '+';
     const m = Math.abs(this.offsetMinutes);
@@ -144,8 +252,39 @@ export class PyDateTime extends PyDate {
     }
     return `datetime.datetime(${parts.join(', ')}${tz})`;
   }
+  /** `str(tzinfo)`: `UTC`, `UTC+02:00`; undefined for a naive datetime. */
+  private tzName(): string | undefined {
+    if (this.offsetMinutes === undefined) return undefined;
+    return this.offsetMinutes === 0 ? 'UTC' : `UTC${this.offsetText()}`;
+  }
+  protected override directive(d: string): string | undefined {
+    switch (d) {
+      case 'H':
+        return pad(this.hour);
+      case 'M':
+        return pad(this.minute);
+      case 'S':
+        return pad(this.second);
+      case 'I':
+        return pad(this.hour % 12 || 12);
+      case 'p':
+        return this.hour < 12 ? 'AM' : 'PM';
+      case 'f':
+        return pad(this.microsecond, 6);
+      case 'z':
+        return this.offsetText().replace(':', '');
+      case 'Z':
+        return this.tzName() ?? '';
+      case 'T':
+        return `${pad(this.hour)}:${pad(this.minute)}:${pad(this.second)}`;
+      default:
+        return super.directive(d);
+    }
+  }
   override getAttr(name: string): PyValue | undefined {
     switch (name) {
+      case 'tzinfo':
+        return this.tzName() ?? null;
       case 'hour':
         return BigInt(this.hour);
       case 'minute':
@@ -154,8 +293,6 @@ export class PyDateTime extends PyDate {
         return BigInt(this.second);
       case 'microsecond':
         return BigInt(this.microsecond);
-      case 'isoformat':
-        return new PyFunction('isoformat', () => this.isoformat());
       default:
         return super.getAttr(name);
     }
