@@ -486,13 +486,18 @@ export class LoopContext extends PyObject implements PyCallable {
     super();
   }
 
+  private cachedLength: number | undefined;
+
+  /** Jinja2 takes `len()` of the iterable once, when first asked. */
   get length(): number {
-    return this.items.length;
+    this.cachedLength ??= this.items.length;
+    return this.cachedLength;
   }
 
   getAttr(name: string): PyValue | undefined {
     const i = this.index0;
-    const n = this.items.length;
+    const n =
+      name === 'length' || name === 'revindex' || name === 'revindex0' ? this.length : this.items.length;
     switch (name) {
       case 'index':
         return BigInt(i + 1);
@@ -536,7 +541,7 @@ export class LoopContext extends PyObject implements PyCallable {
   }
 
   override repr(): string {
-    return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
+    return `<LoopContext ${this.index0 + 1}/${this.length}>`;
   }
 
   call(args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
@@ -560,7 +565,15 @@ interface ItemSource {
 }
 
 function itemSource(iterable: PyValue, state: RenderState): ItemSource {
-  if (Array.isArray(iterable)) return { length: iterable.length, at: (i) => iterable[i] as PyValue };
+  if (Array.isArray(iterable)) {
+    // Python iterates a list live: items appended by the body are iterated too.
+    return {
+      get length() {
+        return iterable.length;
+      },
+      at: (i) => iterable[i] as PyValue,
+    };
+  }
   if (iterable instanceof PyTuple) {
     const items = iterable.items;
     return { length: items.length, at: (i) => items[i] as PyValue };
@@ -613,8 +626,10 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
         }
       : null;
     const loop = new LoopContext(source, depth0, recurse);
-    const n = source.length;
-    for (let i = 0; i < n; i++) {
+    const dict = iterable instanceof Map && !stmt.test ? iterable : null;
+    const dictSize = dict?.size ?? 0;
+    let i = 0;
+    for (; i < source.length; i++) {
       state.tick();
       loop.index0 = i;
       const scope = frame.scope.child();
@@ -622,8 +637,11 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
       if (extended) scope.vars.set('loop', loop);
       assign(stmt.target, source.at(i), inner);
       execBody(stmt.body, inner);
+      if (dict && dict.size !== dictSize) {
+        throw new PyException('RuntimeError', 'dictionary changed size during iteration');
+      }
     }
-    if (n === 0 && stmt.else_.length > 0) {
+    if (i === 0 && stmt.else_.length > 0) {
       execBody(stmt.else_, innerFrame(frame, frame.scope.child(), out));
     }
   };
@@ -950,12 +968,14 @@ class BlockReference extends PyObject implements PyCallable {
     private readonly ctx: Context,
     readonly pyName: string,
     private readonly index: number,
+    /** The locals a scoped block was rendered with: `super()` renders the parent with them too. */
+    private readonly scoped: Scope | null = null,
   ) {
     super();
   }
 
   getAttr(name: string): PyValue | undefined {
-    if (name === 'super') return superOf(this.ctx, this.pyName, this.index);
+    if (name === 'super') return superOf(this.ctx, this.pyName, this.index, this.scoped);
     return undefined;
   }
 
@@ -968,17 +988,17 @@ class BlockReference extends PyObject implements PyCallable {
       throw new PyException('TypeError', 'BlockReference.__call__() takes 1 positional argument');
     }
     const out: string[] = [];
-    renderBlock(this.ctx, this.pyName, this.index, null, out);
+    renderBlock(this.ctx, this.pyName, this.index, this.scoped, out);
     return out.join('');
   }
 }
 
-function superOf(ctx: Context, name: string, index: number): PyValue {
+function superOf(ctx: Context, name: string, index: number, scoped: Scope | null): PyValue {
   const stack = ctx.blocks.get(name);
   if (!stack || index + 1 >= stack.length) {
     return new Undefined('super', `there is no parent block called ${pyRepr(name)}.`);
   }
-  return new BlockReference(ctx, name, index + 1);
+  return new BlockReference(ctx, name, index + 1, scoped);
 }
 
 function renderBlock(ctx: Context, name: string, index: number, scoped: Scope | null, out: string[]): void {
@@ -989,7 +1009,7 @@ function renderBlock(ctx: Context, name: string, index: number, scoped: Scope | 
     throw new PyException('TemplateRuntimeError', `Required block ${pyRepr(name)} not found`);
   }
   const scope = (scoped ?? ctx.root).child();
-  scope.vars.set('super', superOf(ctx, name, index));
+  scope.vars.set('super', superOf(ctx, name, index, scoped));
   const state = ctx.state;
   state.enter();
   try {
