@@ -22,6 +22,7 @@ import {
   floatRepr,
   getItem,
   isIntLike,
+  isNumber,
   pyCompare,
   pyEq,
   pyGetAttr,
@@ -134,6 +135,18 @@ function sortedBy(items: PyValue[], key: Getter, reverse: boolean): PyValue[] {
     keyed.sort((a, b) => (reverse ? pyCompare(b.k, a.k) : pyCompare(a.k, b.k)));
   }
   return keyed.map((x) => x.v);
+}
+
+/** Iterates `v`, counting every 1024 items against the render budget. */
+function* ticking(ctx: CallContext, v: PyValue): Generator<PyValue> {
+  let n = 0;
+  for (const x of pyIter(v)) {
+    if (++n === 1024) {
+      ctx.tick(n);
+      n = 0;
+    }
+    yield x;
+  }
 }
 
 function materialize(ctx: CallContext, v: PyValue): PyValue[] {
@@ -728,7 +741,6 @@ defBuiltin(['abs'], 'abs', (_c, v) => {
   if (typeof v === 'boolean') return v ? 1n : 0n;
   if (typeof v === 'bigint') return v < 0n ? -v : v;
   if (typeof v === 'number') return Math.abs(v);
-  if (v instanceof Undefined) return v.fail();
   return raise('TypeError', `bad operand type for abs(): '${typeName(v)}'`);
 });
 
@@ -787,7 +799,7 @@ def(['float'], sig('do_float', ['value', ['default', 0.0]]), (_c, b) => {
 });
 
 function pyRound(value: PyValue, precision: PyValue): PyValue {
-  if (value instanceof Undefined) return value.fail();
+  if (!isNumber(value)) raise('TypeError', `type ${typeName(value)} doesn't define __round__ method`);
   const nd = needInt(precision);
   if (typeof value === 'number') return roundFloat(value, Number(nd));
   if (isIntLike(value)) {
@@ -895,6 +907,15 @@ def(['random'], sig('do_random', ['seq'], 1), (ctx, b) => {
     if (v instanceof Undefined) raise('KeyError', key.toString());
     return v;
   }
+  if (seq instanceof PyRange) {
+    if (seq.length === 0n) return new Undefined('', 'No random item, sequence was empty.');
+    const n = seq.length;
+    const i =
+      n <= 2n ** 52n
+        ? BigInt(Math.floor(Math.random() * Number(n)))
+        : BigInt(Math.floor(Math.random() * 2 ** 52)) % n;
+    return seq.at(i);
+  }
   const items = materialize(ctx, seq);
   if (items.length === 0) return new Undefined('', 'No random item, sequence was empty.');
   return items[Math.floor(Math.random() * items.length)] as PyValue;
@@ -921,7 +942,7 @@ def(['reverse'], sig('do_reverse', ['value']), (ctx, b) => {
 });
 
 def(['join'], sig('sync_do_join', ['value', ['d', ''], ['attribute', null]], 1), (ctx, b) => {
-  let items: Iterable<PyValue> = pyIter(arg(b, 'value'));
+  let items: Iterable<PyValue> = ticking(ctx, arg(b, 'value'));
   const attribute = arg(b, 'attribute');
   if (attribute !== null) {
     const g = makeAttrGetter(ctx, attribute);
@@ -934,7 +955,6 @@ def(['join'], sig('sync_do_join', ['value', ['d', ''], ['attribute', null]], 1),
     const s = pyStr(x);
     parts.push(s);
     size += s.length + d.length;
-    if (parts.length % 1024 === 0) ctx.tick(1024);
   }
   ctx.tick(Math.floor(size / 4096));
   return parts.join(d);
@@ -946,7 +966,7 @@ def(['batch'], sig('do_batch', ['value', 'linecount', ['fill_with', null]]), (ct
   const fill = arg(b, 'fill_with');
   return gen('do_batch', function* () {
     let tmp: PyValue[] = [];
-    for (const item of pyIter(value)) {
+    for (const item of ticking(ctx, value)) {
       if (pyEq(BigInt(tmp.length), linecount)) {
         yield tmp;
         tmp = [];
@@ -989,7 +1009,7 @@ def(['slice'], sig('sync_do_slice', ['value', 'slices', ['fill_with', null]]), (
 });
 
 def(['sum'], sig('sync_do_sum', ['iterable', ['attribute', null], ['start', 0n]], 1), (ctx, b) => {
-  let items: Iterable<PyValue> = pyIter(arg(b, 'iterable'));
+  let items: Iterable<PyValue> = ticking(ctx, arg(b, 'iterable'));
   const attribute = arg(b, 'attribute');
   if (attribute !== null) items = Array.from(items, makeAttrGetter(ctx, attribute));
   let rv = arg(b, 'start');
@@ -1051,7 +1071,7 @@ def(
     );
     return gen('sync_do_unique', function* () {
       const seen: PyDict = new Map();
-      for (const item of pyIter(value)) {
+      for (const item of ticking(ctx, value)) {
         const key = getter(item);
         if (!dictHas(seen, key)) {
           dictSet(seen, key, true);
@@ -1201,7 +1221,7 @@ FILTERS.set('map', (ctx, value, args, kwargsIn) =>
       const rest = args.slice(1);
       func = (item) => callFilter(ctx, name, item, rest, kwargs);
     }
-    for (const item of pyIter(value)) yield func(item);
+    for (const item of ticking(ctx, value)) yield func(item);
   }),
 );
 
@@ -1222,7 +1242,7 @@ function selectOrReject(functionName: string, select: boolean, lookupAttr: boole
         const rest = args.slice(off + 1);
         func = (x) => callTest(ctx, name, x, rest, kwargs);
       } else func = truthy;
-      for (const item of pyIter(value)) {
+      for (const item of ticking(ctx, value)) {
         if (func(trans(item)) === select) yield item;
       }
     });
