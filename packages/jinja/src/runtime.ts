@@ -161,9 +161,10 @@ class Context {
   resolve(name: string): PyValue | undefined {
     const v = this.vars.get(name);
     if (v !== undefined) return v;
+    // Jinja2 binds `self` as a local of the template function, so it wins over passed-in values.
+    if (name === 'self') return new TemplateReference(this);
     const p = this.parent.get(name);
     if (p !== undefined) return p;
-    if (name === 'self') return new TemplateReference(this);
     return this.state.env.globals.get(name);
   }
 

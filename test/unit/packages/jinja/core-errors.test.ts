@@ -330,6 +330,69 @@ const CASES: CoreCase[] = [
     error: 'UndefinedError',
     message: "'typo' is undefined",
   },
+  {
+    name: 'errors in a statement take the statement line',
+    src: '{% set ns = namespace() %}\n{% set ns.a = \n1/0 %}',
+    error: 'PyException',
+    pyType: 'ZeroDivisionError',
+    message: 'division by zero',
+  },
+  {
+    name: 'errors in an elif test take the elif line',
+    src: '{% if false %}\n{% elif\n typo %}\n{% endif %}',
+    error: 'UndefinedError',
+    message: "'typo' is undefined",
+  },
+  {
+    name: 'errors in a loop filter take the filter line',
+    src: '{% for x in [1] if\n\n typo %}{% endfor %}',
+    error: 'UndefinedError',
+    message: "'typo' is undefined",
+  },
+  {
+    name: 'errors in macro defaults take the macro line',
+    src: '{% macro m(a=\ntypo.x) %}{% endmacro %}\n{{ m() }}',
+    error: 'UndefinedError',
+    message: "'typo' is undefined",
+  },
+  {
+    name: 'errors after a raw block and a comment count their lines',
+    src: '{% raw %}\n\n{% endraw %}\n{# a\nb #}{{ typo }}',
+    error: 'UndefinedError',
+    message: "'typo' is undefined",
+  },
+  {
+    name: 'a dict changed during iteration',
+    src: "{% set d = {'a': 1} %}{% for k in d %}{% set _ = d.update({k ~ 'x': 1}) %}{% endfor %}",
+    error: 'PyException',
+    pyType: 'RuntimeError',
+    message: 'dictionary changed size during iteration',
+  },
+  {
+    name: 'caller argument without default when the body uses caller',
+    src: '{% macro m(caller) %}{{ caller() }}{% endmacro %}',
+    error: 'TemplateSyntaxError',
+    message:
+      'When defining macros or call blocks the special "caller" argument must be omitted or be given a default.',
+    line: 1,
+    template: 'main.j2',
+  },
+  {
+    name: 'chained tests',
+    src: '{{ 1 is defined is defined }}',
+    error: 'TemplateSyntaxError',
+    message: 'You cannot chain multiple tests with is',
+    line: 1,
+    template: 'main.j2',
+  },
+  {
+    name: 'unexpected character',
+    src: '{{ 1 ! 2 }}',
+    error: 'TemplateSyntaxError',
+    message: "unexpected char '!' at 5",
+    line: 1,
+    template: 'main.j2',
+  },
 ];
 
 for (const c of CASES) {

@@ -190,6 +190,81 @@ const CASES: CoreCase[] = [
     error: 'UndefinedError',
     message: "the template 'm' (imported on line 1 in 'main') does not export the requested name 'nope'",
   },
+  {
+    name: 'super() in a scoped block keeps the loop variables',
+    partials: {
+      b: '{% for x in [1, 2] %}{% block row scoped %}{{ x }}{% endblock %}{% endfor %}',
+      child: "{% extends 'b' %}{% block row %}<{{ super() }}|{{ x }}>{% endblock %}",
+    },
+    entry: 'child',
+    output: '<1|1><2|2>',
+  },
+  {
+    name: 'super.super() skips a level',
+    partials: {
+      a: 'A{% block x %}a{% endblock %}',
+      b: "{% extends 'a' %}{% block x %}b{{ super() }}{% endblock %}",
+      c: "{% extends 'b' %}{% block x %}c{{ super.super() }}{% endblock %}",
+    },
+    entry: 'c',
+    output: 'Aca',
+  },
+  {
+    name: 'output, includes and calls after extends are dropped',
+    partials: {
+      b: 'B{% block x %}{% endblock %}',
+      c: "{% extends 'b' %}{% include 'i' %}{% macro m() %}M{% endmacro %}{% call m() %}{% endcall %}{% filter upper %}f{% endfilter %}{% for i in [1] %}{{ i }}{% endfor %}",
+      i: 'I',
+    },
+    entry: 'c',
+    error: 'PyException',
+    pyType: 'TypeError',
+    message:
+      "macro 'm' was invoked with two values for the special caller argument. This is most likely a bug.",
+  },
+  {
+    name: 'blocks see top-level sets of the child and the parent',
+    partials: {
+      b: "{% set x = 'bx' %}{% block a %}{{ x }}{% endblock %}",
+      c: "{% extends 'b' %}{% set x = 'cx' %}{% block a %}{{ x }}{% endblock %}",
+    },
+    entry: 'c',
+    output: 'bx',
+  },
+  {
+    name: 'an included template can extend another',
+    partials: {
+      b: '{% include "i" %}',
+      i: '{% extends "b2" %}{% block z %}iz{% endblock %}',
+      b2: '[{% block z %}{% endblock %}]',
+      c: "{% extends 'b' %}",
+    },
+    entry: 'c',
+    output: '[iz]',
+  },
+  {
+    name: 'include of none selects from an empty list',
+    partials: { c: '{% include none %}' },
+    entry: 'c',
+    error: 'TemplateNotFound',
+    message: 'Tried to select from an empty list of templates.',
+  },
+  {
+    name: 'extends none is a missing template',
+    partials: { c: '{% extends none %}' },
+    entry: 'c',
+    error: 'TemplateNotFound',
+    message: 'None',
+  },
+  {
+    name: 'imports inside a loop are local',
+    partials: {
+      c: "{% for x in [1, 2] %}{% import 'm' as m %}{{ m.f(x) }}{% endfor %}{{ m is defined }}",
+      m: '{% macro f(v) %}<{{ v }}>{% endmacro %}',
+    },
+    entry: 'c',
+    output: '<1><2>False',
+  },
 ];
 
 for (const c of CASES) {

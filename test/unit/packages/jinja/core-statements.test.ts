@@ -175,6 +175,34 @@ const CASES: CoreCase[] = [
     src: "{% macro m(a, b, c=0) %}{{ a }}{{ b }}{{ c }}{% endmacro %}{{ m(*[1, 2]) }} {{ m(1, **{'b': 5, 'c': 6}) }}",
     output: '120 156',
   },
+  {
+    name: 'lists are iterated live; loop.length is taken once',
+    src: '{% set ys = [1] %}{% for y in ys %}{% if y < 4 %}{% set _ = ys.append(y + 1) %}{% endif %}{{ y }}{{ loop.length }} {% endfor %}',
+    output: '12 22 32 42 ',
+  },
+  {
+    name: 'nested call blocks and caller arguments with defaults',
+    src: '{% macro m() %}[{{ caller(1) }}]{% endmacro %}{% call(a, b=2) m() %}{{ a }}{{ b }}{% call m() %}in{% endcall %}{% endcall %}',
+    error: 'PyException',
+    pyType: 'TypeError',
+    message: 'macro None takes not more than 0 argument(s)',
+  },
+  {
+    name: 'the caller of a call block is an anonymous macro',
+    src: '{% macro m(caller=1) %}{{ caller }}{% endmacro %}{{ m() }} {% call m() %}x{% endcall %}',
+    output: '1 <Macro anonymous>',
+  },
+  {
+    name: 'macros defined in macros see the template variables',
+    src: '{% macro a() %}{% macro b() %}{{ v }}{% endmacro %}{{ b() }}{% endmacro %}{% set v = 3 %}{{ a() }}',
+    output: '3',
+  },
+  {
+    name: 'self is the template even when a value is called self',
+    src: '{{ self }}',
+    ctx: { self: 'value' },
+    output: "<TemplateReference 'main.j2'>",
+  },
 ];
 
 for (const c of CASES) {
