@@ -17,6 +17,7 @@ import {
   PyTuple,
   Undefined,
   codePoints,
+  compareNumbers,
   dictHas,
   dictSet,
   floatRepr,
@@ -592,7 +593,7 @@ def(['urlencode'], sig('do_urlencode', ['value']), (_c, b) => {
 });
 
 function isIterableValue(v: PyValue): boolean {
-  if (v instanceof Undefined) return v.fail();
+  if (v instanceof Undefined) return v.lenient ? true : v.fail();
   return (
     typeof v === 'string' ||
     Array.isArray(v) ||
@@ -855,14 +856,15 @@ def(['filesizeformat'], sig('do_filesizeformat', ['value', ['binary', false]]), 
     }
     return `${BigInt(Math.trunc(bytes))} Bytes`;
   }
-  let unit = 0;
+  // Python compares the float with the exact int power, then divides by that int as a float.
+  let unit = 0n;
   let prefix = '';
   for (let i = 0; i < prefixes.length; i++) {
-    unit = base ** (i + 2);
+    unit = BigInt(base) ** BigInt(i + 2);
     prefix = prefixes[i] as string;
-    if (bytes < unit) break;
+    if (compareNumbers(bytes, unit) < 0) break;
   }
-  return `${formatValue((base * bytes) / unit, '.1f')} ${prefix}`;
+  return `${formatValue((base * bytes) / Number(unit), '.1f')} ${prefix}`;
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 import { checkMethodArgs } from './args.ts';
 import { PyException } from './errors.ts';
 import { strFormat } from './format.ts';
+import { escapeHtml } from './ops.ts';
 import {
   Markup,
   PyFunction,
@@ -864,8 +865,9 @@ function lookup<T>(table: Record<string, MethodDef<T>>, name: string): MethodDef
 
 /** The bound method `obj.name`, or undefined when the type has no such method. */
 export function getMethod(obj: PyValue, name: string): PyValue | undefined {
-  if (typeof obj === 'string' || obj instanceof Markup) {
-    const s = typeof obj === 'string' ? obj : obj.value;
+  if (obj instanceof Markup) return markupMethod(obj, name);
+  if (typeof obj === 'string') {
+    const s = obj;
     if (name === 'format') {
       return new PyFunction(
         'format',
@@ -914,6 +916,79 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
     return def ? bind(obj, 'float', name, def) : undefined;
   }
   return undefined;
+}
+
+/** markupsafe's Markup methods: str arguments are escaped and str results stay Markup. */
+const MARKUP_WRAPPED = new Set([
+  'capitalize',
+  'title',
+  'lower',
+  'upper',
+  'replace',
+  'ljust',
+  'rjust',
+  'lstrip',
+  'rstrip',
+  'center',
+  'strip',
+  'expandtabs',
+  'swapcase',
+  'zfill',
+  'casefold',
+  'removeprefix',
+  'removesuffix',
+]);
+const MARKUP_SPLIT = new Set(['split', 'rsplit', 'splitlines', 'partition', 'rpartition']);
+
+function escapeArg(v: PyValue): PyValue {
+  if (typeof v === 'string') return escapeHtml(v);
+  if (v instanceof Markup) return v.value;
+  return v;
+}
+
+function toMarkup(v: PyValue): PyValue {
+  if (typeof v === 'string') return new Markup(v);
+  if (Array.isArray(v)) return v.map(toMarkup);
+  if (v instanceof PyTuple) return new PyTuple(v.items.map(toMarkup));
+  return v;
+}
+
+function markupMethod(obj: Markup, name: string): PyValue | undefined {
+  const s = obj.value;
+  if (name === 'format') {
+    return new PyFunction('format', (args, kwargs) => {
+      const esc = (v: PyValue): PyValue => (typeof v === 'string' ? new Markup(escapeHtml(v)) : v);
+      const kw = new Map<string, PyValue>();
+      for (const [k, v] of kwargs) kw.set(k, esc(v));
+      return new Markup(strFormat(s, args.map(esc), kw));
+    });
+  }
+  if (name === 'join') {
+    return new PyFunction('join', (args, kwargs) => {
+      const [it] = checkMethodArgs('str', 'join', 1, 1, args, kwargs);
+      return new Markup(
+        strJoin(
+          s,
+          Array.from(pyIter(it ?? null), (x) => (x instanceof Markup ? x : escapeArg(x))),
+        ),
+      );
+    });
+  }
+  const inner = getMethod(s, name);
+  if (inner === undefined || !(inner instanceof PyFunction)) return inner;
+  if (MARKUP_WRAPPED.has(name) || MARKUP_SPLIT.has(name)) {
+    return new PyFunction(
+      name,
+      (args, kwargs, ctx) => {
+        if (MARKUP_SPLIT.has(name)) return toMarkup(inner.call(args, kwargs, ctx));
+        const kw = new Map<string, PyValue>();
+        for (const [k, v] of kwargs) kw.set(k, escapeArg(v));
+        return toMarkup(inner.call(args.map(escapeArg), kw, ctx));
+      },
+      `<bound method Markup.${name}>`,
+    );
+  }
+  return inner;
 }
 
 /** True when `v` is a dict key view that supports `in` like a set. */

@@ -90,6 +90,11 @@ export class Undefined {
   constructor(
     readonly name: string,
     readonly hint?: string,
+    /**
+     * Jinja2's plain `Undefined` (what `x if false` without else gives even under StrictUndefined):
+     * prints as '', is false, iterates empty and has length 0; other uses still raise.
+     */
+    readonly lenient = false,
   ) {}
 
   /** Jinja2's message: `'x' is undefined` or the hint (`'dict object' has no attribute 'y'`). */
@@ -256,7 +261,7 @@ export class Cycler extends PyObject {
       case 'current':
         return this.current;
       case 'items':
-        return this.items;
+        return new PyTuple(this.items);
       case 'pos':
         return BigInt(this.pos);
       case 'next':
@@ -488,7 +493,7 @@ export function pyStr(v: PyValue): string {
       break;
   }
   if (v instanceof Markup) return v.value;
-  if (v instanceof Undefined) return v.fail();
+  if (v instanceof Undefined) return v.lenient ? '' : v.fail();
   if (v instanceof PyObject) return v.str();
   return pyRepr(v);
 }
@@ -555,7 +560,7 @@ export function truthy(v: PyValue): boolean {
   if (v instanceof PyTuple) return v.items.length > 0;
   if (v instanceof Map) return v.size > 0;
   if (v instanceof Markup) return v.value.length > 0;
-  if (v instanceof Undefined) return v.fail();
+  if (v instanceof Undefined) return v.lenient ? false : v.fail();
   if (v instanceof PyRange) return v.length > 0n;
   if (v instanceof PyObject) return v.truthy();
   return true;
@@ -592,6 +597,8 @@ export function compareNumbers(a: bigint | boolean | number, b: bigint | boolean
 /** Python's `a == b`. Raises for undefined values. */
 export function pyEq(a: PyValue, b: PyValue): boolean {
   if (a === b) return !(typeof a === 'number' && Number.isNaN(a));
+  if (a instanceof Undefined && a.lenient) return b instanceof Undefined && b.lenient;
+  if (b instanceof Undefined && b.lenient) return false;
   if (a instanceof Undefined) a.fail();
   if (b instanceof Undefined) b.fail();
   if (isNumber(a)) return isNumber(b) && compareNumbers(a, b) === 0;
@@ -691,6 +698,7 @@ export function pyLen(v: PyValue): number {
   if (v instanceof Map) return v.size;
   if (v instanceof PyTuple) return v.items.length;
   if (v instanceof Markup) return strLen(v.value);
+  if (v instanceof Undefined && v.lenient) return 0;
   if (v instanceof PyRange) {
     if (v.length > 0x7fffffffffffffffn) {
       throw new PyException('OverflowError', 'Python int too large to convert to C ssize_t');
@@ -726,7 +734,7 @@ export function pyIter(v: PyValue): Iterable<PyValue> {
   if (v instanceof PyTuple) return v.items;
   if (v instanceof Markup) return codePoints(v.value);
   if (v instanceof PyRange) return v;
-  if (v instanceof Undefined) return v.fail();
+  if (v instanceof Undefined) return v.lenient ? [] : v.fail();
   if (v instanceof PyObject) {
     const it = v.iter();
     if (it) return it;
