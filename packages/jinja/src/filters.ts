@@ -7,7 +7,7 @@ import { stringify } from 'yaml';
 import { arg, bindArgs, checkBuiltinArgs, type Bound, type Param, type Signature } from './args.ts';
 import { PyException, type PyExceptionType } from './errors.ts';
 import { formatValue, roundFloat } from './format.ts';
-import { DictView, strCapitalize, strSplit, strStrip, strReplace } from './methods.ts';
+import { DictView, splitLines, strCapitalize, strSplit, strStrip, strReplace } from './methods.ts';
 import { binop, escapeHtml, intToFloat } from './ops.ts';
 import {
   Markup,
@@ -1331,7 +1331,7 @@ function pformat(obj: PyValue): string {
           allow += 1;
         }
         const chunks: string[] = [];
-        const lines = o.split(/(?<=\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])(?!\n)/u); // eslint-disable-line no-control-regex -- splitlines(True)
+        const lines = splitLines(o, true);
         let maxWidth1 = width - ind;
         const maxW = width - ind;
         let lastRep = '';

@@ -338,7 +338,8 @@ function prefixes(method: string, v: PyValue | undefined): string[] {
   );
 }
 
-function splitLines(s: string, keepends: boolean): string[] {
+/** Python's `str.splitlines(keepends)`. */
+export function splitLines(s: string, keepends: boolean): string[] {
   const out: string[] = [];
   // eslint-disable-next-line no-control-regex -- Python's line boundaries include these separators
   const re = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
