@@ -1327,13 +1327,3 @@ function callValue(callee: PyValue, args: PyValue[], kwargs: Map<string, PyValue
   }
   return callee.call(args, kwargs, frame.ctx.state);
 }
-
-/** Whether `v` is a value the runtime produced for markup (kept for autoescape-free output). */
-export function isMarkup(v: PyValue): v is Markup {
-  return v instanceof Markup;
-}
-
-/** Raised for a name used where StrictUndefined forbids it. */
-export function undefinedError(name: string): UndefinedError {
-  return new UndefinedError(`${pyRepr(name)} is undefined`);
-}
