@@ -3,14 +3,7 @@
  * loops, macros, call blocks, inheritance, include/import) and the render budgets. Every value a
  * template touches is a `PyValue`; attribute and item lookups go through `getAttr`/`getItem`.
  */
-import {
-  LimitError,
-  PyException,
-  SecurityError,
-  TemplateError,
-  TemplateNotFound,
-  UndefinedError,
-} from './errors.ts';
+import { LimitError, PyException, SecurityError, TemplateError, TemplateNotFound } from './errors.ts';
 import type { Expr, Stmt, Target, TemplateNode } from './nodes.ts';
 import { childStatements } from './parser.ts';
 import { binop, compare, contains, escapeHtml, unop } from './ops.ts';
