@@ -325,7 +325,8 @@ function execStmt(stmt: Stmt, frame: Frame): void {
     case 'AssignBlock': {
       const inner: Frame = innerFrame(frame, frame.scope.child(), [], null);
       execBody(stmt.body, inner);
-      let value: PyValue = inner.out.join('');
+      const text = inner.out.join('');
+      let value: PyValue = frame.autoescape ? new Markup(text) : text;
       if (stmt.filter) value = applyFilterChain(stmt.filter, value, inner);
       assign(stmt.target, value, frame);
       return;
@@ -355,13 +356,15 @@ function execStmt(stmt: Stmt, frame: Frame): void {
       const { args, kwargs } = evalCallArgs(call, frame);
       kwargs.set('caller', caller);
       const rv = callValue(callee, args, kwargs, frame);
-      write(frame, outputValue(rv));
+      write(frame, frame.autoescape ? escapedValue(rv) : outputValue(rv));
       return;
     }
     case 'FilterBlock': {
       const inner: Frame = innerFrame(frame, frame.scope.child(), [], null);
       execBody(stmt.body, inner);
-      write(frame, outputValue(applyFilterChain(stmt.filter, inner.out.join(''), inner)));
+      const text = inner.out.join('');
+      const value = applyFilterChain(stmt.filter, frame.autoescape ? new Markup(text) : text, inner);
+      write(frame, frame.autoescape ? escapedValue(value) : outputValue(value));
       return;
     }
     case 'Block': {
@@ -1318,5 +1321,8 @@ function callValue(callee: PyValue, args: PyValue[], kwargs: Map<string, PyValue
   if (!isCallable(callee)) {
     throw new PyException('TypeError', `'${typeName(callee)}' object is not callable`);
   }
-  return callee.call(args, kwargs, frame.ctx.state);
+  const rv = callee.call(args, kwargs, frame.ctx.state);
+  // A macro called where autoescaping is on returns Markup, as Jinja2's Macro does.
+  if (frame.autoescape && callee instanceof Macro && typeof rv === 'string') return new Markup(rv);
+  return rv;
 }
