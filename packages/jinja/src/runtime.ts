@@ -72,6 +72,8 @@ class RenderState implements CallContext {
   iterations = 0;
   outputBytes = 0;
   depth = 0;
+  /** Modules imported without context, shared by every import of the template in this render (as Jinja2 caches them). */
+  readonly modules = new Map<CompiledTemplate, TemplateModule>();
   readonly deadline: number;
 
   constructor(readonly env: RuntimeEnvironment) {
@@ -1110,10 +1112,12 @@ class TemplateModule extends PyObject {
 
 function importModule(frame: Frame, name: PyValue, withContext: boolean): TemplateModule {
   const tmpl = getTemplate(frame, name);
-  const vars = withContext ? frame.ctx.flatten(frame.scope) : new Map<string, PyValue>();
-  const ctx = new Context(frame.ctx.state, vars, tmpl);
-  const out: string[] = [];
   const state = frame.ctx.state;
+  const cached = withContext ? undefined : state.modules.get(tmpl);
+  if (cached) return cached;
+  const vars = withContext ? frame.ctx.flatten(frame.scope) : new Map<string, PyValue>();
+  const ctx = new Context(state, vars, tmpl);
+  const out: string[] = [];
   state.enter();
   try {
     renderRoot(ctx, tmpl, out);
@@ -1125,7 +1129,9 @@ function importModule(frame: Frame, name: PyValue, withContext: boolean): Templa
     const v = ctx.vars.get(key);
     if (v !== undefined) exports.set(key, v);
   }
-  return new TemplateModule(tmpl.name, exports, out.join(''));
+  const module = new TemplateModule(tmpl.name, exports, out.join(''));
+  if (!withContext) state.modules.set(tmpl, module);
+  return module;
 }
 
 // ---------------------------------------------------------------------------------------------
