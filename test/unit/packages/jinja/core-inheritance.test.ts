@@ -265,6 +265,24 @@ const CASES: CoreCase[] = [
     entry: 'c',
     output: '<1><2>False',
   },
+  {
+    name: 'imports without context share one module',
+    partials: {
+      c: "{% import 'm' as a %}{% import 'm' as b %}{{ a.c.next() }}{{ b.c.next() }}{% for i in range(2) %}{% from 'm' import c %}{{ c.next() }}{% endfor %}",
+      m: '{% set c = cycler(1, 2, 3, 4) %}',
+    },
+    entry: 'c',
+    output: '1234',
+  },
+  {
+    name: 'an import with context is a fresh module',
+    partials: {
+      c: "{% import 'm' as a with context %}{% import 'm' as b with context %}{{ a.c.next() }}{{ b.c.next() }}",
+      m: '{% set c = cycler(1, 2, 3) %}',
+    },
+    entry: 'c',
+    output: '11',
+  },
 ];
 
 for (const c of CASES) {
