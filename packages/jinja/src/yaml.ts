@@ -9,7 +9,7 @@
  * from PyYAML in places (`y`/`n`, `1e3`, `0o17`, `+.5`, timestamps, merge order). Every plain
  * scalar that YAML 1.2 reads differently gets one warning naming its line and both readings.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { CST, Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Alias, Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { PyException } from './errors.ts';
 import { PyFunction, PyObject, dictSet, pyRepr, typeName } from './values.ts';
@@ -304,7 +304,7 @@ export class PyDateTime extends PyDate {
 
 const Y11_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const Y11_FLOAT =
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const Y11_INT =
   /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const Y11_NULL = /^(?:~|null|Null|NULL|)$/;
@@ -686,6 +686,37 @@ class Reader {
 }
 
 /**
+ * The offset of the first tab PyYAML's scanner rejects: PyYAML accepts tabs only inside quoted
+ * scalars, block scalar content and comments ("found character '\\t' that cannot start any
+ * token" anywhere else, including inside plain scalars and as indentation or separation).
+ */
+function rejectedTab(text: string): number | undefined {
+  if (!text.includes('\t')) return undefined;
+  // The lexer's control tokens (document start, flow end, scalar marker) are not source text.
+  const control = new Set(['\x02', '\x18', CST.SCALAR]);
+  let offset = 0;
+  let afterHeader = false;
+  let inContent = false;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (token === CST.SCALAR) {
+      // After a block scalar header, the token following the scalar marker is its content.
+      inContent = afterHeader;
+      afterHeader = false;
+    } else if (inContent) {
+      inContent = false;
+    } else {
+      if (type === 'block-scalar-header') afterHeader = true;
+      const allowed =
+        type === 'comment' || type === 'double-quoted-scalar' || type === 'single-quoted-scalar';
+      if (!allowed && token.includes('\t')) return offset + token.indexOf('\t');
+    }
+    if (!control.has(token)) offset += token.length;
+  }
+  return undefined;
+}
+
+/**
  * Reads a values file as PyYAML's `safe_load` does. `file` names it in errors. Returns the value
  * (a dict for a mapping, `null` for an empty document) and one warning per plain scalar whose
  * YAML 1.2 reading differs. Throws `ValuesYamlError` for invalid YAML, more than one document,
@@ -705,6 +736,14 @@ export function readValuesYaml(text: string, file: string, options: ReadValuesOp
   if (first) {
     const line = lines.linePos(first.pos[0]).line;
     throw new ValuesYamlError(`invalid YAML: ${first.message.split('\n')[0] ?? first.message}`, file, line);
+  }
+  const tab = rejectedTab(text);
+  if (tab !== undefined) {
+    throw new ValuesYamlError(
+      'a tab character outside a quoted string, block scalar or comment (PyYAML refuses it); use spaces',
+      file,
+      lines.linePos(tab).line,
+    );
   }
   const reader = new Reader(doc, file, lines, options.maxAliasExpansion ?? 100_000);
   const root = doc.contents as YNode;
