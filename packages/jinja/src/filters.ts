@@ -25,6 +25,7 @@ import {
   isIntLike,
   isNumber,
   pyCompare,
+  pySorted,
   pyEq,
   pyGetAttr,
   pyIter,
@@ -129,13 +130,9 @@ function makeMultiAttrGetter(
     });
 }
 
-/** Python's `sorted(items, key=key, reverse=reverse)` (stable, `<` only). */
+/** Python's `sorted(items, key=key, reverse=reverse)`. */
 function sortedBy(items: PyValue[], key: Getter, reverse: boolean): PyValue[] {
-  const keyed = items.map((v) => ({ v, k: key(v) }));
-  if (keyed.length > 1) {
-    keyed.sort((a, b) => (reverse ? pyCompare(b.k, a.k) : pyCompare(a.k, b.k)));
-  }
-  return keyed.map((x) => x.v);
+  return pySorted(items, key, reverse);
 }
 
 /** Iterates `v`, counting every 1024 items against the render budget. */
@@ -607,6 +604,7 @@ function isIterableValue(v: PyValue): boolean {
 
 /** Unpacks an item into exactly `n` values, with Python's ValueError messages. */
 function unpack(item: PyValue, n: number): PyValue[] {
+  if (!isIterableValue(item)) raise('TypeError', `cannot unpack non-iterable ${typeName(item)} object`);
   const vals = Array.from(pyIter(item));
   if (vals.length > n) raise('ValueError', `too many values to unpack (expected ${n})`);
   if (vals.length < n) raise('ValueError', `not enough values to unpack (expected ${n}, got ${vals.length})`);

@@ -20,7 +20,7 @@ import {
   dictSet,
   hasSurrogates,
   isIntLike,
-  pyCompare,
+  pySorted,
   pyEq,
   pyIter,
   pyRepr,
@@ -699,7 +699,7 @@ const LIST_METHODS: Record<string, MethodDef<PyValue[]>> = {
     max: 0,
     keywords: ['reverse'],
     fn: (l) => {
-      l.sort(pyCompare);
+      l.splice(0, l.length, ...pySorted(l, (x) => x));
       return null;
     },
   },
@@ -889,9 +889,9 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
             throw new PyException('TypeError', `'${k}' is an invalid keyword argument for sort()`);
           }
         }
-        obj.sort(pyCompare);
         const rev = kwargs.get('reverse');
-        if (rev !== undefined && truthy(rev)) obj.reverse();
+        const sorted = pySorted(obj, (x) => x, rev !== undefined && truthy(rev));
+        obj.splice(0, obj.length, ...sorted);
         return null;
       });
     }

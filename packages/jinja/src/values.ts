@@ -1113,3 +1113,89 @@ export function toJS(v: PyValue): unknown {
   if (v instanceof PyRange) return Array.from(v, (x) => toJS(x));
   return pyStr(v);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Sorting as CPython's list.sort compares (so errors on unorderable items name the same pair)
+
+function minRun(n: number): number {
+  let r = 0;
+  while (n >= 64) {
+    r |= n & 1;
+    n >>= 1;
+  }
+  return n + r;
+}
+
+/**
+ * Python's `sorted(items, key=key, reverse=reverse)`: stable, `<` only, and with CPython's
+ * comparison order (count_run + binary insertion sort; runs of 64+ items merge stably), so a
+ * TypeError for unorderable keys names the pair Python names.
+ */
+export function pySorted<T>(items: readonly T[], key: (item: T) => PyValue, reverse = false): T[] {
+  const arr = items.map((v) => ({ v, k: key(v) }));
+  const lt = (a: { k: PyValue }, b: { k: PyValue }): boolean => pyOrder('<', a.k, b.k);
+  if (reverse) arr.reverse();
+  const n = arr.length;
+  const minrun = minRun(n);
+  const runs: [number, number][] = [];
+  let lo = 0;
+  while (lo < n) {
+    let len = 1;
+    if (lo + 1 < n) {
+      len = 2;
+      if (lt(arr[lo + 1] as { k: PyValue }, arr[lo] as { k: PyValue })) {
+        while (lo + len < n && lt(arr[lo + len] as { k: PyValue }, arr[lo + len - 1] as { k: PyValue }))
+          len++;
+        const run = arr.slice(lo, lo + len).reverse();
+        arr.splice(lo, len, ...run);
+      } else {
+        while (lo + len < n && !lt(arr[lo + len] as { k: PyValue }, arr[lo + len - 1] as { k: PyValue }))
+          len++;
+      }
+    }
+    if (len < minrun) {
+      const force = Math.min(minrun, n - lo);
+      for (let start = lo + len; start < lo + force; start++) {
+        const pivot = arr[start] as { v: T; k: PyValue };
+        let l = lo;
+        let r = start;
+        while (l < r) {
+          const p = l + ((r - l) >> 1);
+          if (lt(pivot, arr[p] as { k: PyValue })) r = p;
+          else l = p + 1;
+        }
+        for (let p = start; p > l; p--) arr[p] = arr[p - 1] as { v: T; k: PyValue };
+        arr[l] = pivot;
+      }
+      len = force;
+    }
+    runs.push([lo, len]);
+    lo += len;
+  }
+  let merged = runs.map(([s, l]) => arr.slice(s, s + l));
+  while (merged.length > 1) {
+    const next: (typeof arr)[] = [];
+    for (let i = 0; i < merged.length; i += 2) {
+      const a = merged[i] as typeof arr;
+      const b = merged[i + 1];
+      if (b === undefined) {
+        next.push(a);
+        continue;
+      }
+      const out: typeof arr = [];
+      let x = 0;
+      let y = 0;
+      while (x < a.length && y < b.length) {
+        if (lt(b[y] as { k: PyValue }, a[x] as { k: PyValue })) out.push(b[y++] as { v: T; k: PyValue });
+        else out.push(a[x++] as { v: T; k: PyValue });
+      }
+      while (x < a.length) out.push(a[x++] as { v: T; k: PyValue });
+      while (y < b.length) out.push(b[y++] as { v: T; k: PyValue });
+      next.push(out);
+    }
+    merged = next;
+  }
+  const result = (merged[0] ?? []).map((e) => e.v);
+  if (reverse) result.reverse();
+  return result;
+}
