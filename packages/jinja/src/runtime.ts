@@ -549,8 +549,20 @@ export class LoopContext extends PyObject implements PyCallable {
         'TypeError',
         "The loop must have the 'recursive' marker to be called recursively.",
       );
-    if (kwargs.size > 0 || args.length !== 1) {
-      throw new PyException('TypeError', `loop() takes 1 positional argument but ${args.length} were given`);
+    if (kwargs.size > 0) {
+      const first = kwargs.keys().next().value as string;
+      throw new PyException(
+        'TypeError',
+        `LoopContext.__call__() got an unexpected keyword argument ${pyRepr(first)}`,
+      );
+    }
+    if (args.length !== 1) {
+      throw new PyException(
+        'TypeError',
+        args.length === 0
+          ? "LoopContext.__call__() missing 1 required positional argument: 'iterable'"
+          : `LoopContext.__call__() takes 2 positional arguments but ${args.length + 1} were given`,
+      );
     }
     return this.recurse(args[0] as PyValue, this.depth0 + 1);
   }
