@@ -255,6 +255,13 @@ function checkNames(
           break;
         case 'CallBlock':
           checkCaller(s);
+          if (s.call.kwargs.some((k) => k.key === 'caller')) {
+            // Jinja2 passes the body as `caller=`: Python rejects the generated call.
+            throw new TemplateSyntaxError('keyword argument repeated: caller', {
+              template: name,
+              line: s.line,
+            });
+          }
           expr(s.call, soft);
           for (const d of s.defaults) expr(d, false);
           stmts(s.body, false);
