@@ -14,6 +14,7 @@ import {
   PyIterator,
   PyObject,
   PyRange,
+  PySlice,
   PyTuple,
   Undefined,
   codePoints,
@@ -341,10 +342,10 @@ def(
     let leeway = arg(b, 'leeway');
     if (leeway === null) leeway = 5n;
     const endLen = BigInt(pyLen(end));
-    if (pyOrder('<', length, endLen)) {
+    if (!pyOrder('>=', length, endLen)) {
       raise('AssertionError', `expected length >= ${endLen}, got ${pyStr(length)}`);
     }
-    if (pyOrder('<', leeway, 0n)) raise('AssertionError', `expected leeway >= 0, got ${pyStr(leeway)}`);
+    if (!pyOrder('>=', leeway, 0n)) raise('AssertionError', `expected leeway >= 0, got ${pyStr(leeway)}`);
     const len = BigInt(pyLen(s));
     if (pyOrder('<=', len, binop('+', length, leeway))) return s;
     const str = softStr(s);
@@ -364,11 +365,14 @@ def(['indent'], sig('do_indent', ['s', ['width', 4n], ['first', false], ['blank'
   let indention: string;
   if (isStr(width)) indention = softStr(width);
   else {
-    const n = needInt(width);
-    ctx.tick(Number(n > 0n ? n : 0n) >> 10);
-    indention = ' '.repeat(Number(n > 0n ? n : 0n));
+    if (isIntLike(width)) ctx.tick(Number(needInt(width) > 0n ? needInt(width) : 0n) >> 10);
+    indention = softStr(binop('*', ' ', width));
   }
-  if (!isStr(sv)) binop('+', sv, '\n');
+  if (Array.isArray(sv)) raise('AttributeError', "'list' object has no attribute 'splitlines'");
+  if (!isStr(sv)) {
+    if (sv instanceof Undefined) sv.fail();
+    raise('TypeError', `unsupported operand type(s) for +=: '${typeName(sv)}' and 'str'`);
+  }
   const s = softStr(sv) + '\n';
   const lines = splitLinesPy(s);
   let rv: string;
@@ -402,10 +406,14 @@ const WORDSEP = new RegExp(
 );
 const WORDSEP_SIMPLE = new RegExp(`(${TW_WS}+)`, 'u');
 
+function floatOrInt(n: number): string {
+  return Number.isInteger(n) ? String(n) : floatRepr(n);
+}
+
 function textwrap(text: string, width: number, breakLong: boolean, breakOnHyphens: boolean): string[] {
   const chunks = text.split(breakOnHyphens ? WORDSEP : WORDSEP_SIMPLE).filter((c) => c !== '');
   const lines: string[] = [];
-  if (width <= 0) raise('ValueError', `invalid width ${width} (must be > 0)`);
+  if (width <= 0) raise('ValueError', `invalid width ${floatOrInt(width)} (must be > 0)`);
   chunks.reverse();
   const isBlank = (c: string): boolean => strStrip(c, null, true, true) === '';
   while (chunks.length > 0) {
@@ -422,6 +430,9 @@ function textwrap(text: string, width: number, breakLong: boolean, breakOnHyphen
     if (chunks.length > 0 && strLen(chunks[chunks.length - 1] as string) > width) {
       const spaceLeft = width < 1 ? 1 : width - curLen;
       if (breakLong) {
+        if (!Number.isInteger(spaceLeft)) {
+          raise('TypeError', 'slice indices must be integers or None or have an __index__ method');
+        }
         let end = spaceLeft;
         const chunk = codePoints(chunks[chunks.length - 1] as string);
         if (breakOnHyphens && chunk.length > spaceLeft) {
@@ -448,10 +459,21 @@ def(
     1,
   ),
   (ctx, b) => {
-    const s = softStr(arg(b, 's'));
     const ws = arg(b, 'wrapstring');
+    if (ws !== null && !isStr(ws)) {
+      if (ws instanceof Undefined) ws.fail();
+      raise('AttributeError', `'${typeName(ws)}' object has no attribute 'join'`);
+    }
     const wrapstring = ws === null ? '\n' : softStr(ws);
-    const width = Number(needInt(arg(b, 'width')));
+    const sv = arg(b, 's');
+    if (!isStr(sv)) {
+      if (sv instanceof Undefined) sv.fail();
+      raise('AttributeError', `'${typeName(sv)}' object has no attribute 'splitlines'`);
+    }
+    const s = softStr(sv);
+    const widthV = arg(b, 'width');
+    if (!isNumber(widthV)) pyOrder('<=', widthV, 0n);
+    const width = typeof widthV === 'number' ? widthV : Number(needInt(widthV as bigint | boolean));
     const breakLong = truthy(arg(b, 'break_long_words'));
     const hyph = arg(b, 'break_on_hyphens') === true;
     const out = splitLinesPy(s)
@@ -624,15 +646,18 @@ const URI_SCHEME_RE = /^([\p{L}\p{N}_.+-]{2,}:(\/){0,2})$/u;
 
 function urlize(
   text: string,
-  trimUrlLimit: number | null,
+  trimUrlLimit: PyValue,
   rel: string | null,
   target: string | null,
   extraSchemes: string[] | null,
 ): string {
-  const trim = (x: string): string =>
-    trimUrlLimit !== null && strLen(x) > trimUrlLimit
-      ? `${codePoints(x).slice(0, trimUrlLimit).join('')}...`
-      : x;
+  const trim = (x: string): string => {
+    if (trimUrlLimit === null || !pyOrder('>', BigInt(strLen(x)), trimUrlLimit)) return x;
+    if (!isIntLike(trimUrlLimit)) {
+      raise('TypeError', 'slice indices must be integers or None or have an __index__ method');
+    }
+    return `${pyStr(getItem(x, new PySlice(null, trimUrlLimit, null)))}...`;
+  };
   const words = escapeHtml(text).split(/(\s+)/u);
   const relAttr = rel ? ` rel="${escapeHtml(rel)}"` : '';
   const targetAttr = target ? ` target="${escapeHtml(target)}"` : '';
@@ -711,7 +736,9 @@ def(
   ),
   (_c, b) => {
     const relV = arg(b, 'rel');
-    const relParts = new Set(strSplit(relV === null ? '' : softStr(relV), null));
+    if (truthy(relV) && !isStr(relV))
+      raise('AttributeError', `'${typeName(relV)}' object has no attribute 'split'`);
+    const relParts = new Set(strSplit(truthy(relV) ? softStr(relV) : '', null));
     if (truthy(arg(b, 'nofollow'))) relParts.add('nofollow');
     relParts.add('noopener');
     const rel = Array.from(relParts).sort().join(' ') || null;
@@ -723,13 +750,7 @@ def(
         raise('FilterArgumentError', `${strRepr(scheme)} is not a valid URI scheme prefix.`);
     }
     const limit = arg(b, 'trim_url_limit');
-    return urlize(
-      pyStr(arg(b, 'value')),
-      limit === null ? null : Number(needInt(limit)),
-      rel,
-      targetV === null ? null : pyStr(targetV),
-      extra,
-    );
+    return urlize(pyStr(arg(b, 'value')), limit, rel, truthy(targetV) ? pyStr(targetV) : null, extra);
   },
 );
 
@@ -799,6 +820,13 @@ def(['float'], sig('do_float', ['value', ['default', 0.0]]), (_c, b) => {
 
 function pyRound(value: PyValue, precision: PyValue): PyValue {
   if (!isNumber(value)) raise('TypeError', `type ${typeName(value)} doesn't define __round__ method`);
+  if (precision === null) {
+    // round(x) with ndigits None gives an int.
+    if (typeof value !== 'number') return typeof value === 'boolean' ? (value ? 1n : 0n) : value;
+    if (Number.isNaN(value)) raise('ValueError', 'cannot convert float NaN to integer');
+    if (!Number.isFinite(value)) raise('OverflowError', 'cannot convert float infinity to integer');
+    return BigInt(roundFloat(value, 0));
+  }
   const nd = needInt(precision);
   if (typeof value === 'number') return roundFloat(value, Number(nd));
   if (isIntLike(value)) {
@@ -829,6 +857,8 @@ function mathCeilFloor(v: PyValue, ceil: boolean): bigint {
 
 def(['round'], sig('do_round', ['value', ['precision', 0n], ['method', 'common']]), (_c, b) => {
   const method = arg(b, 'method');
+  if (Array.isArray(method) || method instanceof Map)
+    raise('TypeError', `unhashable type: '${typeName(method)}'`);
   if (method !== 'common' && method !== 'ceil' && method !== 'floor') {
     raise('FilterArgumentError', 'method must be common, ceil or floor');
   }
@@ -916,6 +946,7 @@ def(['random'], sig('do_random', ['seq'], 1), (ctx, b) => {
         : BigInt(Math.floor(Math.random() * 2 ** 52)) % n;
     return seq.at(i);
   }
+  pyLen(seq);
   const items = materialize(ctx, seq);
   if (items.length === 0) return new Undefined('', 'No random item, sequence was empty.');
   return items[Math.floor(Math.random() * items.length)] as PyValue;
@@ -991,10 +1022,11 @@ def(['slice'], sig('sync_do_slice', ['value', 'slices', ['fill_with', null]]), (
   return gen('sync_do_slice', function* () {
     const seq = materialize(ctx, value);
     const length = BigInt(seq.length);
+    const perSliceV = binop('//', length, slicesV);
+    const withExtraV = binop('%', length, slicesV);
     const slices = needInt(slicesV);
-    if (slices === 0n) raise('ZeroDivisionError', 'integer division or modulo by zero');
-    const perSlice = binop('//', length, slices) as bigint;
-    const withExtra = binop('%', length, slices) as bigint;
+    const perSlice = perSliceV as bigint;
+    const withExtra = withExtraV as bigint;
     let offset = 0n;
     for (let n = 0n; n < slices; n++) {
       ctx.tick();
@@ -1151,6 +1183,8 @@ def(['attr'], sig('do_attr', ['obj', 'name'], 1), (ctx, b) => {
   if (obj instanceof Undefined) return obj.fail();
   if (!isStr(name)) {
     if (name instanceof Undefined) name.fail();
+    if (Array.isArray(name) || name instanceof Map)
+      raise('TypeError', `unhashable type: '${typeName(name)}'`);
     raise('TypeError', `attribute name must be string, not '${typeName(name)}'`);
   }
   const n = softStr(name);
