@@ -35,7 +35,7 @@ import type { CallContext, FilterFunction, PyCallable, PyValue, TestFunction } f
 export interface Limits {
   /** Maximum size of the rendered output in bytes (UTF-8). */
   maxOutputBytes: number;
-  /** Maximum loop iterations and materialised items over the whole render. */
+  /** Maximum loop iterations, macro calls and materialised items over the whole render. */
   maxIterations: number;
   /** Maximum nesting of macro calls, includes, imports, blocks and recursive loops. */
   maxDepth: number;
@@ -72,6 +72,7 @@ class RenderState implements CallContext {
   iterations = 0;
   outputBytes = 0;
   depth = 0;
+  private entered = 0;
   /** Modules imported without context, shared by every import of the template in this render (as Jinja2 caches them). */
   readonly modules = new Map<CompiledTemplate, TemplateModule>();
   readonly deadline: number;
@@ -93,7 +94,7 @@ class RenderState implements CallContext {
     this.iterations += n;
     if (this.iterations > this.env.limits.maxIterations) {
       throw new LimitError(
-        `the template exceeded the budget of ${this.env.limits.maxIterations} loop iterations`,
+        `the template exceeded the budget of ${this.env.limits.maxIterations} loop iterations and macro calls`,
       );
     }
     if (before >>> 10 !== this.iterations >>> 10 || n > 1024) this.checkTime();
@@ -113,7 +114,7 @@ class RenderState implements CallContext {
         `the template exceeded the nesting depth limit of ${this.env.limits.maxDepth} (macro calls, includes, blocks or recursive loops)`,
       );
     }
-    this.checkTime();
+    if ((++this.entered & 63) === 0) this.checkTime();
   }
 
   leave(): void {
@@ -912,6 +913,7 @@ export class Macro extends PyObject implements PyCallable {
     }
 
     const state = this.frame.ctx.state;
+    state.tick();
     state.enter();
     try {
       const out: string[] = [];
