@@ -33,7 +33,10 @@ import type { CallContext, FilterFunction, PyCallable, PyValue, TestFunction } f
 
 /** Rendering budgets: exceeding one raises `LimitError`. */
 export interface Limits {
-  /** Maximum size of the rendered output in bytes (UTF-8). */
+  /**
+   * Maximum output in bytes (UTF-8), counting everything written, including output captured by
+   * macros, call and set blocks before it is printed, so unprinted captures are bounded too.
+   */
   maxOutputBytes: number;
   /** Maximum loop iterations, macro calls and materialised items over the whole render. */
   maxIterations: number;
