@@ -267,9 +267,16 @@ function defBuiltin(names: string[], pyName: string, impl: (ctx: CallContext, v:
 // ---------------------------------------------------------------------------------------------
 // Simple string filters
 
-def(['upper'], sig('do_upper', ['s']), (_c, b) => softStr(arg(b, 's')).toUpperCase());
-def(['lower'], sig('do_lower', ['s']), (_c, b) => softStr(arg(b, 's')).toLowerCase());
-def(['capitalize'], sig('do_capitalize', ['s']), (_c, b) => strCapitalize(softStr(arg(b, 's'))));
+/** markupsafe keeps Markup through str methods: `Markup.upper()` is Markup. */
+function sameKind(input: PyValue, out: string): PyValue {
+  return input instanceof Markup ? new Markup(out) : out;
+}
+
+def(['upper'], sig('do_upper', ['s']), (_c, b) => sameKind(arg(b, 's'), softStr(arg(b, 's')).toUpperCase()));
+def(['lower'], sig('do_lower', ['s']), (_c, b) => sameKind(arg(b, 's'), softStr(arg(b, 's')).toLowerCase()));
+def(['capitalize'], sig('do_capitalize', ['s']), (_c, b) =>
+  sameKind(arg(b, 's'), strCapitalize(softStr(arg(b, 's')))),
+);
 
 /** Python's `str.isspace` set, as `\s` in Python's `re` sees it. */
 const PY_WS =
@@ -293,18 +300,19 @@ def(['trim'], sig('do_trim', ['value', ['chars', null]]), (_c, b) => {
     if (chars instanceof Undefined) chars.fail();
     raise('TypeError', `strip arg must be None or str`);
   }
-  return strStrip(softStr(arg(b, 'value')), chars === null ? null : softStr(chars), true, true);
+  const value = arg(b, 'value');
+  return sameKind(value, strStrip(softStr(value), chars === null ? null : softStr(chars), true, true));
 });
 
 def(['center'], sig('do_center', ['value', ['width', 80n]]), (ctx, b) => {
   const s = softStr(arg(b, 'value'));
   const width = needInt(arg(b, 'width'));
   const len = strLen(s);
-  if (width <= BigInt(len)) return s;
+  if (width <= BigInt(len)) return sameKind(arg(b, 'value'), s);
   ctx.tick(Number(width) - len);
   const marg = Number(width) - len;
   const left = Math.floor(marg / 2) + (marg & Number(width) & 1);
-  return ' '.repeat(left) + s + ' '.repeat(marg - left);
+  return sameKind(arg(b, 'value'), ' '.repeat(left) + s + ' '.repeat(marg - left));
 });
 
 def(['replace'], sig('do_replace', ['s', 'old', 'new', ['count', null]], 1), (ctx, b) => {

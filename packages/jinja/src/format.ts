@@ -6,6 +6,7 @@
 import { PyException } from './errors.ts';
 import {
   Markup,
+  PyRange,
   PyTuple,
   Undefined,
   codePoints,
@@ -648,7 +649,10 @@ export function percentFormat(fmt: string, values: PyValue): string {
   const isTuple = values instanceof PyTuple;
   const args = isTuple ? values.items : [values];
   // Python uses the right operand as a mapping for %(name)s when it is a mapping (lists count).
-  const mapping = !isTuple && (values instanceof Map || Array.isArray(values)) ? values : undefined;
+  const mapping =
+    !isTuple && (values instanceof Map || Array.isArray(values) || values instanceof PyRange)
+      ? values
+      : undefined;
   let argi = 0;
   const nextArg = (): PyValue => {
     if (argi >= args.length) throw new PyException('TypeError', 'not enough arguments for format string');
