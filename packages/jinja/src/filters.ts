@@ -318,10 +318,25 @@ def(['center'], sig('do_center', ['value', ['width', 80n]]), (ctx, b) => {
 def(['replace'], sig('do_replace', ['s', 'old', 'new', ['count', null]], 1), (ctx, b) => {
   const count = arg(b, 'count');
   const n = count === null ? -1 : Number(needInt(count));
-  const s = pyStr(arg(b, 's'));
-  const old = pyStr(arg(b, 'old'));
-  const repl = pyStr(arg(b, 'new'));
-  const out = strReplace(s, old, repl, n);
+  const sv = arg(b, 's');
+  const oldV = arg(b, 'old');
+  const newV = arg(b, 'new');
+  if (ctx.autoescape === true) {
+    // Jinja2's autoescape path: the result is Markup, escaping whatever is not Markup already.
+    const html = (v: PyValue): boolean => v instanceof Markup;
+    const base =
+      (html(oldV) || html(newV)) && !html(sv)
+        ? escape(sv).value
+        : sv instanceof Markup
+          ? sv.value
+          : softStr(sv);
+    const asMarkup = html(sv) || ((html(oldV) || html(newV)) && !html(sv));
+    const esc = (v: PyValue): string => (asMarkup ? escape(v).value : softStr(v));
+    const out = strReplace(base, esc(oldV), esc(newV), n);
+    ctx.tick(Math.floor(out.length / 1024));
+    return asMarkup ? new Markup(out) : out;
+  }
+  const out = strReplace(pyStr(sv), pyStr(oldV), pyStr(newV), n);
   ctx.tick(Math.floor(out.length / 1024));
   return out;
 });
@@ -987,7 +1002,19 @@ def(['join'], sig('sync_do_join', ['value', ['d', ''], ['attribute', null]], 1),
     const g = makeAttrGetter(ctx, attribute);
     items = Array.from(items, g);
   }
-  const d = pyStr(arg(b, 'd'));
+  const dv = arg(b, 'd');
+  if (ctx.autoescape === true && dv instanceof Markup) {
+    return new Markup(Array.from(items, (x) => escape(x).value).join(dv.value));
+  }
+  if (ctx.autoescape === true) {
+    // Jinja2: with autoescape, any Markup item makes the whole join Markup with the rest escaped.
+    const list = Array.from(items);
+    if (list.some((x) => x instanceof Markup)) {
+      return new Markup(list.map((x) => escape(x).value).join(escape(dv).value));
+    }
+    items = list;
+  }
+  const d = pyStr(dv);
   const parts: string[] = [];
   let size = 0;
   for (const x of items) {

@@ -35,6 +35,8 @@ export interface CallContext {
   test(name: string): TestFunction | undefined;
   /** Counts work (loop iterations, materialised items) against the render budget. */
   tick(n?: number): void;
+  /** True inside `{% autoescape true %}` (filters such as join/replace then keep Markup as Jinja2 does). */
+  readonly autoescape?: boolean;
 }
 
 /** A filter: the piped value, then the call's positional and keyword arguments. */
