@@ -393,6 +393,14 @@ const CASES: CoreCase[] = [
     line: 1,
     template: 'main.j2',
   },
+  {
+    name: 'unexpected character after an astral character counts code points',
+    src: '😀 {{ 1 ﻿ }}',
+    error: 'TemplateSyntaxError',
+    message: "unexpected char '\\ufeff' at 7",
+    line: 1,
+    template: 'main.j2',
+  },
 ];
 
 for (const c of CASES) {

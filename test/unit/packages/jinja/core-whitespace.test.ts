@@ -58,6 +58,16 @@ const CASES: CoreCase[] = [
     src: '{% if true %}\n\n\nX\n{% endif %}\n',
     output: '\n\nX\n',
   },
+  {
+    name: 'lstrip and minus use Python whitespace: no-break and ideographic spaces yes, a BOM no',
+    src: "a  \n　 {% if true %}x{% endif %}\n﻿ {% if true %}y{% endif %} {{- 'z' -}}   w",
+    output: 'a  \nx﻿ yzw',
+  },
+  {
+    name: 'set tags inside a for loop with minus',
+    src: '{% for i in [1, 2] -%}\n  {% set j = i * 2 -%}\n  {{ j }}\n{% endfor %}',
+    output: '2\n4\n',
+  },
 ];
 
 for (const c of CASES) {
