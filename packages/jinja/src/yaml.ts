@@ -79,6 +79,20 @@ export class PyDate extends PyObject {
   override repr(): string {
     return `datetime.date(${this.year}, ${this.month}, ${this.day})`;
   }
+  /** Days since 0001-01-01 (Python's proleptic ordinal minus one). */
+  protected dayNumber(): number {
+    return Date.UTC(this.year, this.month - 1, this.day) / 86_400_000;
+  }
+  /** Python compares a date only with a date (a datetime is never equal to a date). */
+  override equals(other: PyValue): boolean | undefined {
+    if (!(other instanceof PyDate)) return undefined;
+    if (other instanceof PyDateTime) return false;
+    return this.dayNumber() === other.dayNumber();
+  }
+  override compareTo(other: PyValue): number | undefined {
+    if (!(other instanceof PyDate) || other instanceof PyDateTime) return undefined;
+    return Math.sign(this.dayNumber() - other.dayNumber());
+  }
   /** Monday is 0, as Python's `date.weekday()`. */
   weekday(): number {
     return (new Date(Date.UTC(this.year, this.month - 1, this.day)).getUTCDay() + 6) % 7;
@@ -251,6 +265,29 @@ export class PyDateTime extends PyDate {
       }
     }
     return `datetime.datetime(${parts.join(', ')}${tz})`;
+  }
+  /** Microseconds since the epoch, in UTC for an aware datetime. */
+  private instant(): bigint {
+    const minutes =
+      BigInt(this.dayNumber()) * 1440n + BigInt(this.hour * 60 + this.minute - (this.offsetMinutes ?? 0));
+    return (minutes * 60n + BigInt(this.second)) * 1_000_000n + BigInt(this.microsecond);
+  }
+  /** Python: a naive and an aware datetime are never equal and do not order. */
+  private comparable(other: PyValue): other is PyDateTime {
+    return (
+      other instanceof PyDateTime &&
+      (this.offsetMinutes === undefined) === (other.offsetMinutes === undefined)
+    );
+  }
+  override equals(other: PyValue): boolean | undefined {
+    if (!(other instanceof PyDate)) return undefined;
+    return this.comparable(other) && this.instant() === other.instant();
+  }
+  override compareTo(other: PyValue): number | undefined {
+    if (!this.comparable(other)) return undefined;
+    const a = this.instant();
+    const b = other.instant();
+    return a < b ? -1 : a > b ? 1 : 0;
   }
   /** `str(tzinfo)`: `UTC`, `UTC+02:00`; undefined for a naive datetime. */
   private tzName(): string | undefined {
