@@ -14,9 +14,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { Environment, TemplateError } from '../../packages/jinja/src/index.ts';
+import {
+  Environment,
+  TemplateError,
+  ValuesYamlError,
+  readValuesYaml,
+} from '../../packages/jinja/src/index.ts';
 import type { PyValue } from '../../packages/jinja/src/index.ts';
-import { ValuesYamlError, readValuesYaml } from '../../packages/jinja/src/yaml.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const CASES_DIR = path.join(HERE, 'cases');

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { pyRepr } from '../../../../packages/jinja/src/index.ts';
-import { PyDate, ValuesYamlError, readValuesYaml } from '../../../../packages/jinja/src/yaml.ts';
+import { PyDate, ValuesYamlError, pyRepr, readValuesYaml } from '../../../../packages/jinja/src/index.ts';
 import { findPython } from '../../../conformance/harness.ts';
 
 // Every scalar kind PyYAML resolves, and the near misses that stay strings.
