@@ -280,6 +280,11 @@ function execBody(body: readonly Stmt[], frame: Frame): void {
 /** The plain (non-strict) undefined values Jinja2 uses for `x if false` without `else`. */
 const lenientUndefined = new WeakSet<Undefined>();
 
+/** Python truthiness; the plain undefined of `x if false` is false instead of raising. */
+function isTrue(v: PyValue): boolean {
+  return v instanceof Undefined && lenientUndefined.has(v) ? false : truthy(v);
+}
+
 function outputValue(v: PyValue): string {
   if (typeof v === 'string') return v;
   if (v instanceof Undefined) return lenientUndefined.has(v) ? '' : v.fail();
@@ -309,11 +314,11 @@ function execStmt(stmt: Stmt, frame: Frame): void {
       return;
     }
     case 'If': {
-      if (truthy(evalExpr(stmt.test, frame))) return execBody(stmt.body, frame);
+      if (isTrue(evalExpr(stmt.test, frame))) return execBody(stmt.body, frame);
       for (const elif of stmt.elifs) {
         let ok: boolean;
         try {
-          ok = truthy(evalExpr(elif.test, frame));
+          ok = isTrue(evalExpr(elif.test, frame));
         } catch (error) {
           throw convertError(error, frame.tmpl, elif.line);
         }
@@ -345,7 +350,7 @@ function execStmt(stmt: Stmt, frame: Frame): void {
       return;
     }
     case 'Scope': {
-      const autoescape = stmt.autoescape ? truthy(evalExpr(stmt.autoescape, frame)) : frame.autoescape;
+      const autoescape = stmt.autoescape ? isTrue(evalExpr(stmt.autoescape, frame)) : frame.autoescape;
       execBody(stmt.body, innerFrame(frame, frame.scope.child(), frame.out, frame.root, autoescape));
       return;
     }
@@ -609,7 +614,10 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
   const state = frame.ctx.state;
   const extended = isExtendedLoop(stmt);
   const runLoop = (iterable: PyValue, depth0: number, out: string[]): void => {
-    if (iterable instanceof Undefined) iterable.fail();
+    if (iterable instanceof Undefined) {
+      if (!lenientUndefined.has(iterable)) iterable.fail();
+      iterable = [];
+    }
     let source = itemSource(iterable, state);
     if (stmt.test) {
       const kept: PyValue[] = [];
@@ -620,7 +628,7 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
         assign(stmt.target, item, testFrame);
         let keep: boolean;
         try {
-          keep = truthy(evalExpr(stmt.test, testFrame));
+          keep = isTrue(evalExpr(stmt.test, testFrame));
         } catch (error) {
           throw convertError(error, frame.tmpl, stmt.test.line);
         }
@@ -1070,7 +1078,7 @@ function selectTemplate(frame: Frame, names: PyValue, ignoreMissing: boolean): C
       throw error;
     }
   }
-  if (!truthy(names)) {
+  if (!isTrue(names)) {
     if (ignoreMissing) return undefined;
     throw new TemplateNotFound('Tried to select from an empty list of templates.');
   }
@@ -1210,7 +1218,7 @@ function evalExpr(expr: Expr, frame: Frame): PyValue {
       return map;
     }
     case 'CondExpr': {
-      if (truthy(evalExpr(expr.test, frame))) return evalExpr(expr.expr1, frame);
+      if (isTrue(evalExpr(expr.test, frame))) return evalExpr(expr.expr1, frame);
       if (expr.expr2) return evalExpr(expr.expr2, frame);
       const where = position(expr.line, frame);
       const undef = new Undefined(
@@ -1222,14 +1230,14 @@ function evalExpr(expr: Expr, frame: Frame): PyValue {
     }
     case 'And': {
       const left = evalExpr(expr.left, frame);
-      return truthy(left) ? evalExpr(expr.right, frame) : left;
+      return isTrue(left) ? evalExpr(expr.right, frame) : left;
     }
     case 'Or': {
       const left = evalExpr(expr.left, frame);
-      return truthy(left) ? left : evalExpr(expr.right, frame);
+      return isTrue(left) ? left : evalExpr(expr.right, frame);
     }
     case 'Not':
-      return !truthy(evalExpr(expr.node, frame));
+      return !isTrue(evalExpr(expr.node, frame));
     case 'Neg':
       return unop('-', evalExpr(expr.node, frame));
     case 'Pos':
