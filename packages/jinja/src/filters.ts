@@ -1336,17 +1336,33 @@ function safeSortedItems(d: PyDict): [PyValue, PyValue][] {
   }
 }
 
-function safeRepr(v: PyValue): string {
+function safeRepr(v: PyValue, active: Set<object> = new Set()): string {
+  if ((Array.isArray(v) || v instanceof Map || v instanceof PyTuple) && active.has(v)) {
+    return `<Recursion on ${typeName(v)}>`;
+  }
+  if (Array.isArray(v) || v instanceof Map || v instanceof PyTuple) {
+    active.add(v);
+    try {
+      return safeReprInner(v, active);
+    } finally {
+      active.delete(v);
+    }
+  }
+  return safeReprInner(v, active);
+}
+
+function safeReprInner(v: PyValue, active: Set<object>): string {
+  const safeRepr_ = (x: PyValue): string => safeRepr(x, active);
   if (v instanceof Map) {
     if (v.size === 0) return '{}';
     return `{${safeSortedItems(v)
-      .map(([k, x]) => `${safeRepr(k)}: ${safeRepr(x)}`)
+      .map(([k, x]) => `${safeRepr_(k)}: ${safeRepr_(x)}`)
       .join(', ')}}`;
   }
-  if (Array.isArray(v)) return `[${v.map(safeRepr).join(', ')}]`;
+  if (Array.isArray(v)) return `[${v.map(safeRepr_).join(', ')}]`;
   if (v instanceof PyTuple && !v.fields) {
-    if (v.items.length === 1) return `(${safeRepr(v.items[0] as PyValue)},)`;
-    return `(${v.items.map(safeRepr).join(', ')})`;
+    if (v.items.length === 1) return `(${safeRepr_(v.items[0] as PyValue)},)`;
+    return `(${v.items.map(safeRepr_).join(', ')})`;
   }
   return pyRepr(v);
 }
@@ -1357,7 +1373,24 @@ function pformat(obj: PyValue): string {
   const write = (s: string): void => {
     out += s;
   };
+  const active = new Set<object>();
   const format = (o: PyValue, indent: number, allowance: number, level: number): void => {
+    if ((Array.isArray(o) || o instanceof Map || o instanceof PyTuple) && active.has(o)) {
+      write(`<Recursion on ${typeName(o)}>`);
+      return;
+    }
+    if (Array.isArray(o) || o instanceof Map || o instanceof PyTuple) {
+      active.add(o);
+      try {
+        formatInner(o, indent, allowance, level);
+      } finally {
+        active.delete(o);
+      }
+      return;
+    }
+    formatInner(o, indent, allowance, level);
+  };
+  const formatInner = (o: PyValue, indent: number, allowance: number, level: number): void => {
     const rep = safeRepr(o);
     const maxWidth = width - indent - allowance;
     if (strLen(rep) > maxWidth) {
@@ -1484,7 +1517,24 @@ function jsonFloat(x: number): string {
 
 /** Python's `json.dumps(value, sort_keys=True, indent=indent)`. */
 export function jsonDumps(ctx: CallContext, v: PyValue, indent: string | null): string {
+  const active = new Set<object>();
   const enc = (x: PyValue, level: number): string => {
+    if (
+      typeof x === 'object' &&
+      x !== null &&
+      (Array.isArray(x) || x instanceof Map || x instanceof PyTuple)
+    ) {
+      if (active.has(x)) raise('ValueError', 'Circular reference detected');
+      active.add(x);
+      try {
+        return encInner(x, level);
+      } finally {
+        active.delete(x);
+      }
+    }
+    return encInner(x, level);
+  };
+  const encInner = (x: PyValue, level: number): string => {
     ctx.tick();
     if (x === null) return 'null';
     if (x === true) return 'true';
