@@ -3,7 +3,7 @@
  * the operators, filters, tests, methods and subscripts templates use) — or with `--ws` random
  * templates mixing text, indentation, newlines and tags with every whitespace-control modifier, or
  * with `--scope` random nestings of set/for/if/with/macro/call/filter blocks that read and assign
- * variables (Jinja2's scoping rules) —
+ * variables (Jinja2's scoping rules), or with `--autoescape` expressions inside an autoescape block —
  * with Python's Jinja2 and with @slipway/jinja, and prints the ones that differ, smallest first.
  * A discovery tool for new conformance cases; the corpus under cases/ is what CI checks.
  */
@@ -13,6 +13,7 @@ import type { Case, Rendering } from './harness.ts';
 const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const whitespace = process.argv.includes('--ws');
 const scoping = process.argv.includes('--scope');
+const autoescape = process.argv.includes('--autoescape');
 const depth = Number(process.argv.find((a) => a.startsWith('--depth='))?.slice('--depth='.length) ?? 3);
 const count = Number(positional[0] ?? 2000);
 const seedText = positional[1] ?? '1';
@@ -314,7 +315,9 @@ for (let i = 0; i < count; i++) {
     ? block(depth)
     : scoping
       ? `{% set ns = namespace(n=0) %}${scope(depth)}[{{ ns.n }}]`
-      : `{{ ${expr(depth)} }}`;
+      : autoescape
+        ? `{% autoescape true %}{{ ${expr(depth)} }}{% endautoescape %}`
+        : `{{ ${expr(depth)} }}`;
   cases.push({ file: 'fuzz', name: `#${i}`, template, values: VALUES });
 }
 const oracle = runOracle(python.python, cases);
