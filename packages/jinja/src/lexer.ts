@@ -4,6 +4,7 @@
  * `keep_trailing_newline` on. Tokens carry the 1-based line they start on.
  */
 import { TemplateSyntaxError } from './errors.ts';
+import { lookupUnicodeName } from './unicode-names.ts';
 import { strRepr } from './values.ts';
 
 /** A token value: strings for names, operators, data and strings; bigint/number for literals. */
@@ -183,7 +184,13 @@ export function unescapePyString(body: string): string {
         break;
       }
       case 'N': {
-        throw new Error('unknown Unicode character name');
+        const close = body.indexOf('}', i);
+        if (body[i] !== '{' || close <= i + 1) throw new Error('malformed \\N character escape');
+        const ch = lookupUnicodeName(body.slice(i + 1, close));
+        if (ch === undefined) throw new Error('unknown Unicode character name');
+        out += ch;
+        i = close + 1;
+        break;
       }
       default:
         if (e >= '0' && e <= '7') {

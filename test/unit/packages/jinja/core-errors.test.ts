@@ -394,6 +394,22 @@ const CASES: CoreCase[] = [
     template: 'main.j2',
   },
   {
+    name: 'unknown unicode name',
+    src: 'a\n{{ "\\N{NO SUCH CHARACTER}" }}',
+    error: 'TemplateSyntaxError',
+    message: 'unknown Unicode character name',
+    line: 2,
+    template: 'main.j2',
+  },
+  {
+    name: 'malformed unicode name escape',
+    src: '{{ "\\N{SNOWMAN" }}',
+    error: 'TemplateSyntaxError',
+    message: 'malformed \\N character escape',
+    line: 1,
+    template: 'main.j2',
+  },
+  {
     name: 'unexpected character after an astral character counts code points',
     src: '😀 {{ 1 ﻿ }}',
     error: 'TemplateSyntaxError',

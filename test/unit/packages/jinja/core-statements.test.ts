@@ -17,6 +17,11 @@ const CASES: CoreCase[] = [
     output: '1000 31 15 5 1500.0 100000.0 \t|Aé\\ ab',
   },
   {
+    name: 'unicode name escapes in string literals',
+    src: '{{ "\\N{SNOWMAN}\\N{latin small letter e with acute}\\N{DIGIT SEVEN}\\N{EM DASH}\\N{LATIN CAPITAL LETTER C WITH CEDILLA}" }}',
+    output: '☃é7—Ç',
+  },
+  {
     name: 'lowercase and capitalised constants',
     src: '{{ true }}{{ True }}{{ none }}{{ None }}{{ false is sameas False }}',
     output: 'TrueTrueNoneNoneTrue',
