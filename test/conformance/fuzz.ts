@@ -3,7 +3,8 @@
  * the operators, filters, tests, methods and subscripts templates use) — or with `--ws` random
  * templates mixing text, indentation, newlines and tags with every whitespace-control modifier, or
  * with `--scope` random nestings of set/for/if/with/macro/call/filter blocks that read and assign
- * variables (Jinja2's scoping rules), or with `--autoescape` expressions inside an autoescape block —
+ * variables (Jinja2's scoping rules), with `--autoescape` expressions inside an autoescape block,
+ * or with `--strings` the string filters and methods on random (unicode-heavy) strings —
  * with Python's Jinja2 and with @slipway/jinja, and prints the ones that differ, smallest first.
  * A discovery tool for new conformance cases; the corpus under cases/ is what CI checks.
  */
@@ -14,6 +15,7 @@ const positional = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const whitespace = process.argv.includes('--ws');
 const scoping = process.argv.includes('--scope');
 const autoescape = process.argv.includes('--autoescape');
+const strings = process.argv.includes('--strings');
 const depth = Number(process.argv.find((a) => a.startsWith('--depth='))?.slice('--depth='.length) ?? 3);
 const count = Number(positional[0] ?? 2000);
 const seedText = positional[1] ?? '1';
@@ -304,6 +306,92 @@ function scope(d: number): string {
   return out;
 }
 
+const CHARS = [
+  ...'aAbBzZ09 -_.,:;!?\'"/\\()[]{}<>&#%*+=@~^|`$',
+  ...['  ', '\t', '\n', '\r\n', '\u00a0', '\u2028', '\x1c', '\u3000', '\u200b'],
+  ...['é', 'É', 'ß', 'ǅ', 'ǆ', 'İ', 'ı', 'ﬁ', 'Σ', 'ς', 'σ', 'Ω', 'ω', 'ŉ', 'ΐ', 'ǰ'],
+  ...['²', '½', '٣', 'Ⅻ', '😀', '👍🏽', 'e\u0301', '中文', 'ʼn', 'ᾳ', 'ᾼ'],
+  ...['<b>', '</b>', '&amp;', '&lt;', '&#39;', '<!-- c -->', 'http://x.io/a?b=1', 'www.ex.com', 'a@b.co'],
+  ...['word', 'Word', 'WORD', "it's", "o'neil", 'x-y', 'a_b', '3rd', '1st'],
+];
+const STRING_OPS = [
+  'upper',
+  'lower',
+  'title',
+  'capitalize',
+  'trim',
+  'striptags',
+  'wordcount',
+  'length',
+  'reverse',
+  'center(12)',
+  'indent(2)',
+  'indent(2, true, true)',
+  'truncate(10)',
+  'truncate(10, true)',
+  'wordwrap(8)',
+  'wordwrap(8, false)',
+  'urlencode',
+  'urlize',
+  'urlize(10)',
+  'e',
+  'tojson',
+  'list',
+  'replace(" ", "_")',
+  'float',
+  'int',
+  'string | pprint',
+  'first',
+  'last',
+  'unique | list',
+  'sort',
+  'min',
+  'max',
+  'title | swapcase is defined',
+  'format',
+  'xmlattr is defined',
+];
+const STRING_METHODS = [
+  'upper()',
+  'lower()',
+  'title()',
+  'capitalize()',
+  'swapcase()',
+  'casefold()',
+  'strip()',
+  'lstrip()',
+  'rstrip()',
+  'split()',
+  'rsplit(None, 1)',
+  'splitlines()',
+  'splitlines(true)',
+  'isalpha()',
+  'isalnum()',
+  'isdigit()',
+  'isdecimal()',
+  'isnumeric()',
+  'isspace()',
+  'islower()',
+  'isupper()',
+  'istitle()',
+  'zfill(8)',
+  'center(9, "*")',
+  'ljust(9)',
+  'rjust(9)',
+  'expandtabs(4)',
+  'partition(" ")',
+  'rpartition(" ")',
+  'find("a")',
+  'count(" ")',
+];
+
+function randomString(): string {
+  let out = '';
+  const n = Math.floor(rand() * 8);
+  for (let i = 0; i < n; i++) out += pick(CHARS);
+  return out;
+}
+
 const python = findPython();
 if ('error' in python) {
   console.error(python.error);
@@ -311,6 +399,16 @@ if ('error' in python) {
 }
 const cases: Case[] = [];
 for (let i = 0; i < count; i++) {
+  if (strings) {
+    const op = rand() < 0.5 ? ` | ${pick(STRING_OPS)}` : `.${pick(STRING_METHODS)}`;
+    cases.push({
+      file: 'fuzz',
+      name: `#${i}`,
+      template: `{{ s${op} }}`,
+      values: `s: ${JSON.stringify(randomString())}`,
+    });
+    continue;
+  }
   const template = whitespace
     ? block(depth)
     : scoping
@@ -327,7 +425,9 @@ cases.forEach((c, i) => {
   if (!v.pass) diffs.push({ c, detail: v.detail });
 });
 diffs.sort((a, b) => a.c.template.length - b.c.template.length);
-for (const { c, detail } of diffs.slice(0, 60)) console.log(`${JSON.stringify(c.template)}  ${detail}\n`);
+for (const { c, detail } of diffs.slice(0, 60)) {
+  console.log(`${JSON.stringify(c.template)} ${strings ? c.values : ''} ${detail}\n`);
+}
 const raised = oracle.filter((r) => !('output' in r)).length;
 const sample = cases.find((c, i) => 'output' in (oracle[i] as Rendering) && c.template.length > 60);
 if (sample) console.log(`a sample: ${JSON.stringify(sample.template)}`);
