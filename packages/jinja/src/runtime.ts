@@ -1245,13 +1245,13 @@ function evalExpr(expr: Expr, frame: Frame): PyValue {
     case 'BinOp':
       return binop(BINOPS[expr.op] as BinaryOp, evalExpr(expr.left, frame), evalExpr(expr.right, frame));
     case 'Concat': {
-      let s = '';
-      if (frame.autoescape) {
-        for (const n of expr.nodes) s += escapedValue(evalExpr(n, frame));
-        return new Markup(s);
+      const values = expr.nodes.map((n) => evalExpr(n, frame));
+      // Jinja2's markup_join: Markup only when an operand is Markup (the others are escaped).
+      // A concatenation of constants is folded at compile time into a plain str.
+      if (frame.autoescape && values.some((v) => v instanceof Markup) && !expr.nodes.every(isFoldable)) {
+        return new Markup(values.map(escapedValue).join(''));
       }
-      for (const n of expr.nodes) s += outputValue(evalExpr(n, frame));
-      return s;
+      return values.map(outputValue).join('');
     }
     case 'Compare': {
       let left = evalExpr(expr.expr, frame);
@@ -1297,6 +1297,22 @@ function evalExpr(expr: Expr, frame: Frame): PyValue {
       return test(frame.ctx.state, value, args, kwargs);
     }
   }
+}
+
+/** Whether Jinja2's optimizer folds `expr` to a constant: literals and filters of literals. */
+function isFoldable(expr: Expr): boolean {
+  if (expr.kind === 'Const') return true;
+  if (expr.kind === 'Filter') {
+    return (
+      expr.node !== null &&
+      isFoldable(expr.node) &&
+      expr.args.every(isFoldable) &&
+      expr.kwargs.every((k) => isFoldable(k.value)) &&
+      expr.dynArgs === null &&
+      expr.dynKwargs === null
+    );
+  }
+  return false;
 }
 
 /** `x[a:b:c]` is a plain Python subscript in Jinja2 (no getitem fallback): errors are TypeErrors. */

@@ -159,6 +159,12 @@ const CASES: CoreCase[] = [
   { name: 'filter blocks', src: "{% filter upper %}shout {{ 'it' }}{% endfilter %}", output: 'SHOUT IT' },
   { name: 'print tag', src: "{% print 1, 'a' %}", output: '1a' },
   {
+    name: 'autoescape: concatenation is Markup only with a Markup operand',
+    src: "{% autoescape true %}{{ a ~ (b | safe) }}|{{ a ~ b }}|{{ (a ~ b) is escaped }}|{{ '<x>' ~ ('<y>' | safe) }}{% endautoescape %}",
+    ctx: { a: '<a>', b: '<b>' },
+    output: '&lt;a&gt;<b>|&lt;a&gt;&lt;b&gt;|False|&lt;x&gt;&lt;y&gt;',
+  },
+  {
     name: 'autoescape block escapes printed values',
     src: "{% autoescape true %}{{ '<a>' }}{{ '<b>' | safe }}{% endautoescape %}{{ '<c>' }}",
     output: '&lt;a&gt;<b><c>',
