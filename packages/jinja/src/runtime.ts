@@ -193,7 +193,8 @@ class Scope {
 
 /** Per-template-function state while statements run. */
 interface Frame {
-  readonly scope: Scope;
+  /** Mutable only for the frame a loop reuses across its iterations (captures copy the frame). */
+  scope: Scope;
   readonly ctx: Context;
   readonly tmpl: CompiledTemplate;
   readonly out: string[];
@@ -355,13 +356,13 @@ function execStmt(stmt: Stmt, frame: Frame): void {
       return;
     }
     case 'Macro': {
-      const macro = new Macro(stmt.name, stmt, frame, false);
+      const macro = new Macro(stmt.name, stmt, { ...frame }, false);
       frame.scope.vars.set(stmt.name, macro);
       if (frame.toplevel && !stmt.name.startsWith('_')) frame.ctx.exported.add(stmt.name);
       return;
     }
     case 'CallBlock': {
-      const caller = new Macro('caller', stmt, frame, true);
+      const caller = new Macro('caller', stmt, { ...frame }, true);
       const call = stmt.call;
       const callee = evalExpr(call.node, frame);
       const { args, kwargs } = evalCallArgs(call, frame);
@@ -652,11 +653,12 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
     const dict = iterable instanceof Map && !stmt.test ? iterable : null;
     const dictSize = dict?.size ?? 0;
     let i = 0;
+    const inner: Frame = innerFrame(frame, frame.scope, out);
     for (; i < source.length; i++) {
       state.tick();
       loop.index0 = i;
       const scope = frame.scope.child();
-      const inner: Frame = innerFrame(frame, scope, out);
+      inner.scope = scope;
       if (extended) scope.vars.set('loop', loop);
       assign(stmt.target, source.at(i), inner);
       execBody(stmt.body, inner);
