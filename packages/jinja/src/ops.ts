@@ -199,6 +199,8 @@ function numericOp(op: BinaryOp, a: bigint | boolean | number, b: bigint | boole
 function repeatCount(n: bigint | boolean, unit: number): number {
   const c = asBig(n);
   if (c <= 0n) return 0;
+  if (c > 0x7fffffffffffffffn)
+    throw new PyException('OverflowError', "cannot fit 'int' into an index-sized integer");
   if (c * BigInt(Math.max(unit, 1)) > BigInt(MAX_REPEAT_LENGTH)) {
     throw new LimitError(`sequence repetition too large (more than ${MAX_REPEAT_LENGTH} items)`);
   }
@@ -264,6 +266,10 @@ export function binop(op: BinaryOp, a: PyValue, b: PyValue): PyValue {
       }
       return unsupported(op, a, b);
     case '*': {
+      if ((a instanceof Markup && !isIntLike(b)) || (b instanceof Markup && !isIntLike(a))) {
+        const other = a instanceof Markup ? b : a;
+        throw new PyException('TypeError', `'${typeName(other)}' object cannot be interpreted as an integer`);
+      }
       if (isSequence(a)) {
         const r = sequenceRepeat(a, b);
         if (r !== undefined) return r;
