@@ -4,7 +4,8 @@
  * templates mixing text, indentation, newlines and tags with every whitespace-control modifier, or
  * with `--scope` random nestings of set/for/if/with/macro/call/filter blocks that read and assign
  * variables (Jinja2's scoping rules), with `--autoescape` expressions inside an autoescape block,
- * or with `--strings` the string filters and methods on random (unicode-heavy) strings —
+ * with `--strings` the string filters and methods on random (unicode-heavy) strings, or with
+ * `--format` random str.format specs and printf conversions on numbers and strings —
  * with Python's Jinja2 and with @slipway/jinja, and prints the ones that differ, smallest first.
  * A discovery tool for new conformance cases; the corpus under cases/ is what CI checks.
  */
@@ -16,6 +17,7 @@ const whitespace = process.argv.includes('--ws');
 const scoping = process.argv.includes('--scope');
 const autoescape = process.argv.includes('--autoescape');
 const strings = process.argv.includes('--strings');
+const formats = process.argv.includes('--format');
 const depth = Number(process.argv.find((a) => a.startsWith('--depth='))?.slice('--depth='.length) ?? 3);
 const count = Number(positional[0] ?? 2000);
 const seedText = positional[1] ?? '1';
@@ -385,6 +387,50 @@ const STRING_METHODS = [
   'count(" ")',
 ];
 
+const FORMAT_VALUES = [
+  '0',
+  '7',
+  '-7',
+  '255',
+  '123456789',
+  '-1234567.891',
+  '3.14159',
+  '2.5',
+  '-0.0',
+  '1e16',
+  '1e-7',
+  '0.000123',
+  '1e300',
+  '(2 ** 70)',
+  'true',
+  '"abc"',
+  '""',
+  '"é"',
+  'n',
+  'f',
+  'g',
+];
+function formatSpec(): string {
+  let spec = '';
+  if (rand() < 0.3) spec += pick(['', '*', '0', '_', ' ']) + pick(['<', '>', '^', '=']);
+  if (rand() < 0.3) spec += pick(['+', '-', ' ']);
+  if (rand() < 0.15) spec += '#';
+  if (rand() < 0.15) spec += '0';
+  if (rand() < 0.5) spec += String(Math.floor(rand() * 14));
+  if (rand() < 0.2) spec += pick([',', '_']);
+  if (rand() < 0.4) spec += `.${Math.floor(rand() * 8)}`;
+  if (rand() < 0.7)
+    spec += pick(['d', 'f', 'F', 'e', 'E', 'g', 'G', '%', 'x', 'X', 'o', 'b', 'c', 's', 'n', '']);
+  return spec;
+}
+function printfSpec(): string {
+  let spec = '%';
+  for (const flag of ['-', '+', ' ', '#', '0']) if (rand() < 0.15) spec += flag;
+  if (rand() < 0.5) spec += String(Math.floor(rand() * 12));
+  if (rand() < 0.4) spec += `.${Math.floor(rand() * 7)}`;
+  return spec + pick(['d', 'i', 'f', 'F', 'e', 'E', 'g', 'G', 'x', 'X', 'o', 'c', 's', 'r', 'a', 'u']);
+}
+
 function randomString(): string {
   let out = '';
   const n = Math.floor(rand() * 8);
@@ -399,6 +445,13 @@ if ('error' in python) {
 }
 const cases: Case[] = [];
 for (let i = 0; i < count; i++) {
+  if (formats) {
+    const v = pick(FORMAT_VALUES);
+    const template =
+      rand() < 0.5 ? `{{ "[{:${formatSpec()}}]".format(${v}) }}` : `{{ "[${printfSpec()}]" % ${v} }}`;
+    cases.push({ file: 'fuzz', name: `#${i}`, template, values: VALUES });
+    continue;
+  }
   if (strings) {
     const op = rand() < 0.5 ? ` | ${pick(STRING_OPS)}` : `.${pick(STRING_METHODS)}`;
     cases.push({
