@@ -14,9 +14,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
-import { Environment, TemplateError } from '../../packages/jinja/src/index.ts';
+import {
+  Environment,
+  TemplateError,
+  ValuesYamlError,
+  readValuesYaml,
+} from '../../packages/jinja/src/index.ts';
 import type { PyValue } from '../../packages/jinja/src/index.ts';
-import { ValuesYamlError, readValuesYaml } from '../../packages/jinja/src/yaml.ts';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const CASES_DIR = path.join(HERE, 'cases');
@@ -122,20 +126,38 @@ export function pythonCandidates(): string[] {
   return [...(fromEnv ? [fromEnv] : []), 'python3', '/usr/bin/python3', 'python'];
 }
 
+function versionKey(v: string): number[] {
+  return v.split('.').map((part) => Number.parseInt(part, 10) || 0);
+}
+
+function newer(a: string, b: string): boolean {
+  const x = versionKey(a);
+  const y = versionKey(b);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) {
+    if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  }
+  return false;
+}
+
 /**
- * A Python that imports jinja2 and PyYAML, or an error message saying what was tried and how to
- * get one.
+ * The Python that imports jinja2 and PyYAML — SLIPWAY_PYTHON when set and working, otherwise the
+ * candidate with the newest jinja2 — or an error message saying what was tried and how to get one.
  */
 export function findPython(): PythonFound | { error: string } {
   const tried: string[] = [];
+  let best: PythonFound | undefined;
   for (const python of pythonCandidates()) {
     const r = spawnSync(python, [ORACLE, '--version'], { encoding: 'utf8', timeout: 60_000 });
     if (r.status === 0) {
-      return { python, versions: JSON.parse(r.stdout) as PythonFound['versions'] };
+      const found = { python, versions: JSON.parse(r.stdout) as PythonFound['versions'] };
+      if (python === process.env.SLIPWAY_PYTHON) return found;
+      if (!best || newer(found.versions.jinja2, best.versions.jinja2)) best = found;
+      continue;
     }
     const why = r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`);
     tried.push(`${python} (${why})`);
   }
+  if (best) return best;
   return {
     error:
       `no Python that imports jinja2 and yaml: tried ${tried.join(', ')}. The conformance oracle ` +
@@ -240,11 +262,15 @@ export function expectationMismatches(cases: readonly Case[], oracle: readonly R
   const out: string[] = [];
   cases.forEach((c, i) => {
     const r = oracle[i] as Rendering;
-    if ('valuesError' in r)
-      out.push(`${c.file} › ${c.name}: PyYAML cannot read the values (${r.valuesError})`);
-    else if (c.expect === 'error' && 'output' in r)
+    if ('valuesError' in r) {
+      if (c.expect !== 'error') {
+        out.push(
+          `${c.file} › ${c.name}: PyYAML cannot read the values (${r.valuesError}); mark it expect: error if meant`,
+        );
+      }
+    } else if (c.expect === 'error' && 'output' in r) {
       out.push(`${c.file} › ${c.name}: expects an error, Jinja2 renders`);
-    else if (c.expect === undefined && 'error' in r) {
+    } else if (c.expect === undefined && 'error' in r) {
       out.push(`${c.file} › ${c.name}: Jinja2 raises ${r.error} (mark it expect: error if meant)`);
     }
   });

@@ -121,20 +121,43 @@ export function checkBuiltinArgs(
 }
 
 /**
- * Checks a str/list/dict method's arguments the way CPython's argument clinic words it:
- * no keywords unless listed, between `min` and `max` positional arguments.
+ * Checks a str/list/dict method's arguments with CPython's wording: argument-clinic methods
+ * (`str.upper() takes no arguments (1 given)`, `center expected at most 2 arguments, got 3`) or,
+ * with `oldStyle`, PyArg_ParseTuple ones (`split() takes at most 2 arguments (3 given)`).
+ * `keywords` names the parameters that may be given by keyword.
  */
 export function checkMethodArgs(
+  owner: string,
   name: string,
   min: number,
   max: number,
   args: readonly PyValue[],
   kwargs: ReadonlyMap<string, PyValue>,
   keywords: readonly string[] = [],
+  oldStyle = false,
 ): (PyValue | undefined)[] {
+  const qualified = `${owner}.${name}`;
   const out: (PyValue | undefined)[] = args.slice();
+  const n = args.length;
+  if (oldStyle) {
+    if (n > max) {
+      throw new PyException('TypeError', `${name}() takes at most ${plural(max, 'argument')} (${n} given)`);
+    }
+  } else if (n > max || n < min) {
+    if (max === 0) throw new PyException('TypeError', `${qualified}() takes no arguments (${n} given)`);
+    if (min === 1 && max === 1) {
+      throw new PyException('TypeError', `${qualified}() takes exactly one argument (${n} given)`);
+    }
+    if (min === max)
+      throw new PyException('TypeError', `${name} expected ${plural(max, 'argument')}, got ${n}`);
+    if (n > max)
+      throw new PyException('TypeError', `${name} expected at most ${plural(max, 'argument')}, got ${n}`);
+    throw new PyException('TypeError', `${name} expected at least ${plural(min, 'argument')}, got ${n}`);
+  }
   if (kwargs.size > 0) {
-    if (keywords.length === 0) throw new PyException('TypeError', `${name}() takes no keyword arguments`);
+    if (keywords.length === 0) {
+      throw new PyException('TypeError', `${oldStyle ? name : qualified}() takes no keyword arguments`);
+    }
     for (const [k, v] of kwargs) {
       const i = keywords.indexOf(k);
       if (i < 0) throw new PyException('TypeError', `'${k}' is an invalid keyword argument for ${name}()`);
@@ -148,30 +171,8 @@ export function checkMethodArgs(
       out[i] = v;
     }
   }
-  if (args.length < min) {
-    if (max === min) {
-      throw new PyException(
-        'TypeError',
-        `${name}() takes exactly ${plural(min, 'argument')} (${args.length} given)`,
-      );
-    }
-    throw new PyException(
-      'TypeError',
-      `${name} expected at least ${plural(min, 'argument')}, got ${args.length}`,
-    );
-  }
-  if (args.length > max) {
-    if (max === 0) throw new PyException('TypeError', `${name}() takes no arguments (${args.length} given)`);
-    if (max === min) {
-      throw new PyException(
-        'TypeError',
-        `${name}() takes exactly ${plural(max, 'argument')} (${args.length} given)`,
-      );
-    }
-    throw new PyException(
-      'TypeError',
-      `${name} expected at most ${plural(max, 'argument')}, got ${args.length}`,
-    );
+  if (oldStyle && n < min && out.filter((x) => x !== undefined).length < min) {
+    throw new PyException('TypeError', `${name}() takes at least ${plural(min, 'argument')} (${n} given)`);
   }
   return out;
 }

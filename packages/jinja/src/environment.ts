@@ -3,10 +3,10 @@
  * `Environment(trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
  * keep_trailing_newline=True, autoescape=False)`, sandboxed, with render budgets.
  */
-import { TemplateNotFound, TemplateSyntaxError } from './errors.ts';
+import { LimitError, TemplateNotFound, TemplateSyntaxError } from './errors.ts';
 import type { Expr, Stmt, TemplateNode } from './nodes.ts';
 import { parse } from './parser.ts';
-import { DEFAULT_LIMITS, renderTemplate } from './runtime.ts';
+import { DEFAULT_LIMITS, findUndeclared, renderTemplate } from './runtime.ts';
 import type { CompiledTemplate, Limits, RuntimeEnvironment } from './runtime.ts';
 import { fromJS, pyRepr } from './values.ts';
 import type { FilterFunction, PyValue, TestFunction } from './values.ts';
@@ -63,8 +63,16 @@ export class Environment {
     const key = `${name ?? ''}\u0000${source}`;
     const hit = this.cache.get(key);
     if (hit) return hit;
-    const node = parse(source, name);
-    checkNames(node, name, this.filters, this.tests);
+    let node: TemplateNode;
+    try {
+      node = parse(source, name);
+      checkNames(node, name, this.filters, this.tests);
+    } catch (error) {
+      if (error instanceof RangeError) {
+        throw new LimitError('the template nests too deeply to be parsed', { template: name });
+      }
+      throw error;
+    }
     const compiled: CompiledTemplate = { name, node };
     if (this.cache.size >= CACHE_LIMIT) {
       const oldest = this.cache.keys().next().value;
@@ -199,6 +207,15 @@ function checkNames(
         return;
     }
   };
+  const checkCaller = (s: Stmt & { kind: 'Macro' | 'CallBlock' }): void => {
+    const i = s.args.indexOf('caller');
+    if (i >= 0 && i < s.args.length - s.defaults.length && findUndeclared(s.body, ['caller']).has('caller')) {
+      throw new TemplateSyntaxError(
+        'When defining macros or call blocks the special "caller" argument must be omitted or be given a default.',
+        { template: name, line: s.line },
+      );
+    }
+  };
   const stmts = (body: readonly Stmt[], soft: boolean): void => {
     for (const s of body) {
       switch (s.kind) {
@@ -232,10 +249,19 @@ function checkNames(
           stmts(s.body, false);
           break;
         case 'Macro':
+          checkCaller(s);
           for (const d of s.defaults) expr(d, false);
           stmts(s.body, false);
           break;
         case 'CallBlock':
+          checkCaller(s);
+          if (s.call.kwargs.some((k) => k.key === 'caller')) {
+            // Jinja2 passes the body as `caller=`: Python rejects the generated call.
+            throw new TemplateSyntaxError('keyword argument repeated: caller', {
+              template: name,
+              line: s.line,
+            });
+          }
           expr(s.call, soft);
           for (const d of s.defaults) expr(d, false);
           stmts(s.body, false);

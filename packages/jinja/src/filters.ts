@@ -7,22 +7,26 @@ import { stringify } from 'yaml';
 import { arg, bindArgs, checkBuiltinArgs, type Bound, type Param, type Signature } from './args.ts';
 import { PyException, type PyExceptionType } from './errors.ts';
 import { formatValue, roundFloat } from './format.ts';
-import { DictView, strCapitalize, strSplit, strStrip, strReplace } from './methods.ts';
+import { DictView, splitLines, strCapitalize, strSplit, strStrip, strReplace } from './methods.ts';
 import { binop, escapeHtml, intToFloat } from './ops.ts';
 import {
   Markup,
   PyIterator,
   PyObject,
   PyRange,
+  PySlice,
   PyTuple,
   Undefined,
   codePoints,
+  compareNumbers,
   dictHas,
   dictSet,
   floatRepr,
   getItem,
   isIntLike,
+  isNumber,
   pyCompare,
+  pySorted,
   pyEq,
   pyGetAttr,
   pyIter,
@@ -127,13 +131,21 @@ function makeMultiAttrGetter(
     });
 }
 
-/** Python's `sorted(items, key=key, reverse=reverse)` (stable, `<` only). */
+/** Python's `sorted(items, key=key, reverse=reverse)`. */
 function sortedBy(items: PyValue[], key: Getter, reverse: boolean): PyValue[] {
-  const keyed = items.map((v) => ({ v, k: key(v) }));
-  if (keyed.length > 1) {
-    keyed.sort((a, b) => (reverse ? pyCompare(b.k, a.k) : pyCompare(a.k, b.k)));
+  return pySorted(items, key, reverse);
+}
+
+/** Iterates `v`, counting every 1024 items against the render budget. */
+function* ticking(ctx: CallContext, v: PyValue): Generator<PyValue> {
+  let n = 0;
+  for (const x of pyIter(v)) {
+    if (++n === 1024) {
+      ctx.tick(n);
+      n = 0;
+    }
+    yield x;
   }
-  return keyed.map((x) => x.v);
 }
 
 function materialize(ctx: CallContext, v: PyValue): PyValue[] {
@@ -144,6 +156,20 @@ function materialize(ctx: CallContext, v: PyValue): PyValue[] {
     if ((out.length & 0x3ff) === 0) ctx.tick(1024);
   }
   return out;
+}
+
+/** Unicode decimal digits (`१२`) as ASCII ones, as Python's int() and float() read them. */
+function asciiDigits(s: string): string {
+  if (/^[\x20-\x7e]*$/.test(s)) return s;
+  return Array.from(s, (c) => {
+    if (c >= '0' && c <= '9') return c;
+    if (!/\p{Nd}/u.test(c)) return c;
+    let cp = c.codePointAt(0) ?? 0;
+    let start = cp;
+    while (start > 0 && /\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+    cp = (cp - start) % 10;
+    return String(cp);
+  }).join('');
 }
 
 /** Python's `float(x)` for str/int/float/bool. */
@@ -161,7 +187,7 @@ export function pyFloat(v: PyValue): number {
 }
 
 function parseFloatStr(raw: string): number | undefined {
-  const s = strStrip(raw, null, true, true);
+  const s = asciiDigits(strStrip(raw, null, true, true));
   const m =
     /^([+-]?)(?:(inf(?:inity)?)|(nan)|((?:\d(?:_?\d)*)?(?:\.(?:\d(?:_?\d)*)?)?(?:[eE][+-]?\d(?:_?\d)*)?))$/i.exec(
       s,
@@ -179,7 +205,7 @@ function parseFloatStr(raw: string): number | undefined {
 function parseIntStr(raw: string, baseIn: bigint): bigint {
   let base = Number(baseIn);
   if (base !== 0 && (base < 2 || base > 36)) raise('ValueError', 'int() base must be >= 2 and <= 36, or 0');
-  let s = strStrip(raw, null, true, true);
+  let s = asciiDigits(strStrip(raw, null, true, true));
   const bad = (): never =>
     raise('ValueError', `invalid literal for int() with base ${base}: ${strRepr(raw)}`);
   let neg = false;
@@ -241,9 +267,16 @@ function defBuiltin(names: string[], pyName: string, impl: (ctx: CallContext, v:
 // ---------------------------------------------------------------------------------------------
 // Simple string filters
 
-def(['upper'], sig('do_upper', ['s']), (_c, b) => softStr(arg(b, 's')).toUpperCase());
-def(['lower'], sig('do_lower', ['s']), (_c, b) => softStr(arg(b, 's')).toLowerCase());
-def(['capitalize'], sig('do_capitalize', ['s']), (_c, b) => strCapitalize(softStr(arg(b, 's'))));
+/** markupsafe keeps Markup through str methods: `Markup.upper()` is Markup. */
+function sameKind(input: PyValue, out: string): PyValue {
+  return input instanceof Markup ? new Markup(out) : out;
+}
+
+def(['upper'], sig('do_upper', ['s']), (_c, b) => sameKind(arg(b, 's'), softStr(arg(b, 's')).toUpperCase()));
+def(['lower'], sig('do_lower', ['s']), (_c, b) => sameKind(arg(b, 's'), softStr(arg(b, 's')).toLowerCase()));
+def(['capitalize'], sig('do_capitalize', ['s']), (_c, b) =>
+  sameKind(arg(b, 's'), strCapitalize(softStr(arg(b, 's')))),
+);
 
 /** Python's `str.isspace` set, as `\s` in Python's `re` sees it. */
 const PY_WS =
@@ -267,27 +300,43 @@ def(['trim'], sig('do_trim', ['value', ['chars', null]]), (_c, b) => {
     if (chars instanceof Undefined) chars.fail();
     raise('TypeError', `strip arg must be None or str`);
   }
-  return strStrip(softStr(arg(b, 'value')), chars === null ? null : softStr(chars), true, true);
+  const value = arg(b, 'value');
+  return sameKind(value, strStrip(softStr(value), chars === null ? null : softStr(chars), true, true));
 });
 
 def(['center'], sig('do_center', ['value', ['width', 80n]]), (ctx, b) => {
   const s = softStr(arg(b, 'value'));
   const width = needInt(arg(b, 'width'));
   const len = strLen(s);
-  if (width <= BigInt(len)) return s;
+  if (width <= BigInt(len)) return sameKind(arg(b, 'value'), s);
   ctx.tick(Number(width) - len);
   const marg = Number(width) - len;
   const left = Math.floor(marg / 2) + (marg & Number(width) & 1);
-  return ' '.repeat(left) + s + ' '.repeat(marg - left);
+  return sameKind(arg(b, 'value'), ' '.repeat(left) + s + ' '.repeat(marg - left));
 });
 
 def(['replace'], sig('do_replace', ['s', 'old', 'new', ['count', null]], 1), (ctx, b) => {
   const count = arg(b, 'count');
   const n = count === null ? -1 : Number(needInt(count));
-  const s = pyStr(arg(b, 's'));
-  const old = pyStr(arg(b, 'old'));
-  const repl = pyStr(arg(b, 'new'));
-  const out = strReplace(s, old, repl, n);
+  const sv = arg(b, 's');
+  const oldV = arg(b, 'old');
+  const newV = arg(b, 'new');
+  if (ctx.autoescape === true) {
+    // Jinja2's autoescape path: the result is Markup, escaping whatever is not Markup already.
+    const html = (v: PyValue): boolean => v instanceof Markup;
+    const base =
+      (html(oldV) || html(newV)) && !html(sv)
+        ? escape(sv).value
+        : sv instanceof Markup
+          ? sv.value
+          : softStr(sv);
+    const asMarkup = html(sv) || ((html(oldV) || html(newV)) && !html(sv));
+    const esc = (v: PyValue): string => (asMarkup ? escape(v).value : softStr(v));
+    const out = strReplace(base, esc(oldV), esc(newV), n);
+    ctx.tick(Math.floor(out.length / 1024));
+    return asMarkup ? new Markup(out) : out;
+  }
+  const out = strReplace(pyStr(sv), pyStr(oldV), pyStr(newV), n);
   ctx.tick(Math.floor(out.length / 1024));
   return out;
 });
@@ -316,10 +365,10 @@ def(
     let leeway = arg(b, 'leeway');
     if (leeway === null) leeway = 5n;
     const endLen = BigInt(pyLen(end));
-    if (pyOrder('<', length, endLen)) {
+    if (!pyOrder('>=', length, endLen)) {
       raise('AssertionError', `expected length >= ${endLen}, got ${pyStr(length)}`);
     }
-    if (pyOrder('<', leeway, 0n)) raise('AssertionError', `expected leeway >= 0, got ${pyStr(leeway)}`);
+    if (!pyOrder('>=', leeway, 0n)) raise('AssertionError', `expected leeway >= 0, got ${pyStr(leeway)}`);
     const len = BigInt(pyLen(s));
     if (pyOrder('<=', len, binop('+', length, leeway))) return s;
     const str = softStr(s);
@@ -339,11 +388,14 @@ def(['indent'], sig('do_indent', ['s', ['width', 4n], ['first', false], ['blank'
   let indention: string;
   if (isStr(width)) indention = softStr(width);
   else {
-    const n = needInt(width);
-    ctx.tick(Number(n > 0n ? n : 0n) >> 10);
-    indention = ' '.repeat(Number(n > 0n ? n : 0n));
+    if (isIntLike(width)) ctx.tick(Number(needInt(width) > 0n ? needInt(width) : 0n) >> 10);
+    indention = softStr(binop('*', ' ', width));
   }
-  if (!isStr(sv)) binop('+', sv, '\n');
+  if (Array.isArray(sv)) raise('AttributeError', "'list' object has no attribute 'splitlines'");
+  if (!isStr(sv)) {
+    if (sv instanceof Undefined) sv.fail();
+    raise('TypeError', `unsupported operand type(s) for +=: '${typeName(sv)}' and 'str'`);
+  }
   const s = softStr(sv) + '\n';
   const lines = splitLinesPy(s);
   let rv: string;
@@ -377,10 +429,14 @@ const WORDSEP = new RegExp(
 );
 const WORDSEP_SIMPLE = new RegExp(`(${TW_WS}+)`, 'u');
 
+function floatOrInt(n: number): string {
+  return Number.isInteger(n) ? String(n) : floatRepr(n);
+}
+
 function textwrap(text: string, width: number, breakLong: boolean, breakOnHyphens: boolean): string[] {
   const chunks = text.split(breakOnHyphens ? WORDSEP : WORDSEP_SIMPLE).filter((c) => c !== '');
   const lines: string[] = [];
-  if (width <= 0) raise('ValueError', `invalid width ${width} (must be > 0)`);
+  if (width <= 0) raise('ValueError', `invalid width ${floatOrInt(width)} (must be > 0)`);
   chunks.reverse();
   const isBlank = (c: string): boolean => strStrip(c, null, true, true) === '';
   while (chunks.length > 0) {
@@ -397,6 +453,9 @@ function textwrap(text: string, width: number, breakLong: boolean, breakOnHyphen
     if (chunks.length > 0 && strLen(chunks[chunks.length - 1] as string) > width) {
       const spaceLeft = width < 1 ? 1 : width - curLen;
       if (breakLong) {
+        if (!Number.isInteger(spaceLeft)) {
+          raise('TypeError', 'slice indices must be integers or None or have an __index__ method');
+        }
         let end = spaceLeft;
         const chunk = codePoints(chunks[chunks.length - 1] as string);
         if (breakOnHyphens && chunk.length > spaceLeft) {
@@ -423,10 +482,21 @@ def(
     1,
   ),
   (ctx, b) => {
-    const s = softStr(arg(b, 's'));
     const ws = arg(b, 'wrapstring');
+    if (ws !== null && !isStr(ws)) {
+      if (ws instanceof Undefined) ws.fail();
+      raise('AttributeError', `'${typeName(ws)}' object has no attribute 'join'`);
+    }
     const wrapstring = ws === null ? '\n' : softStr(ws);
-    const width = Number(needInt(arg(b, 'width')));
+    const sv = arg(b, 's');
+    if (!isStr(sv)) {
+      if (sv instanceof Undefined) sv.fail();
+      raise('AttributeError', `'${typeName(sv)}' object has no attribute 'splitlines'`);
+    }
+    const s = softStr(sv);
+    const widthV = arg(b, 'width');
+    if (!isNumber(widthV)) pyOrder('<=', widthV, 0n);
+    const width = typeof widthV === 'number' ? widthV : Number(needInt(widthV as bigint | boolean));
     const breakLong = truthy(arg(b, 'break_long_words'));
     const hyph = arg(b, 'break_on_hyphens') === true;
     const out = splitLinesPy(s)
@@ -565,7 +635,7 @@ def(['urlencode'], sig('do_urlencode', ['value']), (_c, b) => {
 });
 
 function isIterableValue(v: PyValue): boolean {
-  if (v instanceof Undefined) return v.fail();
+  if (v instanceof Undefined) return v.lenient ? true : v.fail();
   return (
     typeof v === 'string' ||
     Array.isArray(v) ||
@@ -579,6 +649,7 @@ function isIterableValue(v: PyValue): boolean {
 
 /** Unpacks an item into exactly `n` values, with Python's ValueError messages. */
 function unpack(item: PyValue, n: number): PyValue[] {
+  if (!isIterableValue(item)) raise('TypeError', `cannot unpack non-iterable ${typeName(item)} object`);
   const vals = Array.from(pyIter(item));
   if (vals.length > n) raise('ValueError', `too many values to unpack (expected ${n})`);
   if (vals.length < n) raise('ValueError', `not enough values to unpack (expected ${n}, got ${vals.length})`);
@@ -598,15 +669,18 @@ const URI_SCHEME_RE = /^([\p{L}\p{N}_.+-]{2,}:(\/){0,2})$/u;
 
 function urlize(
   text: string,
-  trimUrlLimit: number | null,
+  trimUrlLimit: PyValue,
   rel: string | null,
   target: string | null,
   extraSchemes: string[] | null,
 ): string {
-  const trim = (x: string): string =>
-    trimUrlLimit !== null && strLen(x) > trimUrlLimit
-      ? `${codePoints(x).slice(0, trimUrlLimit).join('')}...`
-      : x;
+  const trim = (x: string): string => {
+    if (trimUrlLimit === null || !pyOrder('>', BigInt(strLen(x)), trimUrlLimit)) return x;
+    if (!isIntLike(trimUrlLimit)) {
+      raise('TypeError', 'slice indices must be integers or None or have an __index__ method');
+    }
+    return `${pyStr(getItem(x, new PySlice(null, trimUrlLimit, null)))}...`;
+  };
   const words = escapeHtml(text).split(/(\s+)/u);
   const relAttr = rel ? ` rel="${escapeHtml(rel)}"` : '';
   const targetAttr = target ? ` target="${escapeHtml(target)}"` : '';
@@ -685,7 +759,9 @@ def(
   ),
   (_c, b) => {
     const relV = arg(b, 'rel');
-    const relParts = new Set(strSplit(relV === null ? '' : softStr(relV), null));
+    if (truthy(relV) && !isStr(relV))
+      raise('AttributeError', `'${typeName(relV)}' object has no attribute 'split'`);
+    const relParts = new Set(strSplit(truthy(relV) ? softStr(relV) : '', null));
     if (truthy(arg(b, 'nofollow'))) relParts.add('nofollow');
     relParts.add('noopener');
     const rel = Array.from(relParts).sort().join(' ') || null;
@@ -697,13 +773,7 @@ def(
         raise('FilterArgumentError', `${strRepr(scheme)} is not a valid URI scheme prefix.`);
     }
     const limit = arg(b, 'trim_url_limit');
-    return urlize(
-      pyStr(arg(b, 'value')),
-      limit === null ? null : Number(needInt(limit)),
-      rel,
-      targetV === null ? null : pyStr(targetV),
-      extra,
-    );
+    return urlize(pyStr(arg(b, 'value')), limit, rel, truthy(targetV) ? pyStr(targetV) : null, extra);
   },
 );
 
@@ -714,7 +784,6 @@ defBuiltin(['abs'], 'abs', (_c, v) => {
   if (typeof v === 'boolean') return v ? 1n : 0n;
   if (typeof v === 'bigint') return v < 0n ? -v : v;
   if (typeof v === 'number') return Math.abs(v);
-  if (v instanceof Undefined) return v.fail();
   return raise('TypeError', `bad operand type for abs(): '${typeName(v)}'`);
 });
 
@@ -773,7 +842,14 @@ def(['float'], sig('do_float', ['value', ['default', 0.0]]), (_c, b) => {
 });
 
 function pyRound(value: PyValue, precision: PyValue): PyValue {
-  if (value instanceof Undefined) return value.fail();
+  if (!isNumber(value)) raise('TypeError', `type ${typeName(value)} doesn't define __round__ method`);
+  if (precision === null) {
+    // round(x) with ndigits None gives an int.
+    if (typeof value !== 'number') return typeof value === 'boolean' ? (value ? 1n : 0n) : value;
+    if (Number.isNaN(value)) raise('ValueError', 'cannot convert float NaN to integer');
+    if (!Number.isFinite(value)) raise('OverflowError', 'cannot convert float infinity to integer');
+    return BigInt(roundFloat(value, 0));
+  }
   const nd = needInt(precision);
   if (typeof value === 'number') return roundFloat(value, Number(nd));
   if (isIntLike(value)) {
@@ -804,6 +880,8 @@ function mathCeilFloor(v: PyValue, ceil: boolean): bigint {
 
 def(['round'], sig('do_round', ['value', ['precision', 0n], ['method', 'common']]), (_c, b) => {
   const method = arg(b, 'method');
+  if (Array.isArray(method) || method instanceof Map)
+    raise('TypeError', `unhashable type: '${typeName(method)}'`);
   if (method !== 'common' && method !== 'ceil' && method !== 'floor') {
     raise('FilterArgumentError', 'method must be common, ceil or floor');
   }
@@ -829,14 +907,15 @@ def(['filesizeformat'], sig('do_filesizeformat', ['value', ['binary', false]]), 
     }
     return `${BigInt(Math.trunc(bytes))} Bytes`;
   }
-  let unit = 0;
+  // Python compares the float with the exact int power, then divides by that int as a float.
+  let unit = 0n;
   let prefix = '';
   for (let i = 0; i < prefixes.length; i++) {
-    unit = base ** (i + 2);
+    unit = BigInt(base) ** BigInt(i + 2);
     prefix = prefixes[i] as string;
-    if (bytes < unit) break;
+    if (compareNumbers(bytes, unit) < 0) break;
   }
-  return `${formatValue((base * bytes) / unit, '.1f')} ${prefix}`;
+  return `${formatValue((base * bytes) / Number(unit), '.1f')} ${prefix}`;
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -881,6 +960,16 @@ def(['random'], sig('do_random', ['seq'], 1), (ctx, b) => {
     if (v instanceof Undefined) raise('KeyError', key.toString());
     return v;
   }
+  if (seq instanceof PyRange) {
+    if (seq.length === 0n) return new Undefined('', 'No random item, sequence was empty.');
+    const n = seq.length;
+    const i =
+      n <= 2n ** 52n
+        ? BigInt(Math.floor(Math.random() * Number(n)))
+        : BigInt(Math.floor(Math.random() * 2 ** 52)) % n;
+    return seq.at(i);
+  }
+  pyLen(seq);
   const items = materialize(ctx, seq);
   if (items.length === 0) return new Undefined('', 'No random item, sequence was empty.');
   return items[Math.floor(Math.random() * items.length)] as PyValue;
@@ -907,20 +996,31 @@ def(['reverse'], sig('do_reverse', ['value']), (ctx, b) => {
 });
 
 def(['join'], sig('sync_do_join', ['value', ['d', ''], ['attribute', null]], 1), (ctx, b) => {
-  let items: Iterable<PyValue> = pyIter(arg(b, 'value'));
+  let items: Iterable<PyValue> = ticking(ctx, arg(b, 'value'));
   const attribute = arg(b, 'attribute');
   if (attribute !== null) {
     const g = makeAttrGetter(ctx, attribute);
     items = Array.from(items, g);
   }
-  const d = pyStr(arg(b, 'd'));
+  const dv = arg(b, 'd');
+  if (ctx.autoescape === true && dv instanceof Markup) {
+    return new Markup(Array.from(items, (x) => escape(x).value).join(dv.value));
+  }
+  if (ctx.autoescape === true) {
+    // Jinja2: with autoescape, any Markup item makes the whole join Markup with the rest escaped.
+    const list = Array.from(items);
+    if (list.some((x) => x instanceof Markup)) {
+      return new Markup(list.map((x) => escape(x).value).join(escape(dv).value));
+    }
+    items = list;
+  }
+  const d = pyStr(dv);
   const parts: string[] = [];
   let size = 0;
   for (const x of items) {
     const s = pyStr(x);
     parts.push(s);
     size += s.length + d.length;
-    if (parts.length % 1024 === 0) ctx.tick(1024);
   }
   ctx.tick(Math.floor(size / 4096));
   return parts.join(d);
@@ -932,7 +1032,7 @@ def(['batch'], sig('do_batch', ['value', 'linecount', ['fill_with', null]]), (ct
   const fill = arg(b, 'fill_with');
   return gen('do_batch', function* () {
     let tmp: PyValue[] = [];
-    for (const item of pyIter(value)) {
+    for (const item of ticking(ctx, value)) {
       if (pyEq(BigInt(tmp.length), linecount)) {
         yield tmp;
         tmp = [];
@@ -957,10 +1057,11 @@ def(['slice'], sig('sync_do_slice', ['value', 'slices', ['fill_with', null]]), (
   return gen('sync_do_slice', function* () {
     const seq = materialize(ctx, value);
     const length = BigInt(seq.length);
+    const perSliceV = binop('//', length, slicesV);
+    const withExtraV = binop('%', length, slicesV);
     const slices = needInt(slicesV);
-    if (slices === 0n) raise('ZeroDivisionError', 'integer division or modulo by zero');
-    const perSlice = binop('//', length, slices) as bigint;
-    const withExtra = binop('%', length, slices) as bigint;
+    const perSlice = perSliceV as bigint;
+    const withExtra = withExtraV as bigint;
     let offset = 0n;
     for (let n = 0n; n < slices; n++) {
       ctx.tick();
@@ -975,7 +1076,7 @@ def(['slice'], sig('sync_do_slice', ['value', 'slices', ['fill_with', null]]), (
 });
 
 def(['sum'], sig('sync_do_sum', ['iterable', ['attribute', null], ['start', 0n]], 1), (ctx, b) => {
-  let items: Iterable<PyValue> = pyIter(arg(b, 'iterable'));
+  let items: Iterable<PyValue> = ticking(ctx, arg(b, 'iterable'));
   const attribute = arg(b, 'attribute');
   if (attribute !== null) items = Array.from(items, makeAttrGetter(ctx, attribute));
   let rv = arg(b, 'start');
@@ -1037,7 +1138,7 @@ def(
     );
     return gen('sync_do_unique', function* () {
       const seen: PyDict = new Map();
-      for (const item of pyIter(value)) {
+      for (const item of ticking(ctx, value)) {
         const key = getter(item);
         if (!dictHas(seen, key)) {
           dictSet(seen, key, true);
@@ -1117,6 +1218,8 @@ def(['attr'], sig('do_attr', ['obj', 'name'], 1), (ctx, b) => {
   if (obj instanceof Undefined) return obj.fail();
   if (!isStr(name)) {
     if (name instanceof Undefined) name.fail();
+    if (Array.isArray(name) || name instanceof Map)
+      raise('TypeError', `unhashable type: '${typeName(name)}'`);
     raise('TypeError', `attribute name must be string, not '${typeName(name)}'`);
   }
   const n = softStr(name);
@@ -1187,7 +1290,7 @@ FILTERS.set('map', (ctx, value, args, kwargsIn) =>
       const rest = args.slice(1);
       func = (item) => callFilter(ctx, name, item, rest, kwargs);
     }
-    for (const item of pyIter(value)) yield func(item);
+    for (const item of ticking(ctx, value)) yield func(item);
   }),
 );
 
@@ -1208,7 +1311,7 @@ function selectOrReject(functionName: string, select: boolean, lookupAttr: boole
         const rest = args.slice(off + 1);
         func = (x) => callTest(ctx, name, x, rest, kwargs);
       } else func = truthy;
-      for (const item of pyIter(value)) {
+      for (const item of ticking(ctx, value)) {
         if (func(trans(item)) === select) yield item;
       }
     });
@@ -1233,17 +1336,33 @@ function safeSortedItems(d: PyDict): [PyValue, PyValue][] {
   }
 }
 
-function safeRepr(v: PyValue): string {
+function safeRepr(v: PyValue, active: Set<object> = new Set()): string {
+  if ((Array.isArray(v) || v instanceof Map || v instanceof PyTuple) && active.has(v)) {
+    return `<Recursion on ${typeName(v)}>`;
+  }
+  if (Array.isArray(v) || v instanceof Map || v instanceof PyTuple) {
+    active.add(v);
+    try {
+      return safeReprInner(v, active);
+    } finally {
+      active.delete(v);
+    }
+  }
+  return safeReprInner(v, active);
+}
+
+function safeReprInner(v: PyValue, active: Set<object>): string {
+  const safeRepr_ = (x: PyValue): string => safeRepr(x, active);
   if (v instanceof Map) {
     if (v.size === 0) return '{}';
     return `{${safeSortedItems(v)
-      .map(([k, x]) => `${safeRepr(k)}: ${safeRepr(x)}`)
+      .map(([k, x]) => `${safeRepr_(k)}: ${safeRepr_(x)}`)
       .join(', ')}}`;
   }
-  if (Array.isArray(v)) return `[${v.map(safeRepr).join(', ')}]`;
+  if (Array.isArray(v)) return `[${v.map(safeRepr_).join(', ')}]`;
   if (v instanceof PyTuple && !v.fields) {
-    if (v.items.length === 1) return `(${safeRepr(v.items[0] as PyValue)},)`;
-    return `(${v.items.map(safeRepr).join(', ')})`;
+    if (v.items.length === 1) return `(${safeRepr_(v.items[0] as PyValue)},)`;
+    return `(${v.items.map(safeRepr_).join(', ')})`;
   }
   return pyRepr(v);
 }
@@ -1254,7 +1373,24 @@ function pformat(obj: PyValue): string {
   const write = (s: string): void => {
     out += s;
   };
+  const active = new Set<object>();
   const format = (o: PyValue, indent: number, allowance: number, level: number): void => {
+    if ((Array.isArray(o) || o instanceof Map || o instanceof PyTuple) && active.has(o)) {
+      write(`<Recursion on ${typeName(o)}>`);
+      return;
+    }
+    if (Array.isArray(o) || o instanceof Map || o instanceof PyTuple) {
+      active.add(o);
+      try {
+        formatInner(o, indent, allowance, level);
+      } finally {
+        active.delete(o);
+      }
+      return;
+    }
+    formatInner(o, indent, allowance, level);
+  };
+  const formatInner = (o: PyValue, indent: number, allowance: number, level: number): void => {
     const rep = safeRepr(o);
     const maxWidth = width - indent - allowance;
     if (strLen(rep) > maxWidth) {
@@ -1295,7 +1431,7 @@ function pformat(obj: PyValue): string {
           allow += 1;
         }
         const chunks: string[] = [];
-        const lines = o.split(/(?<=\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029])(?!\n)/u); // eslint-disable-line no-control-regex -- splitlines(True)
+        const lines = splitLines(o, true);
         let maxWidth1 = width - ind;
         const maxW = width - ind;
         let lastRep = '';
@@ -1381,7 +1517,24 @@ function jsonFloat(x: number): string {
 
 /** Python's `json.dumps(value, sort_keys=True, indent=indent)`. */
 export function jsonDumps(ctx: CallContext, v: PyValue, indent: string | null): string {
+  const active = new Set<object>();
   const enc = (x: PyValue, level: number): string => {
+    if (
+      typeof x === 'object' &&
+      x !== null &&
+      (Array.isArray(x) || x instanceof Map || x instanceof PyTuple)
+    ) {
+      if (active.has(x)) raise('ValueError', 'Circular reference detected');
+      active.add(x);
+      try {
+        return encInner(x, level);
+      } finally {
+        active.delete(x);
+      }
+    }
+    return encInner(x, level);
+  };
+  const encInner = (x: PyValue, level: number): string => {
     ctx.tick();
     if (x === null) return 'null';
     if (x === true) return 'true';
@@ -1404,7 +1557,6 @@ export function jsonDumps(ctx: CallContext, v: PyValue, indent: string | null): 
       items.sort((a, b) => pyCompare(a[0], b[0]));
       return `{${nl}${items.map(([k, y]) => `${jsonString(jsonKey(k))}: ${enc(y, level + 1)}`).join(sep)}${close}}`;
     }
-    if (x instanceof Undefined) return x.fail();
     return raise('TypeError', `Object of type ${typeName(x)} is not JSON serializable`);
   };
   return enc(v, 0);

@@ -6,6 +6,7 @@
 import { PyException } from './errors.ts';
 import {
   Markup,
+  PyRange,
   PyTuple,
   Undefined,
   codePoints,
@@ -279,7 +280,10 @@ function signOf(negative: boolean, spec: Spec): string {
   return '';
 }
 
-function formatInt(v: bigint, spec: Spec): string {
+function formatInt(v: bigint, spec: Spec, type = 'int'): string {
+  if (!['', 'b', 'c', 'd', 'o', 'x', 'X', 'n', 'e', 'E', 'f', 'F', 'g', 'G', '%'].includes(spec.type)) {
+    throw new PyException('ValueError', `Unknown format code '${spec.type}' for object of type '${type}'`);
+  }
   const t = spec.type;
   if ('eEfFgG%'.includes(t) && t !== '') {
     const f = Number(v);
@@ -291,6 +295,9 @@ function formatInt(v: bigint, spec: Spec): string {
   }
   if (t === 'c') {
     if (spec.sign) throw new PyException('ValueError', "Sign not allowed with integer format specifier 'c'");
+    if (v > 0x7fffffffffffffffn || v < -0x8000000000000000n) {
+      throw new PyException('OverflowError', 'Python int too large to convert to C long');
+    }
     if (v < 0n || v > 0x10ffffn) throw new PyException('OverflowError', '%c arg not in range(0x110000)');
     return align('', String.fromCodePoint(Number(v)), spec, '>');
   }
@@ -359,7 +366,12 @@ function formatStr(s: string, spec: Spec): string {
   if (spec.type !== '' && spec.type !== 's') {
     throw new PyException('ValueError', `Unknown format code '${spec.type}' for object of type 'str'`);
   }
-  if (spec.sign) throw new PyException('ValueError', 'Sign not allowed in string format specifier');
+  if (spec.sign) {
+    throw new PyException(
+      'ValueError',
+      `${spec.sign === ' ' ? 'Space' : 'Sign'} not allowed in string format specifier`,
+    );
+  }
   if (spec.alt)
     throw new PyException('ValueError', 'Alternate form (#) not allowed in string format specifier');
   if (spec.align === '=')
@@ -380,7 +392,7 @@ export function formatValue(v: PyValue, specText: string): string {
     spec.align = '=';
     if (typeof v === 'string' || v instanceof Markup) spec.align = '<';
   }
-  if (typeof v === 'boolean') return formatInt(v ? 1n : 0n, spec);
+  if (typeof v === 'boolean') return formatInt(v ? 1n : 0n, spec, 'bool');
   if (typeof v === 'bigint') return formatInt(v, spec);
   if (typeof v === 'number') return formatFloat(v, spec);
   if (typeof v === 'string') return formatStr(v, spec);
@@ -637,7 +649,10 @@ export function percentFormat(fmt: string, values: PyValue): string {
   const isTuple = values instanceof PyTuple;
   const args = isTuple ? values.items : [values];
   // Python uses the right operand as a mapping for %(name)s when it is a mapping (lists count).
-  const mapping = !isTuple && (values instanceof Map || Array.isArray(values)) ? values : undefined;
+  const mapping =
+    !isTuple && (values instanceof Map || Array.isArray(values) || values instanceof PyRange)
+      ? values
+      : undefined;
   let argi = 0;
   const nextArg = (): PyValue => {
     if (argi >= args.length) throw new PyException('TypeError', 'not enough arguments for format string');

@@ -12,7 +12,7 @@ export {
   PyException,
 } from './errors.ts';
 export type { PyExceptionType } from './errors.ts';
-export { fromJS, toJS, pyStr, pyRepr } from './values.ts';
+export { fromJS, toJS, pyStr, pyRepr, Markup, PyFunction, Undefined } from './values.ts';
 export type { PyValue, FilterFunction, TestFunction, CallContext } from './values.ts';
 export { readValuesYaml, ValuesYamlError, PyDate, PyDateTime } from './yaml.ts';
 export type { ValuesYaml, YamlVersionWarning, ReadValuesOptions } from './yaml.ts';

@@ -4,6 +4,8 @@
  * `keep_trailing_newline` on. Tokens carry the 1-based line they start on.
  */
 import { TemplateSyntaxError } from './errors.ts';
+import { lookupUnicodeName } from './unicode-names.ts';
+import { strRepr } from './values.ts';
 
 /** A token value: strings for names, operators, data and strings; bigint/number for literals. */
 export type TokenValue = string | bigint | number;
@@ -87,18 +89,22 @@ const OPERATOR_RE = new RegExp(
     .join('|'),
   'y',
 );
-const WHITESPACE_RE = /\s+/y;
+/** Python's `\s` for str patterns (what `str.isspace()` accepts), which differs from JS's `\s`. */
+const WS =
+  '[\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const WHITESPACE_RE = new RegExp(`${WS}+`, 'y');
 const FLOAT_RE = /(?<!\.)(?:\d+_)*\d+(?:(?:\.(?:\d+_)*\d+)?e[+-]?(?:\d+_)*\d+|\.(?:\d+_)*\d+)/iy;
 const INTEGER_RE = /0b(?:_?[01])+|0o(?:_?[0-7])+|0x(?:_?[\da-f])+|[1-9](?:_?\d)*|0(?:_?0)*/iy;
 const NAME_RE = /[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}\p{Nl}\u00b7]+/uy;
 const IDENTIFIER_RE = /^[\p{L}\p{Nl}_][\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}\p{Nl}\u00b7]*$/u;
 const STRING_RE = /'([^'\\]*(?:\\.[^'\\]*)*)'|"([^"\\]*(?:\\.[^"\\]*)*)"/sy;
-const RAW_BEGIN_RE = /\{%([-+]?)\s*raw\s*(?:-%\}\s*|%\})/y;
-const RAW_END_RE = /\{%([-+]?)\s*endraw\s*(?:\+%\}|-%\}\s*|%\}\n?)/g;
-const BLOCK_END_RE = /\+%\}|-%\}\s*|%\}\n?/y;
-const VARIABLE_END_RE = /-\}\}\s*|\}\}/y;
-const COMMENT_END_RE = /\+#\}|-#\}\s*|#\}\n?/g;
-const ONLY_SPACE_RE = /^\s+$/;
+const RAW_BEGIN_RE = new RegExp(`\\{%([-+]?)${WS}*raw${WS}*(?:-%\\}${WS}*|%\\})`, 'y');
+const RAW_END_RE = new RegExp(`\\{%([-+]?)${WS}*endraw${WS}*(?:\\+%\\}|-%\\}${WS}*|%\\}\\n?)`, 'g');
+const BLOCK_END_RE = new RegExp(`\\+%\\}|-%\\}${WS}*|%\\}\\n?`, 'y');
+const VARIABLE_END_RE = new RegExp(`-\\}\\}${WS}*|\\}\\}`, 'y');
+const COMMENT_END_RE = new RegExp(`\\+#\\}|-#\\}${WS}*|#\\}\\n?`, 'g');
+const ONLY_SPACE_RE = new RegExp(`^${WS}+$`);
+const TRAILING_SPACE_RE = new RegExp(`${WS}+$`);
 
 function countNewlines(s: string): number {
   let n = 0;
@@ -108,7 +114,7 @@ function countNewlines(s: string): number {
 
 /** Python's `str.rstrip()` (Unicode whitespace). */
 function rstripPy(s: string): string {
-  return s.replace(/\s+$/u, '');
+  return s.replace(TRAILING_SPACE_RE, '');
 }
 
 /**
@@ -178,7 +184,13 @@ export function unescapePyString(body: string): string {
         break;
       }
       case 'N': {
-        throw new Error('unknown Unicode character name');
+        const close = body.indexOf('}', i);
+        if (body[i] !== '{' || close <= i + 1) throw new Error('malformed \\N character escape');
+        const ch = lookupUnicodeName(body.slice(i + 1, close));
+        if (ch === undefined) throw new Error('unknown Unicode character name');
+        out += ch;
+        i = close + 1;
+        break;
       }
       default:
         if (e >= '0' && e <= '7') {
@@ -373,22 +385,14 @@ export function tokenize(input: string): Token[] {
         pos += op.length;
         continue;
       }
-      return fail(`unexpected char ${pyCharRepr(source[pos] as string)} at ${pos}`, line);
+      return fail(
+        `unexpected char ${strRepr(String.fromCodePoint(source.codePointAt(pos) as number))} at ${[...source.slice(0, pos)].length}`,
+        line,
+      );
     }
     if (!closed) break;
   }
   return tokens;
-}
-
-function pyCharRepr(ch: string): string {
-  if (ch === "'") return `"'"`;
-  if (ch === '\\') return "'\\\\'";
-  const code = ch.codePointAt(0) as number;
-  if (ch === '\n') return "'\\n'";
-  if (ch === '\t') return "'\\t'";
-  if (ch === '\r') return "'\\r'";
-  if (code < 0x20 || code === 0x7f) return `'\\x${code.toString(16).padStart(2, '0')}'`;
-  return `'${ch}'`;
 }
 
 /** The parser's view of the token list: Jinja2's `TokenStream`. */

@@ -6,6 +6,7 @@
 import { checkMethodArgs } from './args.ts';
 import { PyException } from './errors.ts';
 import { strFormat } from './format.ts';
+import { escapeHtml } from './ops.ts';
 import {
   Markup,
   PyFunction,
@@ -19,7 +20,7 @@ import {
   dictSet,
   hasSurrogates,
   isIntLike,
-  pyCompare,
+  pySorted,
   pyEq,
   pyIter,
   pyRepr,
@@ -37,6 +38,8 @@ interface MethodDef<T> {
   min: number;
   max: number;
   keywords?: readonly string[];
+  /** PyArg_ParseTuple wording in argument errors (see checkMethodArgs). */
+  old?: boolean;
   fn: Method<T>;
 }
 
@@ -335,7 +338,8 @@ function prefixes(method: string, v: PyValue | undefined): string[] {
   );
 }
 
-function splitLines(s: string, keepends: boolean): string[] {
+/** Python's `str.splitlines(keepends)`. */
+export function splitLines(s: string, keepends: boolean): string[] {
   const out: string[] = [];
   // eslint-disable-next-line no-control-regex -- Python's line boundaries include these separators
   const re = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/g;
@@ -401,24 +405,28 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
   lstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('lstrip', c), true, false) },
   rstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('rstrip', c), false, true) },
   split: {
+    old: true,
     min: 0,
     max: 2,
     keywords: ['sep', 'maxsplit'],
     fn: (s, [sep, max]) => strSplit(s, optStr('split', sep), Number(needInt(max, -1n))),
   },
   rsplit: {
+    old: true,
     min: 0,
     max: 2,
     keywords: ['sep', 'maxsplit'],
     fn: (s, [sep, max]) => strRsplit(s, optStr('rsplit', sep), Number(needInt(max, -1n))),
   },
   splitlines: {
+    old: true,
     min: 0,
     max: 1,
     keywords: ['keepends'],
     fn: (s, [k]) => splitLines(s, k !== undefined && truthy(k)),
   },
   startswith: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [p, a, b]) => {
@@ -430,6 +438,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     },
   },
   endswith: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [p, a, b]) => {
@@ -451,9 +460,20 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
         Number(needInt(c, -1n)),
       ),
   },
-  find: { min: 1, max: 3, fn: (s, [sub, a, b]) => BigInt(find(s, needStr('find', sub), a, b, false)) },
-  rfind: { min: 1, max: 3, fn: (s, [sub, a, b]) => BigInt(find(s, needStr('rfind', sub), a, b, true)) },
+  find: {
+    old: true,
+    min: 1,
+    max: 3,
+    fn: (s, [sub, a, b]) => BigInt(find(s, needStr('find', sub), a, b, false)),
+  },
+  rfind: {
+    old: true,
+    min: 1,
+    max: 3,
+    fn: (s, [sub, a, b]) => BigInt(find(s, needStr('rfind', sub), a, b, true)),
+  },
   index: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
@@ -463,6 +483,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     },
   },
   rindex: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
@@ -472,6 +493,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     },
   },
   count: {
+    old: true,
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
@@ -577,6 +599,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     },
   },
   expandtabs: {
+    old: true,
     min: 0,
     max: 1,
     keywords: ['tabsize'],
@@ -676,7 +699,7 @@ const LIST_METHODS: Record<string, MethodDef<PyValue[]>> = {
     max: 0,
     keywords: ['reverse'],
     fn: (l) => {
-      l.sort(pyCompare);
+      l.splice(0, l.length, ...pySorted(l, (x) => x));
       return null;
     },
   },
@@ -832,7 +855,7 @@ function bind<T>(self: T, owner: string, name: string, def: MethodDef<T>): PyFun
   return new PyFunction(
     name,
     (args, kwargs, ctx) =>
-      def.fn(self, checkMethodArgs(name, def.min, def.max, args, kwargs, def.keywords), ctx),
+      def.fn(self, checkMethodArgs(owner, name, def.min, def.max, args, kwargs, def.keywords, def.old), ctx),
     `<built-in method ${name} of ${owner} object>`,
   );
 }
@@ -843,8 +866,9 @@ function lookup<T>(table: Record<string, MethodDef<T>>, name: string): MethodDef
 
 /** The bound method `obj.name`, or undefined when the type has no such method. */
 export function getMethod(obj: PyValue, name: string): PyValue | undefined {
-  if (typeof obj === 'string' || obj instanceof Markup) {
-    const s = typeof obj === 'string' ? obj : obj.value;
+  if (obj instanceof Markup) return markupMethod(obj, name);
+  if (typeof obj === 'string') {
+    const s = obj;
     if (name === 'format') {
       return new PyFunction(
         'format',
@@ -859,15 +883,15 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
     const def = lookup(LIST_METHODS, name);
     if (name === 'sort' && def) {
       return new PyFunction('sort', (args, kwargs) => {
-        checkMethodArgs('sort', 0, 0, args, new Map());
+        checkMethodArgs('list', 'sort', 0, 0, args, new Map());
         for (const k of kwargs.keys()) {
           if (k !== 'reverse' && k !== 'key') {
             throw new PyException('TypeError', `'${k}' is an invalid keyword argument for sort()`);
           }
         }
-        obj.sort(pyCompare);
         const rev = kwargs.get('reverse');
-        if (rev !== undefined && truthy(rev)) obj.reverse();
+        const sorted = pySorted(obj, (x) => x, rev !== undefined && truthy(rev));
+        obj.splice(0, obj.length, ...sorted);
         return null;
       });
     }
@@ -893,6 +917,79 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
     return def ? bind(obj, 'float', name, def) : undefined;
   }
   return undefined;
+}
+
+/** markupsafe's Markup methods: str arguments are escaped and str results stay Markup. */
+const MARKUP_WRAPPED = new Set([
+  'capitalize',
+  'title',
+  'lower',
+  'upper',
+  'replace',
+  'ljust',
+  'rjust',
+  'lstrip',
+  'rstrip',
+  'center',
+  'strip',
+  'expandtabs',
+  'swapcase',
+  'zfill',
+  'casefold',
+  'removeprefix',
+  'removesuffix',
+]);
+const MARKUP_SPLIT = new Set(['split', 'rsplit', 'splitlines', 'partition', 'rpartition']);
+
+function escapeArg(v: PyValue): PyValue {
+  if (typeof v === 'string') return escapeHtml(v);
+  if (v instanceof Markup) return v.value;
+  return v;
+}
+
+function toMarkup(v: PyValue): PyValue {
+  if (typeof v === 'string') return new Markup(v);
+  if (Array.isArray(v)) return v.map(toMarkup);
+  if (v instanceof PyTuple) return new PyTuple(v.items.map(toMarkup));
+  return v;
+}
+
+function markupMethod(obj: Markup, name: string): PyValue | undefined {
+  const s = obj.value;
+  if (name === 'format') {
+    return new PyFunction('format', (args, kwargs) => {
+      const esc = (v: PyValue): PyValue => (typeof v === 'string' ? new Markup(escapeHtml(v)) : v);
+      const kw = new Map<string, PyValue>();
+      for (const [k, v] of kwargs) kw.set(k, esc(v));
+      return new Markup(strFormat(s, args.map(esc), kw));
+    });
+  }
+  if (name === 'join') {
+    return new PyFunction('join', (args, kwargs) => {
+      const [it] = checkMethodArgs('str', 'join', 1, 1, args, kwargs);
+      return new Markup(
+        strJoin(
+          s,
+          Array.from(pyIter(it ?? null), (x) => (x instanceof Markup ? x : escapeArg(x))),
+        ),
+      );
+    });
+  }
+  const inner = getMethod(s, name);
+  if (inner === undefined || !(inner instanceof PyFunction)) return inner;
+  if (MARKUP_WRAPPED.has(name) || MARKUP_SPLIT.has(name)) {
+    return new PyFunction(
+      name,
+      (args, kwargs, ctx) => {
+        if (MARKUP_SPLIT.has(name)) return toMarkup(inner.call(args, kwargs, ctx));
+        const kw = new Map<string, PyValue>();
+        for (const [k, v] of kwargs) kw.set(k, escapeArg(v));
+        return toMarkup(inner.call(args.map(escapeArg), kw, ctx));
+      },
+      `<bound method Markup.${name}>`,
+    );
+  }
+  return inner;
 }
 
 /** True when `v` is a dict key view that supports `in` like a set. */

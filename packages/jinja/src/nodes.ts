@@ -20,6 +20,7 @@ export interface CallArgs {
   readonly dynKwargs: Expr | null;
 }
 
+/** An expression node (Jinja2's `nodes.Expr` subclasses). */
 export type Expr =
   | { readonly kind: 'Const'; readonly line: number; readonly value: ConstValue }
   | { readonly kind: 'Name'; readonly line: number; readonly name: string }
@@ -69,6 +70,7 @@ export type Expr =
     } & CallArgs)
   | ({ readonly kind: 'Test'; readonly line: number; readonly node: Expr; readonly name: string } & CallArgs);
 
+/** Comparison operators as Jinja2's `Operand.op` spells them. */
 export type CompareOp = 'eq' | 'ne' | 'lt' | 'lteq' | 'gt' | 'gteq' | 'in' | 'notin';
 
 /** An assignment target: a name, a namespace attribute, or a tuple of targets. */
@@ -83,6 +85,7 @@ export interface Signature {
   readonly defaults: Expr[];
 }
 
+/** A statement node (Jinja2's `nodes.Stmt` subclasses and `Output`). */
 export type Stmt =
   | { readonly kind: 'Output'; readonly line: number; readonly nodes: (Expr | TemplateData)[] }
   | {

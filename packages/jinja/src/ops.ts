@@ -87,6 +87,30 @@ function floatDivmod(vx: number, wx: number): [number, number] {
   return [floordiv, mod];
 }
 
+const TWO53 = 2n ** 53n;
+
+/** int / int as CPython computes it: the exact quotient, correctly rounded to a float. */
+function trueDivide(x: bigint, y: bigint): number {
+  const ax = x < 0n ? -x : x;
+  const ay = y < 0n ? -y : y;
+  if (ax <= TWO53 && ay <= TWO53) return Number(x) / Number(y);
+  const negative = x < 0n !== y < 0n;
+  const shift = Math.max(0, 55 + ay.toString(2).length - ax.toString(2).length);
+  const num = ax << BigInt(shift);
+  let q = num / ay;
+  if (num % ay !== 0n) q |= 1n; // sticky bit: below the rounding position, so no false ties
+  let r = Number(q);
+  let s = shift;
+  while (s > 0 && r !== 0) {
+    const step = Math.min(s, 1000);
+    r /= 2 ** step;
+    s -= step;
+  }
+  if (!Number.isFinite(r))
+    throw new PyException('OverflowError', 'integer division result too large for a float');
+  return negative ? -r : r;
+}
+
 function bitLength(n: bigint): number {
   return (n < 0n ? -n : n).toString(16).length * 4;
 }
@@ -132,16 +156,9 @@ function numericOp(op: BinaryOp, a: bigint | boolean | number, b: bigint | boole
           throw new LimitError(`integer product too large (more than ${MAX_INT_BITS} bits)`);
         }
         return x * y;
-      case '/': {
+      case '/':
         if (y === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
-        const fx = Number(x);
-        const fy = Number(y);
-        if (Number.isFinite(fx) && Number.isFinite(fy)) return fx / fy;
-        const r = Number((x * 10n ** 20n) / y) / 1e20;
-        if (!Number.isFinite(r))
-          throw new PyException('OverflowError', 'integer division result too large for a float');
-        return r;
-      }
+        return trueDivide(x, y);
       case '//':
         if (y === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
         return floorDivBig(x, y);
@@ -182,6 +199,8 @@ function numericOp(op: BinaryOp, a: bigint | boolean | number, b: bigint | boole
 function repeatCount(n: bigint | boolean, unit: number): number {
   const c = asBig(n);
   if (c <= 0n) return 0;
+  if (c > 0x7fffffffffffffffn)
+    throw new PyException('OverflowError', "cannot fit 'int' into an index-sized integer");
   if (c * BigInt(Math.max(unit, 1)) > BigInt(MAX_REPEAT_LENGTH)) {
     throw new LimitError(`sequence repetition too large (more than ${MAX_REPEAT_LENGTH} items)`);
   }
@@ -247,6 +266,10 @@ export function binop(op: BinaryOp, a: PyValue, b: PyValue): PyValue {
       }
       return unsupported(op, a, b);
     case '*': {
+      if ((a instanceof Markup && !isIntLike(b)) || (b instanceof Markup && !isIntLike(a))) {
+        const other = a instanceof Markup ? b : a;
+        throw new PyException('TypeError', `'${typeName(other)}' object cannot be interpreted as an integer`);
+      }
       if (isSequence(a)) {
         const r = sequenceRepeat(a, b);
         if (r !== undefined) return r;

@@ -372,23 +372,12 @@ class Parser {
     return { args, defaults };
   }
 
-  private checkCaller(sig: Signature, line: number): void {
-    const i = sig.args.indexOf('caller');
-    if (i >= 0 && i < sig.args.length - sig.defaults.length) {
-      this.fail(
-        'When defining macros or call blocks the special "caller" argument must be omitted or be given a default.',
-        line,
-      );
-    }
-  }
-
   private parseCallBlock(): Stmt {
     const line = this.stream.next().line;
     const sig = this.stream.current.type === 'lparen' ? this.parseSignature() : { args: [], defaults: [] };
     const call = this.parseExpression();
     if (call.kind !== 'Call') this.fail('expected call', line);
     const body = this.parseStatements(['name:endcall'], true);
-    this.checkCaller(sig, line);
     return { kind: 'CallBlock', line, call, body, ...sig };
   }
 
@@ -405,7 +394,6 @@ class Parser {
     this.checkAssignableName(String(nameToken.value), nameToken.line);
     const sig = this.parseSignature();
     const body = this.parseStatements(['name:endmacro'], true);
-    this.checkCaller(sig, line);
     return { kind: 'Macro', line, name: String(nameToken.value), body, ...sig };
   }
 

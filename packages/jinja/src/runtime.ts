@@ -3,14 +3,7 @@
  * loops, macros, call blocks, inheritance, include/import) and the render budgets. Every value a
  * template touches is a `PyValue`; attribute and item lookups go through `getAttr`/`getItem`.
  */
-import {
-  LimitError,
-  PyException,
-  SecurityError,
-  TemplateError,
-  TemplateNotFound,
-  UndefinedError,
-} from './errors.ts';
+import { LimitError, PyException, SecurityError, TemplateError, TemplateNotFound } from './errors.ts';
 import type { Expr, Stmt, Target, TemplateNode } from './nodes.ts';
 import { childStatements } from './parser.ts';
 import { binop, compare, contains, escapeHtml, unop } from './ops.ts';
@@ -40,9 +33,12 @@ import type { CallContext, FilterFunction, PyCallable, PyValue, TestFunction } f
 
 /** Rendering budgets: exceeding one raises `LimitError`. */
 export interface Limits {
-  /** Maximum size of the rendered output in bytes (UTF-8). */
+  /**
+   * Maximum output in bytes (UTF-8), counting everything written, including output captured by
+   * macros, call and set blocks before it is printed, so unprinted captures are bounded too.
+   */
   maxOutputBytes: number;
-  /** Maximum loop iterations and materialised items over the whole render. */
+  /** Maximum loop iterations, macro calls and materialised items over the whole render. */
   maxIterations: number;
   /** Maximum nesting of macro calls, includes, imports, blocks and recursive loops. */
   maxDepth: number;
@@ -79,6 +75,9 @@ class RenderState implements CallContext {
   iterations = 0;
   outputBytes = 0;
   depth = 0;
+  private entered = 0;
+  /** Modules imported without context, shared by every import of the template in this render (as Jinja2 caches them). */
+  readonly modules = new Map<CompiledTemplate, TemplateModule>();
   readonly deadline: number;
 
   constructor(readonly env: RuntimeEnvironment) {
@@ -98,7 +97,7 @@ class RenderState implements CallContext {
     this.iterations += n;
     if (this.iterations > this.env.limits.maxIterations) {
       throw new LimitError(
-        `the template exceeded the budget of ${this.env.limits.maxIterations} loop iterations`,
+        `the template exceeded the budget of ${this.env.limits.maxIterations} loop iterations and macro calls`,
       );
     }
     if (before >>> 10 !== this.iterations >>> 10 || n > 1024) this.checkTime();
@@ -118,7 +117,7 @@ class RenderState implements CallContext {
         `the template exceeded the nesting depth limit of ${this.env.limits.maxDepth} (macro calls, includes, blocks or recursive loops)`,
       );
     }
-    this.checkTime();
+    if ((++this.entered & 63) === 0) this.checkTime();
   }
 
   leave(): void {
@@ -161,9 +160,10 @@ class Context {
   resolve(name: string): PyValue | undefined {
     const v = this.vars.get(name);
     if (v !== undefined) return v;
+    // Jinja2 binds `self` as a local of the template function, so it wins over passed-in values.
+    if (name === 'self') return new TemplateReference(this);
     const p = this.parent.get(name);
     if (p !== undefined) return p;
-    if (name === 'self') return new TemplateReference(this);
     return this.state.env.globals.get(name);
   }
 
@@ -193,7 +193,8 @@ class Scope {
 
 /** Per-template-function state while statements run. */
 interface Frame {
-  readonly scope: Scope;
+  /** Mutable only for the frame a loop reuses across its iterations (captures copy the frame). */
+  scope: Scope;
   readonly ctx: Context;
   readonly tmpl: CompiledTemplate;
   readonly out: string[];
@@ -205,13 +206,19 @@ interface Frame {
   readonly autoescape: boolean;
 }
 
-interface RootRun {
-  parentTemplate: CompiledTemplate | null;
+/** A frame for a nested scope: never top-level, so assignments there are not exported. */
+function innerFrame(
+  frame: Frame,
+  scope: Scope,
+  out: string[] = frame.out,
+  root: RootRun | null = frame.root,
+  autoescape: boolean = frame.autoescape,
+): Frame {
+  return { scope, ctx: frame.ctx, tmpl: frame.tmpl, out, root, toplevel: false, autoescape };
 }
 
-function locate<T>(error: T, tmpl: CompiledTemplate, line: number): T {
-  if (error instanceof TemplateError) error.locate(tmpl.name, line);
-  return error;
+interface RootRun {
+  parentTemplate: CompiledTemplate | null;
 }
 
 function convertError(error: unknown, tmpl: CompiledTemplate, line: number): unknown {
@@ -274,6 +281,11 @@ function execBody(body: readonly Stmt[], frame: Frame): void {
 /** The plain (non-strict) undefined values Jinja2 uses for `x if false` without `else`. */
 const lenientUndefined = new WeakSet<Undefined>();
 
+/** Python truthiness; the plain undefined of `x if false` is false instead of raising. */
+function isTrue(v: PyValue): boolean {
+  return v instanceof Undefined && lenientUndefined.has(v) ? false : truthy(v);
+}
+
 function outputValue(v: PyValue): string {
   if (typeof v === 'string') return v;
   if (v instanceof Undefined) return lenientUndefined.has(v) ? '' : v.fail();
@@ -303,11 +315,11 @@ function execStmt(stmt: Stmt, frame: Frame): void {
       return;
     }
     case 'If': {
-      if (truthy(evalExpr(stmt.test, frame))) return execBody(stmt.body, frame);
+      if (isTrue(evalExpr(stmt.test, frame))) return execBody(stmt.body, frame);
       for (const elif of stmt.elifs) {
         let ok: boolean;
         try {
-          ok = truthy(evalExpr(elif.test, frame));
+          ok = isTrue(evalExpr(elif.test, frame));
         } catch (error) {
           throw convertError(error, frame.tmpl, elif.line);
         }
@@ -323,45 +335,48 @@ function execStmt(stmt: Stmt, frame: Frame): void {
       return;
     }
     case 'AssignBlock': {
-      const inner: Frame = { ...frame, scope: frame.scope.child(), out: [], root: null, toplevel: false };
+      const inner: Frame = innerFrame(frame, frame.scope.child(), [], null);
       execBody(stmt.body, inner);
-      let value: PyValue = inner.out.join('');
+      const text = inner.out.join('');
+      let value: PyValue = frame.autoescape ? new Markup(text) : text;
       if (stmt.filter) value = applyFilterChain(stmt.filter, value, inner);
       assign(stmt.target, value, frame);
       return;
     }
     case 'With': {
       const values = stmt.values.map((v) => evalExpr(v, frame));
-      const inner: Frame = { ...frame, scope: frame.scope.child(), toplevel: false };
+      const inner: Frame = innerFrame(frame, frame.scope.child());
       stmt.targets.forEach((t, i) => assign(t, values[i] as PyValue, inner));
       execBody(stmt.body, inner);
       return;
     }
     case 'Scope': {
-      const autoescape = stmt.autoescape ? truthy(evalExpr(stmt.autoescape, frame)) : frame.autoescape;
-      execBody(stmt.body, { ...frame, scope: frame.scope.child(), toplevel: false, autoescape });
+      const autoescape = stmt.autoescape ? isTrue(evalExpr(stmt.autoescape, frame)) : frame.autoescape;
+      execBody(stmt.body, innerFrame(frame, frame.scope.child(), frame.out, frame.root, autoescape));
       return;
     }
     case 'Macro': {
-      const macro = new Macro(stmt.name, stmt, frame, false);
+      const macro = new Macro(stmt.name, stmt, { ...frame }, false);
       frame.scope.vars.set(stmt.name, macro);
       if (frame.toplevel && !stmt.name.startsWith('_')) frame.ctx.exported.add(stmt.name);
       return;
     }
     case 'CallBlock': {
-      const caller = new Macro('caller', stmt, frame, true);
+      const caller = new Macro('caller', stmt, { ...frame }, true);
       const call = stmt.call;
       const callee = evalExpr(call.node, frame);
       const { args, kwargs } = evalCallArgs(call, frame);
       kwargs.set('caller', caller);
       const rv = callValue(callee, args, kwargs, frame);
-      write(frame, outputValue(rv));
+      write(frame, frame.autoescape ? escapedValue(rv) : outputValue(rv));
       return;
     }
     case 'FilterBlock': {
-      const inner: Frame = { ...frame, scope: frame.scope.child(), out: [], root: null, toplevel: false };
+      const inner: Frame = innerFrame(frame, frame.scope.child(), [], null);
       execBody(stmt.body, inner);
-      write(frame, outputValue(applyFilterChain(stmt.filter, inner.out.join(''), inner)));
+      const text = inner.out.join('');
+      const value = applyFilterChain(stmt.filter, frame.autoescape ? new Markup(text) : text, inner);
+      write(frame, frame.autoescape ? escapedValue(value) : outputValue(value));
       return;
     }
     case 'Block': {
@@ -480,13 +495,18 @@ export class LoopContext extends PyObject implements PyCallable {
     super();
   }
 
+  private cachedLength: number | undefined;
+
+  /** Jinja2 takes `len()` of the iterable once, when first asked. */
   get length(): number {
-    return this.items.length;
+    this.cachedLength ??= this.items.length;
+    return this.cachedLength;
   }
 
   getAttr(name: string): PyValue | undefined {
     const i = this.index0;
-    const n = this.items.length;
+    const n =
+      name === 'length' || name === 'revindex' || name === 'revindex0' ? this.length : this.items.length;
     switch (name) {
       case 'index':
         return BigInt(i + 1);
@@ -530,14 +550,29 @@ export class LoopContext extends PyObject implements PyCallable {
   }
 
   override repr(): string {
-    return `<LoopContext ${this.index0 + 1}/${this.items.length}>`;
+    return `<LoopContext ${this.index0 + 1}/${this.length}>`;
   }
 
   call(args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
     if (!this.recurse)
-      throw new PyException('TypeError', "The loop must have the 'recursive' marker to be called recursively.");
-    if (kwargs.size > 0 || args.length !== 1) {
-      throw new PyException('TypeError', `loop() takes 1 positional argument but ${args.length} were given`);
+      throw new PyException(
+        'TypeError',
+        "The loop must have the 'recursive' marker to be called recursively.",
+      );
+    if (kwargs.size > 0) {
+      const first = kwargs.keys().next().value as string;
+      throw new PyException(
+        'TypeError',
+        `LoopContext.__call__() got an unexpected keyword argument ${pyRepr(first)}`,
+      );
+    }
+    if (args.length !== 1) {
+      throw new PyException(
+        'TypeError',
+        args.length === 0
+          ? "LoopContext.__call__() missing 1 required positional argument: 'iterable'"
+          : `LoopContext.__call__() takes 2 positional arguments but ${args.length + 1} were given`,
+      );
     }
     return this.recurse(args[0] as PyValue, this.depth0 + 1);
   }
@@ -551,7 +586,15 @@ interface ItemSource {
 }
 
 function itemSource(iterable: PyValue, state: RenderState): ItemSource {
-  if (Array.isArray(iterable)) return { length: iterable.length, at: (i) => iterable[i] as PyValue };
+  if (Array.isArray(iterable)) {
+    // Python iterates a list live: items appended by the body are iterated too.
+    return {
+      get length() {
+        return iterable.length;
+      },
+      at: (i) => iterable[i] as PyValue,
+    };
+  }
   if (iterable instanceof PyTuple) {
     const items = iterable.items;
     return { length: items.length, at: (i) => items[i] as PyValue };
@@ -572,16 +615,25 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
   const state = frame.ctx.state;
   const extended = isExtendedLoop(stmt);
   const runLoop = (iterable: PyValue, depth0: number, out: string[]): void => {
-    if (iterable instanceof Undefined) iterable.fail();
+    if (iterable instanceof Undefined) {
+      if (!lenientUndefined.has(iterable)) iterable.fail();
+      iterable = [];
+    }
     let source = itemSource(iterable, state);
     if (stmt.test) {
       const kept: PyValue[] = [];
       for (let i = 0; i < source.length; i++) {
         state.tick();
         const item = source.at(i);
-        const testFrame: Frame = { ...frame, scope: frame.scope.child(), out, toplevel: false };
+        const testFrame: Frame = innerFrame(frame, frame.scope.child(), out);
         assign(stmt.target, item, testFrame);
-        if (truthy(evalExpr(stmt.test, testFrame))) kept.push(item);
+        let keep: boolean;
+        try {
+          keep = isTrue(evalExpr(stmt.test, testFrame));
+        } catch (error) {
+          throw convertError(error, frame.tmpl, stmt.test.line);
+        }
+        if (keep) kept.push(item);
       }
       source = { length: kept.length, at: (i) => kept[i] as PyValue };
     }
@@ -598,18 +650,24 @@ function execFor(stmt: Stmt & { kind: 'For' }, frame: Frame): void {
         }
       : null;
     const loop = new LoopContext(source, depth0, recurse);
-    const n = source.length;
-    for (let i = 0; i < n; i++) {
+    const dict = iterable instanceof Map && !stmt.test ? iterable : null;
+    const dictSize = dict?.size ?? 0;
+    let i = 0;
+    const inner: Frame = innerFrame(frame, frame.scope, out);
+    for (; i < source.length; i++) {
       state.tick();
       loop.index0 = i;
       const scope = frame.scope.child();
-      const inner: Frame = { ...frame, scope, out, toplevel: false };
+      inner.scope = scope;
       if (extended) scope.vars.set('loop', loop);
       assign(stmt.target, source.at(i), inner);
       execBody(stmt.body, inner);
+      if (dict && dict.size !== dictSize) {
+        throw new PyException('RuntimeError', 'dictionary changed size during iteration');
+      }
     }
-    if (n === 0 && stmt.else_.length > 0) {
-      execBody(stmt.else_, { ...frame, scope: frame.scope.child(), out, toplevel: false });
+    if (i === 0 && stmt.else_.length > 0) {
+      execBody(stmt.else_, innerFrame(frame, frame.scope.child(), out));
     }
   };
   runLoop(evalExpr(stmt.iter, frame), 0, frame.out);
@@ -636,7 +694,8 @@ function hasScopedBlock(body: readonly Stmt[]): boolean {
 // ---------------------------------------------------------------------------------------------
 // Macros
 
-function findUndeclared(body: readonly Stmt[], names: readonly string[]): Set<string> {
+/** Jinja2's `find_undeclared`: which of `names` the body reads (not looking into blocks). */
+export function findUndeclared(body: readonly Stmt[], names: readonly string[]): Set<string> {
   const found = new Set<string>();
   const visitExpr = (e: Expr | null | undefined): void => {
     if (!e) return;
@@ -794,7 +853,7 @@ export class Macro extends PyObject implements PyCallable {
   getAttr(name: string): PyValue | undefined {
     switch (name) {
       case 'name':
-        return this.pyName;
+        return this.macroName;
       case 'arguments':
         return new PyTuple([...this.node.args]);
       case 'catch_kwargs':
@@ -808,8 +867,13 @@ export class Macro extends PyObject implements PyCallable {
     }
   }
 
+  /** Python's `Macro.name`: None for the `caller` of a call block. */
+  private get macroName(): string | null {
+    return this.isCaller ? null : this.pyName;
+  }
+
   override repr(): string {
-    return `<Macro ${pyRepr(this.pyName)}>`;
+    return `<Macro ${this.isCaller ? 'anonymous' : pyRepr(this.pyName)}>`;
   }
 
   call(args: PyValue[], kwargs: Map<string, PyValue>): PyValue {
@@ -843,13 +907,13 @@ export class Macro extends PyObject implements PyCallable {
       if (remaining.has('caller')) {
         throw new PyException(
           'TypeError',
-          `macro ${pyRepr(this.pyName)} was invoked with two values for the special caller argument. This is most likely a bug.`,
+          `macro ${pyRepr(this.macroName)} was invoked with two values for the special caller argument. This is most likely a bug.`,
         );
       }
       const first = remaining.keys().next().value as string;
       throw new PyException(
         'TypeError',
-        `macro ${pyRepr(this.pyName)} takes no keyword argument ${pyRepr(first)}`,
+        `macro ${pyRepr(this.macroName)} takes no keyword argument ${pyRepr(first)}`,
       );
     }
     let varargs: PyTuple | undefined;
@@ -857,15 +921,16 @@ export class Macro extends PyObject implements PyCallable {
     else if (args.length > argCount) {
       throw new PyException(
         'TypeError',
-        `macro ${pyRepr(this.pyName)} takes not more than ${argCount} argument(s)`,
+        `macro ${pyRepr(this.macroName)} takes not more than ${argCount} argument(s)`,
       );
     }
 
     const state = this.frame.ctx.state;
+    state.tick();
     state.enter();
     try {
       const out: string[] = [];
-      const frame: Frame = { ...this.frame, scope, out, root: null, toplevel: false };
+      const frame: Frame = innerFrame(this.frame, scope, out, null);
       const firstDefault = argCount - node.defaults.length;
       node.args.forEach((name, i) => {
         let v = values[i] as PyValue | typeof MISSING;
@@ -875,7 +940,7 @@ export class Macro extends PyObject implements PyCallable {
             try {
               v = evalExpr(dflt, frame);
             } catch (error) {
-              throw convertError(error, frame.tmpl, dflt.line);
+              throw convertError(error, frame.tmpl, node.line);
             }
           } else {
             v = new Undefined(name, `parameter ${pyRepr(name)} was not provided`);
@@ -891,11 +956,6 @@ export class Macro extends PyObject implements PyCallable {
     } finally {
       state.leave();
     }
-  }
-
-  /** Whether this macro is the `caller` of a call block. */
-  get isCallerMacro(): boolean {
-    return this.isCaller;
   }
 }
 
@@ -934,12 +994,14 @@ class BlockReference extends PyObject implements PyCallable {
     private readonly ctx: Context,
     readonly pyName: string,
     private readonly index: number,
+    /** The locals a scoped block was rendered with: `super()` renders the parent with them too. */
+    private readonly scoped: Scope | null = null,
   ) {
     super();
   }
 
   getAttr(name: string): PyValue | undefined {
-    if (name === 'super') return superOf(this.ctx, this.pyName, this.index);
+    if (name === 'super') return superOf(this.ctx, this.pyName, this.index, this.scoped);
     return undefined;
   }
 
@@ -952,17 +1014,17 @@ class BlockReference extends PyObject implements PyCallable {
       throw new PyException('TypeError', 'BlockReference.__call__() takes 1 positional argument');
     }
     const out: string[] = [];
-    renderBlock(this.ctx, this.pyName, this.index, null, out);
+    renderBlock(this.ctx, this.pyName, this.index, this.scoped, out);
     return out.join('');
   }
 }
 
-function superOf(ctx: Context, name: string, index: number): PyValue {
+function superOf(ctx: Context, name: string, index: number, scoped: Scope | null): PyValue {
   const stack = ctx.blocks.get(name);
   if (!stack || index + 1 >= stack.length) {
     return new Undefined('super', `there is no parent block called ${pyRepr(name)}.`);
   }
-  return new BlockReference(ctx, name, index + 1);
+  return new BlockReference(ctx, name, index + 1, scoped);
 }
 
 function renderBlock(ctx: Context, name: string, index: number, scoped: Scope | null, out: string[]): void {
@@ -973,11 +1035,19 @@ function renderBlock(ctx: Context, name: string, index: number, scoped: Scope | 
     throw new PyException('TemplateRuntimeError', `Required block ${pyRepr(name)} not found`);
   }
   const scope = (scoped ?? ctx.root).child();
-  scope.vars.set('super', superOf(ctx, name, index));
+  scope.vars.set('super', superOf(ctx, name, index, scoped));
   const state = ctx.state;
   state.enter();
   try {
-    execBody(def.node.body, { scope, ctx, tmpl: def.tmpl, out, root: null, toplevel: false, autoescape: false });
+    execBody(def.node.body, {
+      scope,
+      ctx,
+      tmpl: def.tmpl,
+      out,
+      root: null,
+      toplevel: false,
+      autoescape: false,
+    });
   } finally {
     state.leave();
   }
@@ -989,47 +1059,47 @@ function renderBlock(ctx: Context, name: string, index: number, scoped: Scope | 
 function getTemplate(frame: Frame, name: PyValue): CompiledTemplate {
   if (name instanceof Undefined) return name.fail();
   if (typeof name !== 'string') {
-    throw new PyException('TypeError', `template names must be strings, not '${typeName(name)}'`);
+    // Jinja2's DictLoader looks the name up as a dict key: unhashable names raise TypeError.
+    if (Array.isArray(name) || name instanceof Map) {
+      throw new PyException('TypeError', `unhashable type: '${typeName(name)}'`);
+    }
+    throw new TemplateNotFound(pyStr(name));
   }
   const tmpl = frame.ctx.state.env.loadTemplate(name);
   if (!tmpl) throw new TemplateNotFound(name);
   return tmpl;
 }
 
-function selectTemplate(frame: Frame, names: PyValue): CompiledTemplate | undefined {
-  if (names instanceof Undefined) return names.fail();
-  if (Array.isArray(names) || names instanceof PyTuple) {
-    const list = Array.isArray(names) ? names : names.items;
-    for (const n of list) {
-      if (n instanceof Undefined) n.fail();
-      if (typeof n !== 'string') continue;
-      const tmpl = frame.ctx.state.env.loadTemplate(n);
-      if (tmpl) return tmpl;
+/** Jinja2's `get_or_select_template`: a name, or the first template found from an iterable of names. */
+function selectTemplate(frame: Frame, names: PyValue, ignoreMissing: boolean): CompiledTemplate | undefined {
+  if (typeof names === 'string' || names instanceof Undefined) {
+    try {
+      return getTemplate(frame, names);
+    } catch (error) {
+      if (ignoreMissing && error instanceof TemplateNotFound) return undefined;
+      throw error;
     }
-    return undefined;
   }
-  if (typeof names !== 'string') {
-    throw new PyException('TypeError', `template names must be strings, not '${typeName(names)}'`);
+  if (!isTrue(names)) {
+    if (ignoreMissing) return undefined;
+    throw new TemplateNotFound('Tried to select from an empty list of templates.');
   }
-  return frame.ctx.state.env.loadTemplate(names);
+  const tried: PyValue[] = [];
+  for (const n of pyIter(names)) {
+    tried.push(n);
+    if (typeof n !== 'string') continue;
+    const tmpl = frame.ctx.state.env.loadTemplate(n);
+    if (tmpl) return tmpl;
+  }
+  if (ignoreMissing) return undefined;
+  throw new TemplateNotFound(
+    `none of the templates given were found: ${tried.map((n) => pyStr(n)).join(', ')}`,
+  );
 }
 
 function execInclude(stmt: Stmt & { kind: 'Include' }, frame: Frame): void {
-  const names = evalExpr(stmt.template, frame);
-  const tmpl = selectTemplate(frame, names);
-  if (!tmpl) {
-    if (stmt.ignoreMissing) return;
-    if (Array.isArray(names) || names instanceof PyTuple) {
-      const list = Array.isArray(names) ? names : names.items;
-      throw new TemplateNotFound(
-        list.length === 0
-          ? 'Tried to select from an empty list of templates.'
-          : `none of the templates given were found: ${list.map((n) => pyStr(n)).join(', ')}`,
-      );
-    }
-    throw new TemplateNotFound(pyStr(names));
-  }
-  if (frame.root?.parentTemplate) return;
+  const tmpl = selectTemplate(frame, evalExpr(stmt.template, frame), stmt.ignoreMissing);
+  if (!tmpl || frame.root?.parentTemplate) return;
   const vars = stmt.withContext ? frame.ctx.flatten(frame.scope) : new Map<string, PyValue>();
   const ctx = new Context(frame.ctx.state, vars, tmpl);
   const state = frame.ctx.state;
@@ -1044,7 +1114,7 @@ function execInclude(stmt: Stmt & { kind: 'Include' }, frame: Frame): void {
 /** An imported template: its exported top-level names; `str()` is its output. */
 class TemplateModule extends PyObject {
   readonly typeName = 'TemplateModule';
-  override readonly moduleName = 'jinja2.runtime';
+  override readonly moduleName = 'jinja2.environment';
 
   constructor(
     readonly templateName: string | undefined,
@@ -1069,10 +1139,12 @@ class TemplateModule extends PyObject {
 
 function importModule(frame: Frame, name: PyValue, withContext: boolean): TemplateModule {
   const tmpl = getTemplate(frame, name);
-  const vars = withContext ? frame.ctx.flatten(frame.scope) : new Map<string, PyValue>();
-  const ctx = new Context(frame.ctx.state, vars, tmpl);
-  const out: string[] = [];
   const state = frame.ctx.state;
+  const cached = withContext ? undefined : state.modules.get(tmpl);
+  if (cached) return cached;
+  const vars = withContext ? frame.ctx.flatten(frame.scope) : new Map<string, PyValue>();
+  const ctx = new Context(state, vars, tmpl);
+  const out: string[] = [];
   state.enter();
   try {
     renderRoot(ctx, tmpl, out);
@@ -1084,7 +1156,9 @@ function importModule(frame: Frame, name: PyValue, withContext: boolean): Templa
     const v = ctx.vars.get(key);
     if (v !== undefined) exports.set(key, v);
   }
-  return new TemplateModule(tmpl.name, exports, out.join(''));
+  const module = new TemplateModule(tmpl.name, exports, out.join(''));
+  if (!withContext) state.modules.set(tmpl, module);
+  return module;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1124,15 +1198,11 @@ const COMPARE_OPS: Record<string, CompareOperator> = {
   notin: 'notin',
 };
 
+/**
+ * Evaluates an expression. Errors are not located here: as in Jinja2's compiled code, they take
+ * the line of the statement (or of the printed expression) they happen in.
+ */
 function evalExpr(expr: Expr, frame: Frame): PyValue {
-  try {
-    return evalInner(expr, frame);
-  } catch (error) {
-    throw locate(error, frame.tmpl, expr.line);
-  }
-}
-
-function evalInner(expr: Expr, frame: Frame): PyValue {
   switch (expr.kind) {
     case 'Const':
       return expr.value;
@@ -1150,7 +1220,7 @@ function evalInner(expr: Expr, frame: Frame): PyValue {
       return map;
     }
     case 'CondExpr': {
-      if (truthy(evalExpr(expr.test, frame))) return evalExpr(expr.expr1, frame);
+      if (isTrue(evalExpr(expr.test, frame))) return evalExpr(expr.expr1, frame);
       if (expr.expr2) return evalExpr(expr.expr2, frame);
       const where = position(expr.line, frame);
       const undef = new Undefined(
@@ -1162,14 +1232,14 @@ function evalInner(expr: Expr, frame: Frame): PyValue {
     }
     case 'And': {
       const left = evalExpr(expr.left, frame);
-      return truthy(left) ? evalExpr(expr.right, frame) : left;
+      return isTrue(left) ? evalExpr(expr.right, frame) : left;
     }
     case 'Or': {
       const left = evalExpr(expr.left, frame);
-      return truthy(left) ? left : evalExpr(expr.right, frame);
+      return isTrue(left) ? left : evalExpr(expr.right, frame);
     }
     case 'Not':
-      return !truthy(evalExpr(expr.node, frame));
+      return !isTrue(evalExpr(expr.node, frame));
     case 'Neg':
       return unop('-', evalExpr(expr.node, frame));
     case 'Pos':
@@ -1177,13 +1247,13 @@ function evalInner(expr: Expr, frame: Frame): PyValue {
     case 'BinOp':
       return binop(BINOPS[expr.op] as BinaryOp, evalExpr(expr.left, frame), evalExpr(expr.right, frame));
     case 'Concat': {
-      let s = '';
-      if (frame.autoescape) {
-        for (const n of expr.nodes) s += escapedValue(evalExpr(n, frame));
-        return new Markup(s);
+      const values = expr.nodes.map((n) => evalExpr(n, frame));
+      // Jinja2's markup_join: Markup only when an operand is Markup (the others are escaped).
+      // A concatenation of constants is folded at compile time into a plain str.
+      if (frame.autoescape && values.some((v) => v instanceof Markup) && !expr.nodes.every(isFoldable)) {
+        return new Markup(values.map(escapedValue).join(''));
       }
-      for (const n of expr.nodes) s += outputValue(evalExpr(n, frame));
-      return s;
+      return values.map(outputValue).join('');
     }
     case 'Compare': {
       let left = evalExpr(expr.expr, frame);
@@ -1229,6 +1299,22 @@ function evalInner(expr: Expr, frame: Frame): PyValue {
       return test(frame.ctx.state, value, args, kwargs);
     }
   }
+}
+
+/** Whether Jinja2's optimizer folds `expr` to a constant: literals and filters of literals. */
+function isFoldable(expr: Expr): boolean {
+  if (expr.kind === 'Const') return true;
+  if (expr.kind === 'Filter') {
+    return (
+      expr.node !== null &&
+      isFoldable(expr.node) &&
+      expr.args.every(isFoldable) &&
+      expr.kwargs.every((k) => isFoldable(k.value)) &&
+      expr.dynArgs === null &&
+      expr.dynKwargs === null
+    );
+  }
+  return false;
 }
 
 /** `x[a:b:c]` is a plain Python subscript in Jinja2 (no getitem fallback): errors are TypeErrors. */
@@ -1284,15 +1370,8 @@ function callValue(callee: PyValue, args: PyValue[], kwargs: Map<string, PyValue
   if (!isCallable(callee)) {
     throw new PyException('TypeError', `'${typeName(callee)}' object is not callable`);
   }
-  return callee.call(args, kwargs, frame.ctx.state);
-}
-
-/** Whether `v` is a value the runtime produced for markup (kept for autoescape-free output). */
-export function isMarkup(v: PyValue): v is Markup {
-  return v instanceof Markup;
-}
-
-/** Raised for a name used where StrictUndefined forbids it. */
-export function undefinedError(name: string): UndefinedError {
-  return new UndefinedError(`${pyRepr(name)} is undefined`);
+  const rv = callee.call(args, kwargs, frame.ctx.state);
+  // A macro called where autoescaping is on returns Markup, as Jinja2's Macro does.
+  if (frame.autoescape && callee instanceof Macro && typeof rv === 'string') return new Markup(rv);
+  return rv;
 }

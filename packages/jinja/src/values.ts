@@ -21,6 +21,7 @@ export type PyValue =
   | Undefined
   | PyCallable
   | PyRange
+  | PySlice
   | PyObject;
 
 /** A Python dict: insertion-ordered, keys normalised with `dictGet`/`dictSet`/`dictHas`. */
@@ -34,6 +35,8 @@ export interface CallContext {
   test(name: string): TestFunction | undefined;
   /** Counts work (loop iterations, materialised items) against the render budget. */
   tick(n?: number): void;
+  /** True inside `{% autoescape true %}` (filters such as join/replace then keep Markup as Jinja2 does). */
+  readonly autoescape?: boolean;
 }
 
 /** A filter: the piped value, then the call's positional and keyword arguments. */
@@ -89,6 +92,11 @@ export class Undefined {
   constructor(
     readonly name: string,
     readonly hint?: string,
+    /**
+     * Jinja2's plain `Undefined` (what `x if false` without else gives even under StrictUndefined):
+     * prints as '', is false, iterates empty and has length 0; other uses still raise.
+     */
+    readonly lenient = false,
   ) {}
 
   /** Jinja2's message: `'x' is undefined` or the hint (`'dict object' has no attribute 'y'`). */
@@ -144,6 +152,14 @@ export abstract class PyObject {
   }
   /** `len()`, when the object has a length. */
   len(): number | undefined {
+    return undefined;
+  }
+  /** `self == other`; undefined means Python's default (identity). */
+  equals(_other: PyValue): boolean | undefined {
+    return undefined;
+  }
+  /** Ordering against `other` (negative, zero, positive); undefined when the types do not order. */
+  compareTo(_other: PyValue): number | undefined {
     return undefined;
   }
 }
@@ -247,7 +263,7 @@ export class Cycler extends PyObject {
       case 'current':
         return this.current;
       case 'items':
-        return this.items;
+        return new PyTuple(this.items);
       case 'pos':
         return BigInt(this.pos);
       case 'next':
@@ -479,7 +495,7 @@ export function pyStr(v: PyValue): string {
       break;
   }
   if (v instanceof Markup) return v.value;
-  if (v instanceof Undefined) return v.fail();
+  if (v instanceof Undefined) return v.lenient ? '' : v.fail();
   if (v instanceof PyObject) return v.str();
   return pyRepr(v);
 }
@@ -500,10 +516,6 @@ function reprInner(v: PyValue, seen: Set<object>): string {
     return s;
   }
   if (v instanceof PyTuple) {
-    if (v.fields) {
-      const parts = v.items.map((x, i) => `${v.fields?.[i] ?? ''}=${reprInner(x, seen)}`);
-      return `${v.className ?? 'tuple'}(${parts.join(', ')})`;
-    }
     if (v.items.length === 1) return `(${reprInner(v.items[0] as PyValue, seen)},)`;
     return `(${v.items.map((x) => reprInner(x, seen)).join(', ')})`;
   }
@@ -550,7 +562,7 @@ export function truthy(v: PyValue): boolean {
   if (v instanceof PyTuple) return v.items.length > 0;
   if (v instanceof Map) return v.size > 0;
   if (v instanceof Markup) return v.value.length > 0;
-  if (v instanceof Undefined) return v.fail();
+  if (v instanceof Undefined) return v.lenient ? false : v.fail();
   if (v instanceof PyRange) return v.length > 0n;
   if (v instanceof PyObject) return v.truthy();
   return true;
@@ -587,6 +599,8 @@ export function compareNumbers(a: bigint | boolean | number, b: bigint | boolean
 /** Python's `a == b`. Raises for undefined values. */
 export function pyEq(a: PyValue, b: PyValue): boolean {
   if (a === b) return !(typeof a === 'number' && Number.isNaN(a));
+  if (a instanceof Undefined && a.lenient) return b instanceof Undefined && b.lenient;
+  if (b instanceof Undefined && b.lenient) return false;
   if (a instanceof Undefined) a.fail();
   if (b instanceof Undefined) b.fail();
   if (isNumber(a)) return isNumber(b) && compareNumbers(a, b) === 0;
@@ -602,6 +616,8 @@ export function pyEq(a: PyValue, b: PyValue): boolean {
     }
     return true;
   }
+  if (a instanceof PyObject) return a.equals(b) ?? (b instanceof PyObject && b.equals(a) === true);
+  if (b instanceof PyObject) return b.equals(a) ?? false;
   if (a instanceof PyRange) {
     if (!(b instanceof PyRange) || a.length !== b.length) return false;
     if (a.length === 0n) return true;
@@ -639,7 +655,11 @@ export function pyOrder(op: CompareOp, a: PyValue, b: PyValue): boolean {
   else if (isString(a) && isString(b)) c = compareStrings(strValue(a), strValue(b));
   else if (Array.isArray(a) && Array.isArray(b)) return seqOrder(op, a, b);
   else if (a instanceof PyTuple && b instanceof PyTuple) return seqOrder(op, a.items, b.items);
-  else return unorderable(op, a, b);
+  else {
+    const o = a instanceof PyObject ? a.compareTo(b) : undefined;
+    if (o === undefined) return unorderable(op, a, b);
+    c = o;
+  }
   if (Number.isNaN(c)) return false;
   switch (op) {
     case '<':
@@ -680,7 +700,13 @@ export function pyLen(v: PyValue): number {
   if (v instanceof Map) return v.size;
   if (v instanceof PyTuple) return v.items.length;
   if (v instanceof Markup) return strLen(v.value);
-  if (v instanceof PyRange) return Number(v.length);
+  if (v instanceof Undefined && v.lenient) return 0;
+  if (v instanceof PyRange) {
+    if (v.length > 0x7fffffffffffffffn) {
+      throw new PyException('OverflowError', 'Python int too large to convert to C ssize_t');
+    }
+    return Number(v.length);
+  }
   if (v instanceof Undefined) return v.fail();
   if (v instanceof PyObject) {
     const n = v.len();
@@ -710,7 +736,7 @@ export function pyIter(v: PyValue): Iterable<PyValue> {
   if (v instanceof PyTuple) return v.items;
   if (v instanceof Markup) return codePoints(v.value);
   if (v instanceof PyRange) return v;
-  if (v instanceof Undefined) return v.fail();
+  if (v instanceof Undefined) return v.lenient ? [] : v.fail();
   if (v instanceof PyObject) {
     const it = v.iter();
     if (it) return it;
@@ -1088,4 +1114,90 @@ export function toJS(v: PyValue): unknown {
   if (v instanceof Undefined) return v.fail();
   if (v instanceof PyRange) return Array.from(v, (x) => toJS(x));
   return pyStr(v);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sorting as CPython's list.sort compares (so errors on unorderable items name the same pair)
+
+function minRun(n: number): number {
+  let r = 0;
+  while (n >= 64) {
+    r |= n & 1;
+    n >>= 1;
+  }
+  return n + r;
+}
+
+/**
+ * Python's `sorted(items, key=key, reverse=reverse)`: stable, `<` only, and with CPython's
+ * comparison order (count_run + binary insertion sort; runs of 64+ items merge stably), so a
+ * TypeError for unorderable keys names the pair Python names.
+ */
+export function pySorted<T>(items: readonly T[], key: (item: T) => PyValue, reverse = false): T[] {
+  const arr = items.map((v) => ({ v, k: key(v) }));
+  const lt = (a: { k: PyValue }, b: { k: PyValue }): boolean => pyOrder('<', a.k, b.k);
+  if (reverse) arr.reverse();
+  const n = arr.length;
+  const minrun = minRun(n);
+  const runs: [number, number][] = [];
+  let lo = 0;
+  while (lo < n) {
+    let len = 1;
+    if (lo + 1 < n) {
+      len = 2;
+      if (lt(arr[lo + 1] as { k: PyValue }, arr[lo] as { k: PyValue })) {
+        while (lo + len < n && lt(arr[lo + len] as { k: PyValue }, arr[lo + len - 1] as { k: PyValue }))
+          len++;
+        const run = arr.slice(lo, lo + len).reverse();
+        arr.splice(lo, len, ...run);
+      } else {
+        while (lo + len < n && !lt(arr[lo + len] as { k: PyValue }, arr[lo + len - 1] as { k: PyValue }))
+          len++;
+      }
+    }
+    if (len < minrun) {
+      const force = Math.min(minrun, n - lo);
+      for (let start = lo + len; start < lo + force; start++) {
+        const pivot = arr[start] as { v: T; k: PyValue };
+        let l = lo;
+        let r = start;
+        while (l < r) {
+          const p = l + ((r - l) >> 1);
+          if (lt(pivot, arr[p] as { k: PyValue })) r = p;
+          else l = p + 1;
+        }
+        for (let p = start; p > l; p--) arr[p] = arr[p - 1] as { v: T; k: PyValue };
+        arr[l] = pivot;
+      }
+      len = force;
+    }
+    runs.push([lo, len]);
+    lo += len;
+  }
+  let merged = runs.map(([s, l]) => arr.slice(s, s + l));
+  while (merged.length > 1) {
+    const next: (typeof arr)[] = [];
+    for (let i = 0; i < merged.length; i += 2) {
+      const a = merged[i] as typeof arr;
+      const b = merged[i + 1];
+      if (b === undefined) {
+        next.push(a);
+        continue;
+      }
+      const out: typeof arr = [];
+      let x = 0;
+      let y = 0;
+      while (x < a.length && y < b.length) {
+        if (lt(b[y] as { k: PyValue }, a[x] as { k: PyValue })) out.push(b[y++] as { v: T; k: PyValue });
+        else out.push(a[x++] as { v: T; k: PyValue });
+      }
+      while (x < a.length) out.push(a[x++] as { v: T; k: PyValue });
+      while (y < b.length) out.push(b[y++] as { v: T; k: PyValue });
+      next.push(out);
+    }
+    merged = next;
+  }
+  const result = (merged[0] ?? []).map((e) => e.v);
+  if (reverse) result.reverse();
+  return result;
 }

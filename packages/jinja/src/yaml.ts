@@ -9,7 +9,7 @@
  * from PyYAML in places (`y`/`n`, `1e3`, `0o17`, `+.5`, timestamps, merge order). Every plain
  * scalar that YAML 1.2 reads differently gets one warning naming its line and both readings.
  */
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { CST, Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Alias, Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { PyException } from './errors.ts';
 import { PyFunction, PyObject, dictSet, pyRepr, typeName } from './values.ts';
@@ -79,6 +79,85 @@ export class PyDate extends PyObject {
   override repr(): string {
     return `datetime.date(${this.year}, ${this.month}, ${this.day})`;
   }
+  /** Days since 0001-01-01 (Python's proleptic ordinal minus one). */
+  protected dayNumber(): number {
+    return Date.UTC(this.year, this.month - 1, this.day) / 86_400_000;
+  }
+  /** Python compares a date only with a date (a datetime is never equal to a date). */
+  override equals(other: PyValue): boolean | undefined {
+    if (!(other instanceof PyDate)) return undefined;
+    if (other instanceof PyDateTime) return false;
+    return this.dayNumber() === other.dayNumber();
+  }
+  override compareTo(other: PyValue): number | undefined {
+    if (!(other instanceof PyDate) || other instanceof PyDateTime) return undefined;
+    return Math.sign(this.dayNumber() - other.dayNumber());
+  }
+  /** Monday is 0, as Python's `date.weekday()`. */
+  weekday(): number {
+    return (new Date(Date.UTC(this.year, this.month - 1, this.day)).getUTCDay() + 6) % 7;
+  }
+  /** Python's `strftime` with the C locale (the directives glibc and Python agree on). */
+  strftime(format: string): string {
+    return format.replace(/%(-?)([a-zA-Z%])/g, (whole, noPad: string, d: string) => {
+      const v = this.directive(d);
+      if (v === undefined) return whole;
+      return noPad ? v.replace(/^[0 ]+(?=.)/, '') : v;
+    });
+  }
+  protected directive(d: string): string | undefined {
+    const dayOfYear =
+      (Date.UTC(this.year, this.month - 1, this.day) - Date.UTC(this.year, 0, 1)) / 86_400_000 + 1;
+    const wd = this.weekday();
+    switch (d) {
+      case 'Y':
+        return String(this.year);
+      case 'y':
+        return pad(this.year % 100);
+      case 'm':
+        return pad(this.month);
+      case 'd':
+        return pad(this.day);
+      case 'e':
+        return String(this.day).padStart(2, ' ');
+      case 'j':
+        return pad(dayOfYear, 3);
+      case 'a':
+        return DAYS[wd]?.slice(0, 3);
+      case 'A':
+        return DAYS[wd];
+      case 'w':
+        return String((wd + 1) % 7);
+      case 'u':
+        return String(wd + 1);
+      case 'b':
+      case 'h':
+        return MONTHS[this.month - 1]?.slice(0, 3);
+      case 'B':
+        return MONTHS[this.month - 1];
+      case 'H':
+      case 'M':
+      case 'S':
+        return '00';
+      case 'I':
+        return '12';
+      case 'p':
+        return 'AM';
+      case 'f':
+        return '000000';
+      case 'z':
+      case 'Z':
+        return '';
+      case 'F':
+        return this.isoformat().slice(0, 10);
+      case 'T':
+        return '00:00:00';
+      case '%':
+        return '%';
+      default:
+        return undefined;
+    }
+  }
   getAttr(name: string): PyValue | undefined {
     switch (name) {
       case 'year':
@@ -88,10 +167,53 @@ export class PyDate extends PyObject {
       case 'day':
         return BigInt(this.day);
       case 'isoformat':
-        return new PyFunction('isoformat', () => this.isoformat());
+        return new PyFunction('isoformat', (args, kwargs) => {
+          noArgs('isoformat', args, kwargs);
+          return this.isoformat();
+        });
+      case 'weekday':
+        return new PyFunction('weekday', (args, kwargs) => {
+          noArgs('weekday', args, kwargs);
+          return BigInt(this.weekday());
+        });
+      case 'isoweekday':
+        return new PyFunction('isoweekday', (args, kwargs) => {
+          noArgs('isoweekday', args, kwargs);
+          return BigInt(this.weekday() + 1);
+        });
+      case 'strftime':
+        return new PyFunction('strftime', (args, kwargs) => {
+          const format = args[0];
+          if (args.length !== 1 || kwargs.size > 0 || typeof format !== 'string') {
+            throw new PyException('TypeError', 'strftime() takes exactly one str argument');
+          }
+          return this.strftime(format);
+        });
       default:
         return undefined;
     }
+  }
+}
+
+const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+function noArgs(name: string, args: PyValue[], kwargs: Map<string, PyValue>): void {
+  if (args.length > 0 || kwargs.size > 0) {
+    throw new PyException('TypeError', `${name}() takes no arguments (${args.length + kwargs.size} given)`);
   }
 }
 
@@ -110,7 +232,7 @@ export class PyDateTime extends PyDate {
   ) {
     super(year, month, day);
   }
-  private offsetText(): string {
+  protected offsetText(): string {
     if (this.offsetMinutes === undefined) return '';
     const sign = this.offsetMinutes < 0 ? '-' : '+';
     const m = Math.abs(this.offsetMinutes);
@@ -144,8 +266,62 @@ export class PyDateTime extends PyDate {
     }
     return `datetime.datetime(${parts.join(', ')}${tz})`;
   }
+  /** Microseconds since the epoch, in UTC for an aware datetime. */
+  private instant(): bigint {
+    const minutes =
+      BigInt(this.dayNumber()) * 1440n + BigInt(this.hour * 60 + this.minute - (this.offsetMinutes ?? 0));
+    return (minutes * 60n + BigInt(this.second)) * 1_000_000n + BigInt(this.microsecond);
+  }
+  /** Python: a naive and an aware datetime are never equal and do not order. */
+  private comparable(other: PyValue): other is PyDateTime {
+    return (
+      other instanceof PyDateTime &&
+      (this.offsetMinutes === undefined) === (other.offsetMinutes === undefined)
+    );
+  }
+  override equals(other: PyValue): boolean | undefined {
+    if (!(other instanceof PyDate)) return undefined;
+    return this.comparable(other) && this.instant() === other.instant();
+  }
+  override compareTo(other: PyValue): number | undefined {
+    if (!this.comparable(other)) return undefined;
+    const a = this.instant();
+    const b = other.instant();
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  /** `str(tzinfo)`: `UTC`, `UTC+02:00`; undefined for a naive datetime. */
+  private tzName(): string | undefined {
+    if (this.offsetMinutes === undefined) return undefined;
+    return this.offsetMinutes === 0 ? 'UTC' : `UTC${this.offsetText()}`;
+  }
+  protected override directive(d: string): string | undefined {
+    switch (d) {
+      case 'H':
+        return pad(this.hour);
+      case 'M':
+        return pad(this.minute);
+      case 'S':
+        return pad(this.second);
+      case 'I':
+        return pad(this.hour % 12 || 12);
+      case 'p':
+        return this.hour < 12 ? 'AM' : 'PM';
+      case 'f':
+        return pad(this.microsecond, 6);
+      case 'z':
+        return this.offsetText().replace(':', '');
+      case 'Z':
+        return this.tzName() ?? '';
+      case 'T':
+        return `${pad(this.hour)}:${pad(this.minute)}:${pad(this.second)}`;
+      default:
+        return super.directive(d);
+    }
+  }
   override getAttr(name: string): PyValue | undefined {
     switch (name) {
+      case 'tzinfo':
+        return this.tzName() ?? null;
       case 'hour':
         return BigInt(this.hour);
       case 'minute':
@@ -154,8 +330,6 @@ export class PyDateTime extends PyDate {
         return BigInt(this.second);
       case 'microsecond':
         return BigInt(this.microsecond);
-      case 'isoformat':
-        return new PyFunction('isoformat', () => this.isoformat());
       default:
         return super.getAttr(name);
     }
@@ -167,7 +341,7 @@ export class PyDateTime extends PyDate {
 
 const Y11_BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
 const Y11_FLOAT =
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 const Y11_INT =
   /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/;
 const Y11_NULL = /^(?:~|null|Null|NULL|)$/;
@@ -549,6 +723,37 @@ class Reader {
 }
 
 /**
+ * The offset of the first tab PyYAML's scanner rejects: PyYAML accepts tabs only inside quoted
+ * scalars, block scalar content and comments ("found character '\\t' that cannot start any
+ * token" anywhere else, including inside plain scalars and as indentation or separation).
+ */
+function rejectedTab(text: string): number | undefined {
+  if (!text.includes('\t')) return undefined;
+  // The lexer's control tokens (document start, flow end, scalar marker) are not source text.
+  const control = new Set(['\x02', '\x18', CST.SCALAR]);
+  let offset = 0;
+  let afterHeader = false;
+  let inContent = false;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (token === CST.SCALAR) {
+      // After a block scalar header, the token following the scalar marker is its content.
+      inContent = afterHeader;
+      afterHeader = false;
+    } else if (inContent) {
+      inContent = false;
+    } else {
+      if (type === 'block-scalar-header') afterHeader = true;
+      const allowed =
+        type === 'comment' || type === 'double-quoted-scalar' || type === 'single-quoted-scalar';
+      if (!allowed && token.includes('\t')) return offset + token.indexOf('\t');
+    }
+    if (!control.has(token)) offset += token.length;
+  }
+  return undefined;
+}
+
+/**
  * Reads a values file as PyYAML's `safe_load` does. `file` names it in errors. Returns the value
  * (a dict for a mapping, `null` for an empty document) and one warning per plain scalar whose
  * YAML 1.2 reading differs. Throws `ValuesYamlError` for invalid YAML, more than one document,
@@ -568,6 +773,14 @@ export function readValuesYaml(text: string, file: string, options: ReadValuesOp
   if (first) {
     const line = lines.linePos(first.pos[0]).line;
     throw new ValuesYamlError(`invalid YAML: ${first.message.split('\n')[0] ?? first.message}`, file, line);
+  }
+  const tab = rejectedTab(text);
+  if (tab !== undefined) {
+    throw new ValuesYamlError(
+      'a tab character outside a quoted string, block scalar or comment (PyYAML refuses it); use spaces',
+      file,
+      lines.linePos(tab).line,
+    );
   }
   const reader = new Reader(doc, file, lines, options.maxAliasExpansion ?? 100_000);
   const root = doc.contents as YNode;

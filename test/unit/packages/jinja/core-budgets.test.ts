@@ -67,3 +67,11 @@ test('budgets are per render: the same environment renders again after a failure
   assert.equal(env.render('ok.j2').length, 600);
   assert.equal(env.render('ok.j2').length, 600);
 });
+
+test('exponential macro recursion within the depth limit stops at the call budget', () => {
+  const env = envWith({
+    'fib.j2':
+      '{% macro f(n) %}{% if n > 0 %}{{ f(n - 1) }}{{ f(n - 1) }}{% endif %}{% endmacro %}\n{{ f(40) }}',
+  });
+  assertLimit(() => env.render('fib.j2'), /budget of 1000000 loop iterations and macro calls/, 'fib.j2', 1);
+});

@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { pyRepr } from '../../../../packages/jinja/src/index.ts';
-import { PyDate, ValuesYamlError, readValuesYaml } from '../../../../packages/jinja/src/yaml.ts';
+import { PyDate, ValuesYamlError, pyRepr, readValuesYaml } from '../../../../packages/jinja/src/index.ts';
 import { findPython } from '../../../conformance/harness.ts';
 
 // Every scalar kind PyYAML resolves, and the near misses that stay strings.
@@ -18,7 +17,7 @@ const SCALARS = [
   ...['0644', '0o644', '0x1F', '0X1F', '0b101', '-0b11', '+0x1F', '0x_1F', '0b1_0', '0_7', '00', '010', '09'],
   ...['1_000', '1__0', '1_', '+1', '-0', '0', '123456789012345678901234567890', '1 000'],
   ...['1:20', '1:20:30', '-1:20', '190:20:30', '1:60', '1:20.5', '1.5:30', '12:30:45.5'],
-  ...['.5', '+.5', '-.5', '1.', '0.', '08.5', '1_0.5', '3.14_15', '1.10', '-0.0', '0.1'],
+  ...['.5', '._5', '.5_', '+.5', '-.5', '1.', '0.', '08.5', '1_0.5', '3.14_15', '1.10', '-0.0', '0.1'],
   ...['1e3', '1E3', '1.0e3', '1.0e+3', '1e+3', '1.5e3', '6.02e+23', '+0.5e-3', '12e03'],
   ...['.inf', '-.Inf', '+.INF', '.NaN', '.nan', '.NAN'],
   ...['2024-01-02', '2024-1-2', '2024-01-02T03:04:05Z', '2024-01-02 03:04:05', '2024-01-02t03:04:05z'],
@@ -158,6 +157,14 @@ describe('readValuesYaml', () => {
     assert.throws(() => readValuesYaml('r: !Ref bucket', 'values.yaml'), /could not determine a constructor/);
     assert.throws(() => readValuesYaml('n: !!int "abc"', 'values.yaml'), /values\.yaml:1: invalid literal/);
     assert.throws(() => readValuesYaml('k: =', 'values.yaml'), /could not determine a constructor/);
+  });
+
+  it('refuses tabs where PyYAML refuses them, and accepts them in strings, block scalars and comments', () => {
+    for (const bad of ['k: v\t', 'k: a\tb', 'k: [1,\t2]', '- \ta', 'k: 1\n\t\nj: 2']) {
+      assert.throws(() => readValuesYaml(bad, 'values.yaml'), /values\.yaml:\d+: a tab character/, bad);
+    }
+    const { value } = readValuesYaml('a: "x\ty" #\tnote\nb: |\n  p\tq\nc: \'r\ts\'\n', 'values.yaml');
+    assert.equal(pyRepr(value), "{'a': 'x\\ty', 'b': 'p\\tq\\n', 'c': 'r\\ts'}");
   });
 
   it('fails for unhashable keys, as safe_load does', () => {
