@@ -34,3 +34,19 @@ export { createRestrictedUser } from './iam.ts';
 export type { IamUserKeys, PolicyDocument } from './iam.ts';
 export { repoRoot, shortTempDir } from './paths.ts';
 export { dockerCli } from './docker-cli.ts';
+export { startPipelineStandIn } from './doubles/codepipeline.ts';
+export type {
+  PipelineStandIn,
+  PipelineStandInOptions,
+  PipelineRequest,
+  ExecutionRecord,
+} from './doubles/codepipeline.ts';
+export { writeDeployTools } from './doubles/deploy-tools.ts';
+export type { DeployToolPlan, DeployTools } from './doubles/deploy-tools.ts';
+export { startVersionService, startArgoCdStandIn } from './doubles/release-targets.ts';
+export type {
+  VersionService,
+  VersionAnswer,
+  ArgoCdStandIn,
+  ArgoApplicationState,
+} from './doubles/release-targets.ts';
