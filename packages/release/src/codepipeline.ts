@@ -154,6 +154,32 @@ class Reporter {
   }
 }
 
+/**
+ * CodeBuild repeats a failed command in full ("Command did not exit successfully <command> exit
+ * status 1"); for a multi-line buildspec command that echo would fill the tail. It is shortened to
+ * its first and last line, so the tail shows what the command printed.
+ */
+export function withoutCommandEchoes(lines: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const echo = /^(\[Container\] .*Command did not exit successfully)/.exec(line);
+    if (!echo || / exit status \d+$/.test(line)) {
+      out.push(line);
+      continue;
+    }
+    let end = i + 1;
+    while (end < lines.length && !/ exit status \d+$/.test(lines[end] as string)) end++;
+    if (end >= lines.length) {
+      out.push(...lines.slice(i));
+      break;
+    }
+    out.push(`${echo[1]} (the command above) ${/exit status \d+$/.exec(lines[end] as string)?.[0] ?? ''}`);
+    i = end;
+  }
+  return out;
+}
+
 /** The last `lines` lines of the CodeBuild log of a failed action; warns and returns [] when it cannot. */
 async function buildLogTail(
   release: PipelineRelease,
@@ -190,12 +216,12 @@ async function buildLogTail(
           logGroupName: group,
           logStreamName: stream,
           startFromHead: false,
-          limit: release.logLines,
+          // Room for CodeBuild's echo of the failed command, which is dropped below.
+          limit: Math.min(10_000, release.logLines + 200),
         }),
       );
-      return (out.events ?? [])
-        .flatMap((e) => (e.message ?? '').replace(/\r?\n$/, '').split(/\r?\n/))
-        .slice(-release.logLines);
+      const lines = (out.events ?? []).flatMap((e) => (e.message ?? '').replace(/\r?\n$/, '').split(/\r?\n/));
+      return withoutCommandEchoes(lines).slice(-release.logLines);
     } finally {
       logs.destroy();
     }

@@ -3,7 +3,7 @@
 export type { Clock, ReleaseOutcome, ReleaseStatus, WaitSettings } from './outcome.ts';
 export { RELEASE_STATUSES, Deadline, clockTime, formatDuration, realClock } from './outcome.ts';
 export type { PipelineRelease } from './codepipeline.ts';
-export { followPipelineRelease, pipelineConsoleUrl } from './codepipeline.ts';
+export { followPipelineRelease, pipelineConsoleUrl, withoutCommandEchoes } from './codepipeline.ts';
 export type { UrlRelease, VersionLocation } from './url.ts';
 export { followUrlRelease, describeLocation, readJsonPointer } from './url.ts';
 export type { ArgoRelease } from './argocd.ts';
