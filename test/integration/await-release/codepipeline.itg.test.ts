@@ -18,6 +18,8 @@ import {
   type ActionRun,
   type PipelineStandIn,
 } from '@slipway/testbed';
+import { evaluatePolicy } from '../../../infra/iam-evaluate.ts';
+import { renderPolicy } from '../../../infra/policies.ts';
 import { adminS3, createBucket, renderManifest } from '../render-manifest/helpers.ts';
 
 const KEY = 'shop/staging/deploy.zip';
@@ -213,6 +215,35 @@ describe('await-release codepipeline', () => {
     }
     assert.match(run.output, /Last 20 lines of the build log/);
     assert.match(run.output, /✖ Deploy › Deploy failed at/);
+
+    // docs/iam/await-release.json grants every call that was made, on the resource it was made on.
+    const project = `${b.pipeline}-deploy`;
+    const policy = renderPolicy('await-release', {
+      region: 'us-east-1',
+      accountId: '123456789012',
+      pipeline: b.pipeline,
+      buildProject: project,
+    });
+    const arn = (service: string, rest: string) => `arn:aws:${service}:us-east-1:123456789012:${rest}`;
+    const calls = [
+      ...new Set(b.standIn.requests().map((r) => r.target.split('_')[0]?.toLowerCase() + ':' + r.operation)),
+      'logs:GetLogEvents',
+    ];
+    assert.deepEqual(calls.sort(), [
+      'codebuild:BatchGetBuilds',
+      'codepipeline:GetPipelineExecution',
+      'codepipeline:ListActionExecutions',
+      'codepipeline:ListPipelineExecutions',
+      'logs:GetLogEvents',
+    ]);
+    for (const action of calls) {
+      const resource = action.startsWith('codepipeline:')
+        ? arn('codepipeline', b.pipeline)
+        : action.startsWith('codebuild:')
+          ? arn('codebuild', `project/${project}`)
+          : arn('logs', `log-group:/aws/codebuild/${project}:log-stream:some-build`);
+      assert.equal(evaluatePolicy(policy, { action, resource, context: {} }), 'Allow', action);
+    }
   });
 
   it('reports an apply the cluster rejects as failed, with the rejection in the log tail', async () => {
