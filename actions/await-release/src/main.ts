@@ -3,12 +3,13 @@ import {
   ActionError,
   appendSummary,
   envInputs,
+  exportVariable,
   log,
   runAction,
   setOutputs,
   setSecret,
 } from '@slipway/action-kit';
-import { formatDuration } from '@slipway/release';
+import { RELEASE_VARIABLE, formatDuration, toHandoff } from '@slipway/release';
 import { awaitRelease } from './await-release.ts';
 import { readAwaitReleaseInputs, readToken } from './inputs.ts';
 
@@ -21,6 +22,8 @@ export default () =>
       const { outcome, outputs, summary } = await awaitRelease(inputs, log);
       setOutputs({ ...outputs });
       appendSummary(summary);
+      // For later steps of the job: slack-notify's default message says what became of the release.
+      exportVariable(RELEASE_VARIABLE, JSON.stringify(toHandoff(outcome)));
       const line = `release ${outcome.status} after ${formatDuration(outcome.durationMs)}: ${outcome.detail}`;
       if (inputs.failOn.includes(outcome.status)) throw new ActionError(line);
       if (outcome.status === 'live') log.info(`✅ ${line}`);

@@ -8,3 +8,5 @@ export type { UrlRelease, VersionLocation } from './url.ts';
 export { followUrlRelease, describeLocation, readJsonPointer } from './url.ts';
 export type { ArgoRelease } from './argocd.ts';
 export { followArgoRelease, argoAppUrl, sameRevision, unhealthyResources } from './argocd.ts';
+export type { ReleaseHandoff } from './handoff.ts';
+export { RELEASE_VARIABLE, toHandoff, parseHandoff } from './handoff.ts';

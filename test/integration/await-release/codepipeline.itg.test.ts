@@ -216,6 +216,26 @@ describe('await-release codepipeline', () => {
     assert.match(run.output, /Last 20 lines of the build log/);
     assert.match(run.output, /✖ Deploy › Deploy failed at/);
 
+    // A later slack-notify step of the job says which stage failed, with the end of the log.
+    const notify = await runAction('slack-notify', {
+      inputs: {
+        token: `xoxb-itg-${randomBytes(8).toString('hex')}`,
+        channel: `#deploys-${randomBytes(3).toString('hex')}`,
+        status: 'failure',
+        title: 'Deploy shop',
+      },
+      env: { SLACK_API_URL: `${testbed().slack.url}api/`, SLIPWAY_RELEASE: run.env.SLIPWAY_RELEASE },
+    });
+    assert.equal(notify.exitCode, 0, notify.output);
+    const posted = (await (
+      await fetch(`${testbed().slack.url}_control/messages?channel=${notify.outputs.channel}`)
+    ).json()) as { text?: string; attachments?: unknown[] }[];
+    assert.equal(posted.length, 1);
+    assert.equal(posted[0]?.text, ':x: *Deploy shop* failed — failed in Deploy');
+    const attachment = JSON.stringify(posted[0]?.attachments);
+    assert.match(attachment, /Failed\* in \*Deploy\*: stage Deploy, action Deploy failed/);
+    assert.match(attachment, /error: timed out waiting for the condition/);
+
     // docs/iam/await-release.json grants every call that was made, on the resource it was made on.
     const project = `${b.pipeline}-deploy`;
     const policy = renderPolicy('await-release', {
