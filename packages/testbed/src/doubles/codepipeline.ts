@@ -29,6 +29,16 @@ export interface PipelineStandInOptions {
   pollMs?: number;
   /** Largest page ListPipelineExecutions returns, to exercise paging (default 100, as AWS). */
   pageSize?: number;
+  /**
+   * Time as the stand-in sees it (timestamps and scripted waits); a sped-up clock lets a bench
+   * follow a long execution quickly. Default: the wall clock.
+   */
+  clock?: { now(): number; sleep(ms: number): Promise<void> };
+  /**
+   * A Deploy action that takes this long on the clock and succeeds, instead of running the
+   * buildspec (benches of the follower, where only the timeline matters).
+   */
+  scriptedBuildMs?: number;
 }
 
 type ExecutionStatus = 'InProgress' | 'Succeeded' | 'Failed' | 'Superseded' | 'Stopped';
@@ -129,6 +139,7 @@ function accessKeyOf(req: IncomingMessage): string | undefined {
  * the `kubectl` and `aws` doubles first on PATH, writing the build output to moto's CloudWatch Logs.
  */
 export async function startPipelineStandIn(opts: PipelineStandInOptions): Promise<PipelineStandIn> {
+  const now = opts.clock ? () => opts.clock?.now() ?? Date.now() : () => Date.now();
   const region = opts.region ?? 'us-east-1';
   const project = `${opts.pipeline}-deploy`;
   const pageSize = opts.pageSize ?? 100;
@@ -179,7 +190,7 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
   const freed = new Map<string, (() => void)[]>();
 
   const touch = (e: ExecutionRecord) => {
-    e.lastUpdateTime = Date.now();
+    e.lastUpdateTime = now();
     changed();
   };
 
@@ -234,7 +245,7 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
       id: `${project}:${buildUuid}`,
       status: 'IN_PROGRESS',
       currentPhase: 'SUBMITTED',
-      startTime: Date.now(),
+      startTime: now(),
       groupName: `/aws/codebuild/${project}`,
       streamName: buildUuid,
     };
@@ -274,8 +285,8 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
       SLIPWAY_DEPLOY_CALLS: tools.callsFile,
     };
     const lines: { ts: number; text: string }[] = [];
-    const say = (text: string) => lines.push({ ts: Date.now(), text });
-    const container = (text: string) => say(`[Container] ${codebuildTime(Date.now())} ${text}`);
+    const say = (text: string) => lines.push({ ts: now(), text });
+    const container = (text: string) => say(`[Container] ${codebuildTime(now())} ${text}`);
     container(`Running on CodeBuild (Slipway test bed stand-in) for ${opts.pipeline}`);
     let failure: string | undefined;
     for (const phase of PHASES) {
@@ -324,13 +335,13 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
     await writeLogs(build, lines);
     build.status = failure ? 'FAILED' : 'SUCCEEDED';
     build.currentPhase = 'COMPLETED';
-    build.endTime = Date.now();
+    build.endTime = now();
     rmSync(dir, { recursive: true, force: true });
     action.status = failure ? 'Failed' : 'Succeeded';
     action.summary = failure ? `Build terminated with state: FAILED. ${failure}` : undefined;
     if (failure)
       action.error = { code: 'JobFailed', message: `Build terminated with state: FAILED. ${failure}` };
-    action.lastUpdateTime = Date.now();
+    action.lastUpdateTime = now();
   }
 
   async function runExecution(e: ExecutionRecord): Promise<void> {
@@ -344,8 +355,8 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
         category: stage.category,
         provider: stage.provider,
         status: 'InProgress',
-        startTime: Date.now(),
-        lastUpdateTime: Date.now(),
+        startTime: now(),
+        lastUpdateTime: now(),
       };
       e.actions.push(action);
       touch(e);
@@ -363,6 +374,12 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
           approvals.delete(e.pipelineExecutionId);
           action.status = 'Succeeded';
           action.summary = 'Approved by arn:aws:iam::123456789012:user/release-manager';
+        } else if (opts.scriptedBuildMs !== undefined) {
+          action.externalExecutionId = `${project}:${randomUUID()}`;
+          await (opts.clock ?? { sleep: (ms: number) => new Promise((r) => setTimeout(r, ms)) }).sleep(
+            opts.scriptedBuildMs,
+          );
+          action.status = 'Succeeded';
         } else {
           await runBuild(e, action, zip ?? new Uint8Array());
         }
@@ -370,7 +387,7 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
         action.status = 'Failed';
         action.error = { code: 'JobFailed', message: (err as Error).message };
       }
-      action.lastUpdateTime = Date.now();
+      action.lastUpdateTime = now();
       leaveStage(stage.name);
       if (action.status === 'Failed') {
         e.status = 'Failed';
@@ -405,8 +422,8 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
             pipelineExecutionId: randomUUID(),
             versionId,
             status: 'InProgress',
-            startTime: Date.now(),
-            lastUpdateTime: Date.now(),
+            startTime: now(),
+            lastUpdateTime: now(),
             actions: [],
           };
           executions.push(e);
