@@ -155,29 +155,48 @@ class Reporter {
 }
 
 /**
- * CodeBuild repeats a failed command in full ("Command did not exit successfully <command> exit
- * status 1"); for a multi-line buildspec command that echo would fill the tail. It is shortened to
- * its first and last line, so the tail shows what the command printed.
+ * CodeBuild echoes each command in full when it starts ("Running command <command>") and again when
+ * it fails ("Command did not exit successfully <command> exit status 1"); for the multi-line
+ * commands of a buildspec those echoes would fill the tail. The failure echo is shortened to one
+ * line, and the start echo of the same command is dropped when its lines are in the tail, so the
+ * tail shows what the commands printed.
  */
 export function withoutCommandEchoes(lines: string[]): string[] {
+  const FAILED = /^(\[Container\] .*Command did not exit successfully) ?(.*)$/;
+  const STATUS = / exit status \d+$/;
+  // The failed commands, as echoed (their lines, the last one without " exit status N").
+  const failed: string[][] = [];
   const out: string[] = [];
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
-    const echo = /^(\[Container\] .*Command did not exit successfully)/.exec(line);
-    if (!echo || / exit status \d+$/.test(line)) {
+    const echo = FAILED.exec(line);
+    if (!echo || STATUS.test(line)) {
       out.push(line);
       continue;
     }
     let end = i + 1;
-    while (end < lines.length && !/ exit status \d+$/.test(lines[end] as string)) end++;
+    while (end < lines.length && !STATUS.test(lines[end] as string)) end++;
     if (end >= lines.length) {
       out.push(...lines.slice(i));
       break;
     }
-    out.push(`${echo[1]} (the command above) ${/exit status \d+$/.exec(lines[end] as string)?.[0] ?? ''}`);
+    const last = lines[end] as string;
+    failed.push([echo[2] ?? '', ...lines.slice(i + 1, end), last.replace(STATUS, '')]);
+    out.push(`${echo[1]} (the command above)${STATUS.exec(last)?.[0] ?? ''}`);
     i = end;
   }
-  return out;
+  const result: string[] = [];
+  for (let i = 0; i < out.length; i++) {
+    const line = out[i] as string;
+    result.push(line);
+    const started = /^\[Container\] .*Running command (.*)$/.exec(line);
+    if (!started) continue;
+    const command = failed.find(
+      (c) => c[0] === started[1] && c.slice(1).every((l, k) => out[i + 1 + k] === l),
+    );
+    if (command) i += command.length - 1;
+  }
+  return result;
 }
 
 /** The last `lines` lines of the CodeBuild log of a failed action; warns and returns [] when it cannot. */

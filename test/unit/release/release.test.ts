@@ -44,6 +44,24 @@ describe('withoutCommandEchoes', () => {
       '[Container] 2026/01/01 10:00:00.001 Phase complete: BUILD State: FAILED',
     ]);
   });
+  it('drops the start echo of the failed command when it is in the tail', () => {
+    const lines = [
+      '[Container] t1 Running command (',
+      '  set -euo pipefail',
+      '  kubectl rollout status deployment.apps/shop',
+      ')',
+      'error: timed out waiting for the condition',
+      '[Container] t2 Command did not exit successfully (',
+      '  set -euo pipefail',
+      '  kubectl rollout status deployment.apps/shop',
+      ') exit status 1',
+    ];
+    assert.deepEqual(withoutCommandEchoes(lines), [
+      '[Container] t1 Running command (',
+      'error: timed out waiting for the condition',
+      '[Container] t2 Command did not exit successfully (the command above) exit status 1',
+    ]);
+  });
   it('leaves a one-line echo and an unterminated one alone', () => {
     const one = ['[Container] t Command did not exit successfully make exit status 2'];
     assert.deepEqual(withoutCommandEchoes(one), one);
