@@ -266,12 +266,17 @@ describe('await-release codepipeline', () => {
     }
   });
 
-  it('reports an apply the cluster rejects as failed, with the rejection in the log tail', async () => {
+  it('reports an apply the cluster rejects as failed, with the rejection in the log tail read through AWS_ENDPOINT_URL_CLOUDWATCH_LOGS', async () => {
     const b = await newBed();
     b.standIn.setPlan({ apply: 'reject' });
     const versionId = await b.publish();
 
-    const run = await follow(b.standIn, { pipeline: b.pipeline, 'version-id': versionId });
+    // Nothing answers at AWS_ENDPOINT_URL: every service is reached through its own variable.
+    const run = await follow(
+      b.standIn,
+      { pipeline: b.pipeline, 'version-id': versionId },
+      { AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: testbed().moto.url },
+    );
 
     assert.equal(run.exitCode, 1, run.output);
     assert.equal(run.outputs.status, 'failed');
@@ -349,6 +354,34 @@ describe('await-release codepipeline', () => {
     );
     assert.match(run.output, /✔ Approve › Approval succeeded/);
     assert.match(run.output, /✔ Deploy › Deploy succeeded/);
+  });
+
+  it('times out while the execution is still deploying, naming the action in progress', async () => {
+    const b = await newBed();
+    b.standIn.setPlan({ hold: true });
+    const versionId = await b.publish();
+    await b.standIn.waitFor('the release deploying', () =>
+      Boolean(b.standIn.executionOf(versionId)?.actions.some((a) => a.stageName === 'Deploy')),
+    );
+    try {
+      const run = await follow(b.standIn, {
+        pipeline: b.pipeline,
+        'version-id': versionId,
+        timeout: '2s',
+        interval: '200ms',
+      });
+      assert.equal(run.exitCode, 1, run.output);
+      assert.equal(run.outputs.status, 'timed-out');
+      assert.match(
+        run.outputs.detail ?? '',
+        /^execution \S+ of \S+ was still InProgress \(Deploy › Deploy\) after /,
+      );
+      assert.match(run.output, /▶ Deploy › Deploy started/);
+      assert.equal(errors(run).length, 1, run.output);
+    } finally {
+      b.standIn.setPlan({ hold: false });
+      await b.standIn.idle();
+    }
   });
 
   it('times out with an error naming the pipeline and the version id when no execution has the release', async () => {
