@@ -116,11 +116,19 @@ describe('await-release url', () => {
     const later = await startVersionService({ listening: false });
     later.script('/v', [{ json: { version: '3.1.0' } }]);
     try {
+      // Nothing listens until the action has said it sees connection refused.
+      let refused: () => void = () => undefined;
+      const seenRefused = new Promise<void>((resolve) => (refused = resolve));
       const running = runAction('await-release', {
         inputs: { url: `${later.url}v`, expect: '3.1.0', interval: '100ms', timeout: '1m' },
+        onOutput: (output) => {
+          if (output.includes('connection refused')) refused();
+        },
       });
-      // Nothing listens until the action has had time to start and poll; it cannot succeed before.
-      await new Promise((r) => setTimeout(r, 1500));
+      await Promise.race([
+        seenRefused,
+        running.then((r) => assert.fail(`the action ended without seeing connection refused:\n${r.output}`)),
+      ]);
       assert.equal(later.hits('/v'), 0);
       await later.up();
       const run = await running;
