@@ -65,7 +65,11 @@ async function call<T>(calls: Calls, action: string, send: () => Promise<T>): Pr
   }
 }
 
-/** The newest executions, paging on while `more(pageIndex)` allows. */
+/**
+ * The first execution, newest first, for which `stop` holds, reading at most `pages` pages: the
+ * first search looks back through history; later ones only at the newest page, where an execution
+ * that has just started appears.
+ */
 async function listExecutions(
   calls: Calls,
   pages: number,
