@@ -6,7 +6,13 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Policies shipped in docs/iam (slack-notify needs none). */
-export const POLICY_NAMES = ['ecr-login', 'ecr-push', 'ecr-retag', 'render-manifest'] as const;
+export const POLICY_NAMES = [
+  'ecr-login',
+  'ecr-push',
+  'ecr-retag',
+  'render-manifest',
+  'await-release',
+] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export type ConditionBlock = Record<string, Record<string, string | string[]>>;
@@ -33,6 +39,8 @@ export const PLACEHOLDERS = [
   'Bucket',
   'KeyPrefix',
   'KmsKeyArn',
+  'Pipeline',
+  'BuildProject',
 ] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
@@ -56,6 +64,10 @@ export interface PolicyValues {
   keyPrefix?: string;
   /** Only for SSE-KMS buckets; without it the KMS statement is dropped. */
   kmsKeyArn?: string;
+  /** The CodePipeline pipeline await-release follows (the stack's `<project>-<environment>`). */
+  pipeline?: string;
+  /** Its deploy CodeBuild project (the stack's `<project>-deploy-<environment>`). */
+  buildProject?: string;
 }
 
 const PLACEHOLDER_RE = /\$\{([^}]+)\}/g;
@@ -103,6 +115,10 @@ function valueOf(values: PolicyValues, name: Placeholder): string | undefined {
       return values.keyPrefix?.replace(/\/+$/, '');
     case 'KmsKeyArn':
       return values.kmsKeyArn;
+    case 'Pipeline':
+      return values.pipeline;
+    case 'BuildProject':
+      return values.buildProject;
   }
 }
 

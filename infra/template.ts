@@ -517,7 +517,7 @@ function environmentResources(env: string, opts: InfraOptions, buildspec: string
       Properties: {
         RoleName: sub(`\${Project}-github-deploy-${env}`),
         Description: sub(
-          `Slipway deploy to ${env}: render-manifest publish + environment retag, only from jobs of \${GitHubRepository} in the GitHub Environment ${env}.`,
+          `Slipway deploy to ${env}: render-manifest publish + environment retag + await-release, only from jobs of \${GitHubRepository} in the GitHub Environment ${env}.`,
         ),
         MaxSessionDuration: 3600,
         AssumeRolePolicyDocument: githubTrust(sub(`repo:\${GitHubRepository}:environment:${env}`)),
@@ -533,6 +533,14 @@ function environmentResources(env: string, opts: InfraOptions, buildspec: string
           {
             PolicyName: 'slipway-ecr-retag',
             PolicyDocument: policyForTemplate('ecr-retag', { Project: ref('Project') }),
+          },
+          {
+            // await-release follows the release through this environment's pipeline, read-only.
+            PolicyName: 'slipway-await-release',
+            PolicyDocument: policyForTemplate('await-release', {
+              Pipeline: pipelineName,
+              BuildProject: sub(buildProjectName),
+            }),
           },
         ],
       },

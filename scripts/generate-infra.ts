@@ -36,6 +36,8 @@ function main(): number {
       bucket: { type: 'string' },
       'key-prefix': { type: 'string' },
       'kms-key-arn': { type: 'string' },
+      pipeline: { type: 'string' },
+      'build-project': { type: 'string' },
     },
     strict: true,
   });
@@ -53,12 +55,14 @@ function main(): number {
         bucket: values.bucket,
         keyPrefix: values['key-prefix'],
         kmsKeyArn: values['kms-key-arn'],
+        pipeline: values.pipeline,
+        buildProject: values['build-project'],
       });
       console.log(JSON.stringify(doc, null, 2));
       return 0;
     } catch (err) {
       console.error(
-        `generate-infra: ${(err as Error).message} (pass it as an option, e.g. --bucket, --key-prefix)`,
+        `generate-infra: ${(err as Error).message} (pass it as an option, e.g. --bucket, --key-prefix, --pipeline, --build-project)`,
       );
       return 2;
     }

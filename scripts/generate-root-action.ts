@@ -20,12 +20,52 @@ interface ActionYml {
   outputs?: Record<string, { description?: string }>;
 }
 
+/** One part of the one-step path. */
+export interface RootPart {
+  action: string;
+  when: string;
+  /**
+   * Only these inputs of the part are exposed, under these root names (part name → root name);
+   * the root action supplies the others. Absent: every input, under its own name.
+   */
+  inputs?: Readonly<Record<string, string>>;
+  /** Outputs renamed in the root (part name → root name); the others keep their names. */
+  outputs?: Readonly<Record<string, string>>;
+}
+
 /** The parts of the one-step path, in the order they run, and what switches each on. */
-export const PARTS = [
+export const PARTS: readonly RootPart[] = [
   { action: 'ecr-push', when: 'runs when `source` is given' },
   { action: 'render-manifest', when: 'runs when `templates` is given' },
+  {
+    action: 'await-release',
+    when: 'follows a published release through CodePipeline until it is live unless `wait-for-release` is false',
+    inputs: {
+      pipeline: 'pipeline',
+      'log-lines': 'log-lines',
+      timeout: 'release-timeout',
+      interval: 'release-interval',
+      'fail-on': 'release-fail-on',
+    },
+    outputs: {
+      status: 'release-status',
+      detail: 'release-detail',
+      url: 'release-url',
+      duration: 'release-duration',
+    },
+  },
   { action: 'slack-notify', when: 'runs when `webhook-url` or `token` is given' },
-] as const;
+];
+
+/** Inputs of the root action itself, not of a part. */
+const OWN_INPUTS: Record<string, Spec> = {
+  'wait-for-release': {
+    description:
+      '[await-release] After publishing to a bucket, follow the release through CodePipeline (pipeline, default <project>-<environment> as the Slipway stack names it) until it is live, failed or superseded; the step fails unless it is live, and the Slack message says which. false ends the step once the release is in S3.',
+    required: false,
+    default: 'true',
+  },
+};
 
 /** The root action.yml text. */
 export function rootActionYml(): string {
@@ -35,7 +75,12 @@ export function rootActionYml(): string {
     const yml = parse(
       readFileSync(join(repoRoot, 'actions', part.action, 'action.yml'), 'utf8'),
     ) as ActionYml;
-    for (const [name, spec] of Object.entries(yml.inputs ?? {})) {
+    for (const [partName, spec] of Object.entries(yml.inputs ?? {})) {
+      const name = part.inputs ? part.inputs[partName] : partName;
+      if (name === undefined) continue;
+      if (part.action === 'await-release' && name === 'pipeline') {
+        spec.description = `${(spec.description ?? '').trim()} Default: <project>-<environment>, as the Slipway stack names it.`;
+      }
       const description = `[${part.action}] ${(spec.description ?? '').trim()}${spec.required ? ` Required when that part runs.` : ''}`;
       const existing = inputs[name];
       if (existing) {
@@ -51,7 +96,8 @@ export function rootActionYml(): string {
         ...(spec.default !== undefined ? { default: spec.default } : {}),
       };
     }
-    for (const [name, spec] of Object.entries(yml.outputs ?? {})) {
+    for (const [partName, spec] of Object.entries(yml.outputs ?? {})) {
+      const name = part.outputs?.[partName] ?? partName;
       if (outputs[name]) throw new Error(`output ${name} is declared by two parts`);
       outputs[name] = { description: `[${part.action}] ${(spec.description ?? '').trim()}` };
     }
@@ -59,12 +105,12 @@ export function rootActionYml(): string {
   const doc = {
     name: 'Slipway',
     description:
-      'One step from an image to a versioned deployment: push it to ECR, render and publish the Kubernetes manifests to S3, tell Slack. ' +
+      'One step from an image to a versioned deployment: push it to ECR, render and publish the Kubernetes manifests to S3, wait until the release is live, tell Slack. ' +
       PARTS.map((p) => `${p.action} ${p.when}`).join('; ') +
       ". Before anything is pushed, every part's inputs are validated, the manifests rendered and checked, the bucket checked (GetBucketVersioning) and a Slack bot token checked (auth.test; a webhook cannot be checked without posting).",
     author: 'Slipway',
     branding: { icon: 'anchor', color: 'blue' },
-    inputs,
+    inputs: { ...inputs, ...OWN_INPUTS },
     outputs,
     runs: { using: 'node24', main: 'dist/slipway/index.js' },
   };

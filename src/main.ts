@@ -1,15 +1,20 @@
 // The one-step root action: push an image (ecr-push), render and publish its manifests
-// (render-manifest), tell Slack (slack-notify) — the same code and inputs as the single actions,
-// run in one process. Every part's inputs are validated before any part does anything.
+// (render-manifest), follow the release until it is live (await-release), tell Slack
+// (slack-notify) — the same code and inputs as the single actions, run in one process. Every
+// part's inputs are validated before any part does anything.
 import {
   ActionError,
   InputError,
   Inputs,
+  appendSummary,
   envInputs,
+  exportVariable,
   log,
   runAction,
+  setOutputs,
   type InputSource,
 } from '@slipway/action-kit';
+import type { AwaitReleaseInputs } from '../actions/await-release/src/inputs.ts';
 // Each part's code is loaded only when its inputs switch it on, keeping the start path small.
 const loadPush = async () => ({
   ...(await import('../actions/ecr-push/src/inputs.ts')),
@@ -19,10 +24,58 @@ const loadRender = async () => ({
   ...(await import('../actions/render-manifest/src/inputs.ts')),
   ...(await import('../actions/render-manifest/src/main.ts')),
 });
+const loadAwait = async () => ({
+  ...(await import('../actions/await-release/src/inputs.ts')),
+  ...(await import('../actions/await-release/src/await-release.ts')),
+  ...(await import('@slipway/release')),
+});
 const loadSlack = async () => ({
   ...(await import('../actions/slack-notify/src/inputs.ts')),
   ...(await import('../actions/slack-notify/src/main.ts')),
 });
+
+/**
+ * await-release's inputs in the root: codepipeline mode, the pipeline named as the Slipway stack
+ * names it unless given, the release just published, and the root's release-* inputs.
+ */
+function awaitSource(
+  source: InputSource,
+  render: { project: string; environment: string },
+  versionId: string,
+): InputSource {
+  const values: Record<string, string | undefined> = {
+    mode: 'codepipeline',
+    pipeline: source.get('pipeline')?.trim() || `${render.project}-${render.environment}`,
+    'version-id': versionId,
+    region: source.get('region'),
+    'log-lines': source.get('log-lines'),
+    timeout: source.get('release-timeout'),
+    interval: source.get('release-interval'),
+    'fail-on': source.get('release-fail-on'),
+  };
+  return { get: (name) => values[name] };
+}
+
+/** await-release's input names as the root calls them, for error messages. */
+const AWAIT_INPUT_NAMES: Record<string, string> = {
+  timeout: 'release-timeout',
+  interval: 'release-interval',
+  'fail-on': 'release-fail-on',
+};
+
+/** Reads await-release's inputs, naming a bad one as the root action calls it. */
+function readAwaitInputs(
+  part: { readAwaitReleaseInputs: (source: InputSource) => AwaitReleaseInputs },
+  source: InputSource,
+): AwaitReleaseInputs {
+  try {
+    return part.readAwaitReleaseInputs(source);
+  } catch (err) {
+    const root = err instanceof InputError ? AWAIT_INPUT_NAMES[err.input] : undefined;
+    if (!root || !(err instanceof InputError)) throw err;
+    throw new InputError(root, err.message.slice(`input ${err.input}: `.length));
+  }
+}
 
 /** The runner's inputs with some values supplied by an earlier part (e.g. the pushed image). */
 function withValues(source: InputSource, values: Record<string, string | undefined>): InputSource {
@@ -59,6 +112,13 @@ export default () =>
       const renderCheck = renderPart
         ? await renderPart.readInputs(new Inputs(withValues(source, standIn)))
         : undefined;
+      // The release is followed when one is published: a bucket, no dry run, wait-for-release on.
+      const waits =
+        Boolean(renderCheck?.publish) &&
+        !renderCheck?.dryRun &&
+        new Inputs(source).boolean('wait-for-release', true);
+      const awaitPart = waits ? await loadAwait() : undefined;
+      if (awaitPart && renderCheck) readAwaitInputs(awaitPart, awaitSource(source, renderCheck, 'pending'));
       const notify = slackPart ? await slackPart.readSlackNotifyInputs(source) : undefined;
       // The message's templates and payload are checked by building it once.
       if (slackPart && notify)
@@ -83,6 +143,34 @@ export default () =>
           if (!rendered)
             throw new ActionError('render-manifest reported invalid templates or manifests (above)');
           Object.assign(outputs, rendered);
+          if (awaitPart) {
+            const versionId = outputs['artifact-version-id'] ?? '';
+            if (!versionId) {
+              throw new ActionError(
+                'the release cannot be followed: the bucket gave the artifact no version ID (turn on versioning, which CodePipeline needs anyway, or set wait-for-release: false)',
+              );
+            }
+            const inputs = readAwaitInputs(awaitPart, awaitSource(source, render, versionId));
+            const followed = await log.group(`Follow the release ${render.version} until it is live`, () =>
+              awaitPart.awaitRelease(inputs, log),
+            );
+            const { status, detail, url, duration } = followed.outputs;
+            const released = {
+              'release-status': status,
+              'release-detail': detail,
+              'release-url': url,
+              'release-duration': duration,
+              'failed-stage': followed.outputs['failed-stage'],
+            };
+            setOutputs(released);
+            Object.assign(outputs, released);
+            appendSummary(followed.summary);
+            // The Slack part below and later steps of the job see what became of the release.
+            exportVariable(awaitPart.RELEASE_VARIABLE, JSON.stringify(awaitPart.toHandoff(followed.outcome)));
+            const line = `release ${status} after ${awaitPart.formatDuration(followed.outcome.durationMs)}: ${detail}`;
+            if (inputs.failOn.includes(followed.outcome.status)) throw new ActionError(line);
+            log.info(line);
+          }
         }
       } catch (err) {
         failure = err;

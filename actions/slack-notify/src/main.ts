@@ -31,6 +31,7 @@ import {
   webhookSecrets,
 } from '@slipway/slack';
 import type { DeploymentFacts, SlackMessage, TemplateProblems } from '@slipway/slack';
+import { RELEASE_VARIABLE, parseHandoff } from '@slipway/release/handoff';
 import {
   STARTED_AT_VARIABLE,
   type SlackNotifyInputs,
@@ -58,12 +59,15 @@ function expand(text: string, values: Record<string, string>, input: string): st
 export function gatherFacts(inputs: SlackNotifyInputs, now: Date): DeploymentFacts {
   const run = readRunContext();
   const startedAt = inputs.startedAt ?? (inputs.status === 'started' ? now : undefined);
+  // An earlier await-release step of the job left what became of the release.
+  const release = inputs.status === 'started' ? undefined : parseHandoff(process.env[RELEASE_VARIABLE]);
   const base = {
     run,
     status: inputs.status,
     fields: [] as [string, string][],
     now,
     ...(startedAt ? { startedAt } : {}),
+    ...(release ? { release } : {}),
   };
   const values = templateValues(base);
   const title = inputs.title

@@ -1,3 +1,5 @@
+import type { ReleaseHandoff } from '@slipway/release/handoff';
+import { formatDuration } from './duration.ts';
 import { type DeploymentFacts, durationOf, runLinks } from './facts.ts';
 import { type Block, type SlackMessage, mrkdwn } from './message.ts';
 import { escapeMrkdwn, mrkdwnLink, truncateText } from './mrkdwn.ts';
@@ -16,10 +18,58 @@ function fieldValue(value: string): string {
   return escapeMrkdwn(value);
 }
 
+/** What the release did, for the summary line: `live in 3m 2s`, `failed in stage Deploy` … */
+export function releasePhrase(release: ReleaseHandoff): string {
+  switch (release.status) {
+    case 'live':
+      return `live in ${formatDuration(release.durationMs)}`;
+    case 'failed':
+      return release.failedStage ? `failed in ${release.failedStage}` : 'failed';
+    case 'superseded':
+      return 'superseded by a newer release';
+    case 'timed-out':
+      return `not live after ${formatDuration(release.durationMs)}`;
+  }
+}
+
 /** The one-line summary: emoji, bold title, what happened. Also the notification text. */
-export function summaryLine(facts: Pick<DeploymentFacts, 'status' | 'title'>): string {
+export function summaryLine(facts: Pick<DeploymentFacts, 'status' | 'title' | 'release'>): string {
   const style = statusStyle(facts.status);
-  return `${style.emoji} *${escapeMrkdwn(facts.title)}* ${style.text}`;
+  const release = facts.release ? ` — ${escapeMrkdwn(releasePhrase(facts.release))}` : '';
+  return `${style.emoji} *${escapeMrkdwn(facts.title)}* ${style.text}${release}`;
+}
+
+const RELEASE_EMOJI: Record<ReleaseHandoff['status'], string> = {
+  live: ':large_green_circle:',
+  failed: ':red_circle:',
+  superseded: ':fast_forward:',
+  'timed-out': ':hourglass:',
+};
+
+/**
+ * The release block: live with the time it took, the failed stage with the end of its build log,
+ * superseded by which release, or not live in time. The log is a code block cut to Slack's limit.
+ */
+export function releaseBlocks(release: ReleaseHandoff): Block[] {
+  const head =
+    release.status === 'live'
+      ? `*Live* in ${escapeMrkdwn(formatDuration(release.durationMs))}`
+      : release.status === 'failed'
+        ? `*Failed*${release.failedStage ? ` in *${escapeMrkdwn(release.failedStage)}*` : ''}`
+        : release.status === 'superseded'
+          ? '*Superseded*'
+          : `*Not live* after ${escapeMrkdwn(formatDuration(release.durationMs))}`;
+  const link = release.url ? ` (${mrkdwnLink(release.url, 'details')})` : '';
+  const detail = release.detail ? `: ${escapeMrkdwn(truncateText(release.detail, 600))}` : '';
+  const blocks: Block[] = [
+    { type: 'section', text: mrkdwn(`${RELEASE_EMOJI[release.status]} ${head}${detail}${link}`) },
+  ];
+  if (release.status !== 'live' && release.log.length) {
+    // A fence inside the log would end the code block early; Slack has no longer fences.
+    const log = release.log.map((l) => l.replace(/```/g, "'''")).join('\n');
+    blocks.push({ type: 'section', text: mrkdwn(`\`\`\`${escapeMrkdwn(truncateText(log, 2600))}\`\`\``) });
+  }
+  return blocks;
 }
 
 /**
@@ -58,7 +108,7 @@ export function buildDefaultMessage(facts: DeploymentFacts): SlackMessage {
     }
   }
   const userFields = facts.fields.map(([name, value]) => field(name, fieldValue(value)));
-  const blocks: Block[] = [];
+  const blocks: Block[] = facts.release ? releaseBlocks(facts.release) : [];
   for (const group of [facts1, userFields]) {
     for (let i = 0; i < group.length; i += FIELDS_PER_SECTION) {
       blocks.push({ type: 'section', fields: group.slice(i, i + FIELDS_PER_SECTION) });

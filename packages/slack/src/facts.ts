@@ -1,3 +1,4 @@
+import type { ReleaseHandoff } from '@slipway/release/handoff';
 import { readFileSync } from 'node:fs';
 import { formatDuration } from './duration.ts';
 import { type DeploymentStatus, statusStyle } from './status.ts';
@@ -92,6 +93,8 @@ export interface DeploymentFacts {
   startedAt?: Date;
   /** When the message is built; the end of the duration. */
   now: Date;
+  /** What an earlier await-release step of the job found out about the release, if one ran. */
+  release?: ReleaseHandoff;
 }
 
 /** Links into GitHub derived from the run context (empty when the context lacks what they need). */
@@ -154,6 +157,11 @@ export function templateValues(
     pull_request_title: run.pullRequest?.title ?? '',
     started_at: facts.startedAt?.toISOString() ?? '',
     duration: durationOf(facts),
+    release_status: facts.release?.status ?? '',
+    release_detail: facts.release?.detail ?? '',
+    release_url: facts.release?.url ?? '',
+    release_duration: facts.release ? formatDuration(facts.release.durationMs) : '',
+    release_failed_stage: facts.release?.failedStage ?? '',
   };
   for (const [key, value] of facts.fields) values[`fields.${key}`] = value;
   return values;

@@ -8,7 +8,13 @@ export type { RunContext, DeploymentFacts } from './facts.ts';
 export { readRunContext, firstLine, runLinks, durationOf, templateValues } from './facts.ts';
 export type { TextFormat, TemplateProblems } from './template.ts';
 export { renderString, renderTemplates, templateOk, describeTemplateProblems } from './template.ts';
-export { FIELDS_PER_SECTION, summaryLine, buildDefaultMessage } from './default-message.ts';
+export {
+  FIELDS_PER_SECTION,
+  summaryLine,
+  buildDefaultMessage,
+  releaseBlocks,
+  releasePhrase,
+} from './default-message.ts';
 export type { PayloadSyntax } from './payload.ts';
 export { syntaxOfFile, toMessage, parsePayload } from './payload.ts';
 export type { FitResult } from './limits.ts';

@@ -68,6 +68,11 @@ export interface RunActionOptions {
   /** Use this bundle instead of `${SLIPWAY_DIST:-dist}/<name>/index.js`. */
   bundle?: string;
   /**
+   * Called with the step's output so far (stdout and stderr interleaved) whenever more arrives:
+   * lets a test act on what the action has printed while it still runs, instead of sleeping.
+   */
+  onOutput?: (output: string) => void;
+  /**
    * The job's status: `job.status` in input defaults, and what `post-if` sees (default: success,
    * or failure when the main step failed) — e.g. 'failure' for a later step of the job that failed.
    */
@@ -248,6 +253,7 @@ interface StepContext {
   files: ActionRun['files'];
   timeoutMs: number;
   label: string;
+  onOutput?: (output: string) => void;
 }
 
 async function runStep(ctx: StepContext): Promise<ActionRun> {
@@ -290,10 +296,12 @@ async function runStep(ctx: StepContext): Promise<ActionRun> {
     child.stdout.on('data', (d: string) => {
       stdout += d;
       output += d;
+      ctx.onOutput?.(output);
     });
     child.stderr.on('data', (d: string) => {
       stderr += d;
       output += d;
+      ctx.onOutput?.(output);
     });
     child.on('error', (err) => {
       clearTimeout(timer);
@@ -489,7 +497,16 @@ export async function runAction(name: string, opts: RunActionOptions = {}): Prom
 
   const timeoutMs = opts.timeoutMs ?? 300_000;
   const step = (label: string, stepEnv: Record<string, string>): Promise<ActionRun> =>
-    runStep({ bundle, node, env: stepEnv, temp, files, timeoutMs, label: `${name} ${label}` });
+    runStep({
+      bundle,
+      node,
+      env: stepEnv,
+      temp,
+      files,
+      timeoutMs,
+      label: `${name} ${label}`,
+      ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+    });
 
   // Like the runner: exports (GITHUB_ENV) and PATH additions of a step apply to later steps.
   const carry = (base: Record<string, string>, prev: ActionRun): Record<string, string> => {

@@ -56,3 +56,19 @@ export type { ProxyServer, StartProxyOptions } from './components/proxy.ts';
 export { createTestCertificates } from './tls.ts';
 export type { TestCertificates } from './tls.ts';
 export { currentLogDir } from './run-dir.ts';
+export { startPipelineStandIn } from './doubles/codepipeline.ts';
+export type {
+  PipelineStandIn,
+  PipelineStandInOptions,
+  PipelineRequest,
+  ExecutionRecord,
+} from './doubles/codepipeline.ts';
+export { writeDeployTools } from './doubles/deploy-tools.ts';
+export type { DeployToolPlan, DeployTools } from './doubles/deploy-tools.ts';
+export { startVersionService, startArgoCdStandIn } from './doubles/release-targets.ts';
+export type {
+  VersionService,
+  VersionAnswer,
+  ArgoCdStandIn,
+  ArgoApplicationState,
+} from './doubles/release-targets.ts';

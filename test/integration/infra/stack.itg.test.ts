@@ -271,6 +271,11 @@ test('in moto the GitHub roles trust the OIDC provider for their own sub claim a
         keyPrefix: `${d.project}/${env}`,
       }),
       'slipway-ecr-retag': renderPolicy('ecr-retag', values),
+      'slipway-await-release': renderPolicy('await-release', {
+        ...values,
+        pipeline: `${d.project}-${env}`,
+        buildProject: `${d.project}-deploy-${env}`,
+      }),
     });
   }
 });

@@ -1,15 +1,27 @@
-// The one-step root action: push, render and publish, notify — one bundle, the same inputs and
-// outputs as the single actions, every part validated before any part acts.
+// The one-step root action: push, render and publish, follow the release through the test bed's
+// CodePipeline stand-in, notify — one bundle, the same inputs and outputs as the single actions,
+// every part validated before any part acts.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { allText, runAction, testbed, uniqueName, writeOciLayout, type ActionRun } from '@slipway/testbed';
+import {
+  allText,
+  runAction,
+  startPipelineStandIn,
+  testbed,
+  uniqueName,
+  writeOciLayout,
+  type ActionRun,
+  type PipelineStandIn,
+} from '@slipway/testbed';
 import { adminS3, createBucket, credentials, shopWorkspace } from '../render-manifest/helpers.ts';
 
 const TOKEN = 'xoxb-one-step-7c1d9e2f4a';
 let s3: S3Client;
 let bucket: string;
+// The pipeline the Slipway stack would create for the shop repository's staging releases.
+let pipeline: PipelineStandIn;
 
 async function slack<T>(path: string, method = 'GET'): Promise<T> {
   const res = await fetch(`${testbed().slack.url}_control/${path}`, { method });
@@ -35,9 +47,15 @@ async function oneStep(inputs: Record<string, string>, aws = credentials()): Pro
       'values-files': 'deploy/values.yaml',
       token: TOKEN,
       channel: 'C0DEPLOYS',
+      'release-interval': '100ms',
       ...inputs,
     },
-    env: { ...aws, SLACK_API_URL: `${testbed().slack.url}api/` },
+    env: {
+      ...aws,
+      SLACK_API_URL: `${testbed().slack.url}api/`,
+      AWS_ENDPOINT_URL_CODEPIPELINE: pipeline.url,
+      AWS_ENDPOINT_URL_CODEBUILD: pipeline.url,
+    },
   });
 }
 
@@ -54,8 +72,18 @@ describe('the one-step root action', () => {
   before(async () => {
     s3 = adminS3();
     bucket = await createBucket(s3);
+    pipeline = await startPipelineStandIn({
+      moto: testbed().moto,
+      pipeline: 'shop-staging',
+      bucket,
+      key: 'shop/staging/deploy.zip',
+      buildEnv: { EKS_CLUSTER_NAME: 'acme-staging', KUBE_NAMESPACE: 'shop', ROLLOUT_TIMEOUT: '90s' },
+    });
   });
-  after(() => s3.destroy());
+  after(async () => {
+    await pipeline.stop();
+    s3.destroy();
+  });
 
   it('pushes the image, publishes manifests pinned to it, and tells Slack, with every part’s outputs', async () => {
     await slack('reset', 'POST');
@@ -87,7 +115,13 @@ describe('the one-step root action', () => {
     ).Body?.transformToString();
     assert.ok(manifest?.includes(`@${r.outputs.digest}`), manifest);
 
+    // The release was followed until the stand-in pipeline had applied it.
+    assert.equal(r.outputs['release-status'], 'live', r.output);
+    assert.equal(pipeline.executionOf(r.outputs['artifact-version-id'] ?? '-')?.status, 'Succeeded');
+    assert.match(r.summary, /Release live/);
+
     const requests = await slack<Recorded[]>('requests');
+    assert.match(String(requests.at(-1)?.body.text), /succeeded — live in /);
     const posted = JSON.stringify(requests.at(-1)?.body);
     assert.ok(posted.includes(r.outputs.digest ?? '-'), 'the message names the image');
     assert.ok(posted.includes(r.outputs.version ?? '-'), 'and the version');
@@ -108,6 +142,7 @@ describe('the one-step root action', () => {
       // The targets are checked before the push: the bucket exists, the Slack token is taken.
       [{ bucket: 'slipway-no-such-bucket' }, /bucket slipway-no-such-bucket does not exist/],
       [{ token: 'xoxb-invalid' }, /Slack refused the token, so nothing was done: .*invalid_auth/],
+      [{ 'release-timeout': 'soon' }, /input release-timeout: "soon" is not a duration/],
     ];
     for (const [inputs, error] of cases) {
       await slack('reset', 'POST');
@@ -166,6 +201,46 @@ describe('the one-step root action', () => {
       ['#A30200'],
       JSON.stringify(last),
     );
+  });
+
+  it('when the rollout fails in the pipeline, the step fails and Slack names the failed stage with the log', async () => {
+    await slack('reset', 'POST');
+    pipeline.setPlan({ rollout: 'timeout' });
+    try {
+      const r = await oneStep({
+        repository: uniqueName('one-step-rollout'),
+        source: 'oci:image',
+        templates: 'deploy/*.yaml.j2',
+        environment: 'staging',
+        bucket,
+      });
+      assert.equal(r.exitCode, 1, r.output);
+      assert.equal(r.outputs['release-status'], 'failed');
+      assert.equal(r.outputs['failed-stage'], 'Deploy');
+      const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error'));
+      assert.equal(errors.length, 1, r.output);
+      assert.match(errors[0] ?? '', /slipway: release failed after .*: stage Deploy, action Deploy failed/);
+      const last = (await slack<Recorded[]>('requests')).at(-1)?.body ?? {};
+      assert.match(String(last.text), /^:x: \*.+\* failed — failed in Deploy$/, JSON.stringify(last));
+      assert.match(JSON.stringify(last.attachments), /error: timed out waiting for the condition/);
+    } finally {
+      pipeline.setPlan({});
+    }
+  });
+
+  it('with wait-for-release false it ends once the release is in S3', async () => {
+    const before = pipeline.requests().length;
+    const r = await oneStep({
+      repository: uniqueName('one-step-nowait'),
+      source: 'oci:image',
+      templates: 'deploy/*.yaml.j2',
+      environment: 'staging',
+      bucket,
+      'wait-for-release': 'false',
+    });
+    assert.equal(r.exitCode, 0, r.output);
+    assert.equal(r.outputs['release-status'], undefined);
+    assert.equal(pipeline.requests().length, before, 'the pipeline was not asked');
   });
 
   it('with nothing to do, it names the inputs that switch the parts on', async () => {

@@ -46,7 +46,11 @@ for (const name of POLICY_NAMES) {
         [],
       );
       for (const action of Array.isArray(st.Action) ? st.Action : [st.Action]) {
-        assert.match(action, /^(ecr|s3|kms):[A-Za-z]+$/, `${action} is one named action`);
+        assert.match(
+          action,
+          /^(ecr|s3|kms|codepipeline|codebuild|logs):[A-Za-z]+$/,
+          `${action} is one named action`,
+        );
       }
     }
     for (const p of placeholdersOf(doc))

@@ -82,7 +82,7 @@ test('generate-infra --check passes on the shipped template and fails on a stale
 
 test('each GitHub role carries exactly the docs/iam policies, substituted for its scope', () => {
   const r = resolver();
-  const expect = (role: string, policy: PolicyName, keyPrefix?: string) =>
+  const expect = (role: string, policy: PolicyName, keyPrefix?: string, env?: string) =>
     assert.deepEqual(
       inlinePolicy(r, role, `slipway-${policy}`),
       renderPolicy(policy, {
@@ -91,6 +91,7 @@ test('each GitHub role carries exactly the docs/iam policies, substituted for it
         project: 'shop',
         bucket: 'shop-artifacts',
         keyPrefix,
+        ...(env ? { pipeline: `shop-${env}`, buildProject: `shop-deploy-${env}` } : {}),
       }),
       `${role} ${policy}`,
     );
@@ -99,9 +100,11 @@ test('each GitHub role carries exactly the docs/iam policies, substituted for it
   expect('DeployRoleStaging', 'ecr-retag');
   expect('DeployRoleProduction', 'render-manifest', 'shop/production');
   expect('DeployRoleProduction', 'ecr-retag');
+  expect('DeployRoleStaging', 'await-release', undefined, 'staging');
+  expect('DeployRoleProduction', 'await-release', undefined, 'production');
   for (const role of ['BuildRole', 'DeployRoleStaging', 'DeployRoleProduction']) {
     const names = (r.properties(role).Policies as { PolicyName: string }[]).map((p) => p.PolicyName);
-    assert.equal(names.length, role === 'BuildRole' ? 1 : 2, `${role} has no other policy`);
+    assert.equal(names.length, role === 'BuildRole' ? 1 : 3, `${role} has no other policy`);
     assert.equal(r.properties(role).ManagedPolicyArns, undefined, `${role} has no managed policy`);
   }
 });

@@ -89,6 +89,56 @@ describe('pipeline.yml job graph', () => {
     });
   });
 
+  it('tells Slack what became of each release, quotes in the detail included', () => {
+    const detail = 'stage Deploy, action Deploy failed: Deployment.apps "shop" is invalid';
+    const jobs = simulate(
+      pipeline,
+      push('refs/heads/main', {
+        results: { 'deploy-production': 'failure' },
+        outputs: {
+          ...OUTPUTS,
+          'deploy-staging': {
+            ...OUTPUTS['deploy-staging'],
+            'release-status': 'live',
+            'release-detail': 'execution 1 of shop-staging succeeded',
+            'release-duration': '94',
+          },
+          'deploy-production': {
+            ...OUTPUTS['deploy-production'],
+            'release-status': 'failed',
+            'release-detail': detail,
+          },
+        },
+      }),
+    );
+    const staging = parse(String(must(jobs['notify-staging']).with.fields)) as Record<string, string>;
+    assert.equal(staging.staging, 'live main-20261122-100500-abc1234 after 94s');
+    const finish = must(jobs['notify-finish']).with;
+    assert.equal(finish.status, 'failure');
+    const fields = parse(String(finish.fields)) as Record<string, string>;
+    assert.equal(
+      fields.staging,
+      'success main-20261122-100500-abc1234 — live: execution 1 of shop-staging succeeded',
+    );
+    assert.equal(fields.production, `failure main-20261122-100500-abc1234 — failed: ${detail}`);
+  });
+
+  it('waits for each release by default, and passes wait-for-release false and release-timeout on', () => {
+    const jobs = simulate(pipeline, push());
+    for (const job of ['deploy-staging', 'deploy-production']) {
+      assert.equal(must(jobs[job]).with['wait-for-release'], true);
+      assert.equal(must(jobs[job]).with['release-timeout'], '15m');
+    }
+    const off = simulate(
+      pipeline,
+      push('refs/heads/main', {
+        inputs: { ...REQUIRED, 'wait-for-release': false, 'release-timeout': '30m' },
+      }),
+    );
+    assert.equal(must(off['deploy-staging']).with['wait-for-release'], false);
+    assert.equal(must(off['deploy-production']).with['release-timeout'], '30m');
+  });
+
   it('deploys the image built by this run, and production publishes the release staging validated', () => {
     const jobs = simulate(pipeline, push());
     assert.equal(must(jobs['deploy-staging']).with.image, IMAGE);
@@ -220,6 +270,39 @@ describe('expressions of the reusable workflows', () => {
     assert.equal(interpolate(job.environment, ctx), 'production');
     assert.equal(interpolate(job.concurrency.group, ctx), 'deploy-production');
     assert.equal(job.concurrency['cancel-in-progress'], false);
+  });
+
+  it('deploy.yml waits for the release of a publish by default, in the stack-named pipeline, before the retag', () => {
+    const steps = (
+      parse(read('deploy.yml')) as {
+        jobs: {
+          deploy: { steps: { id?: string; uses?: string; if?: string; with?: Record<string, string> }[] };
+        };
+      }
+    ).jobs.deploy.steps;
+    const index = steps.findIndex((s) => s.uses === './.slipway/actions/await-release');
+    const wait = must(steps[index]);
+    assert.ok(
+      index < steps.findIndex((s) => s.with?.source?.startsWith('ecr:')),
+      'the retag comes after the wait',
+    );
+    const when = (inputs: Record<string, unknown>) =>
+      evaluate(must(wait.if), {
+        inputs: { 'wait-for-release': true, bucket: 'b', 'dry-run': 'false', ...inputs },
+      });
+    assert.equal(when({}), true);
+    assert.equal(when({ 'wait-for-release': false }), false);
+    assert.equal(when({ bucket: '' }), false);
+    assert.equal(when({ 'dry-run': 'true' }), false);
+    const pipelineOf = (inputs: Record<string, string>) =>
+      interpolate(must(wait.with).pipeline, {
+        inputs: { pipeline: '', project: '', environment: 'staging', ...inputs },
+        github: { event: { repository: { name: 'shop' } } },
+      });
+    assert.equal(pipelineOf({}), 'shop-staging');
+    assert.equal(pipelineOf({ project: 'api' }), 'api-staging');
+    assert.equal(pipelineOf({ pipeline: 'custom' }), 'custom');
+    assert.equal(must(wait.with)['version-id'], '${{ steps.render.outputs.artifact-version-id }}');
   });
 
   it('deploy.yml moves the environment tag only with a repository and not in a dry run', () => {
