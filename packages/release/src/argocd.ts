@@ -1,5 +1,6 @@
 import { ActionError, type Logger } from '@slipway/action-kit';
 import { Deadline, formatDuration, realClock, type ReleaseOutcome, type WaitSettings } from './outcome.ts';
+import { proxyFetch } from '@slipway/net';
 
 /** An Argo CD application to follow to one commit. */
 export interface ArgoRelease {
@@ -120,7 +121,7 @@ export async function followArgoRelease(
     let text: string;
     let app: ArgoApplication | undefined;
     try {
-      const res = await fetch(api, {
+      const res = await proxyFetch(api, {
         headers: { authorization: `Bearer ${release.token}`, accept: 'application/json' },
         signal: AbortSignal.timeout(30_000),
       });

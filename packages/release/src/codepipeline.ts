@@ -211,7 +211,7 @@ async function buildLogTail(
 ): Promise<string[]> {
   const buildId = action.output?.executionResult?.externalExecutionId;
   if (action.input?.actionTypeId?.provider !== 'CodeBuild' || !buildId || release.logLines === 0) return [];
-  const config = clientConfig(release.region);
+  const config = await clientConfig(release.region);
   let step = 'codebuild:BatchGetBuilds';
   try {
     const cb = await import('@aws-sdk/client-codebuild');
@@ -270,7 +270,7 @@ export async function followPipelineRelease(
   const clock = settings.clock ?? realClock;
   const deadline = new Deadline(clock, settings.timeoutMs);
   const sdk = await import('@aws-sdk/client-codepipeline');
-  const client = new sdk.CodePipelineClient(clientConfig(release.region));
+  const client = new sdk.CodePipelineClient(await clientConfig(release.region));
   const calls: Calls = { client, sdk, release, requests: 0 };
   const { pipeline, versionId, region } = release;
   const base: Pick<ReleaseOutcome, 'failedStage' | 'logTail' | 'steps'> = {

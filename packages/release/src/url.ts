@@ -1,5 +1,6 @@
 import type { Logger } from '@slipway/action-kit';
 import { Deadline, formatDuration, realClock, type ReleaseOutcome, type WaitSettings } from './outcome.ts';
+import { proxyFetch } from '@slipway/net';
 
 /** Where the endpoint's answer holds the version. */
 export type VersionLocation =
@@ -96,7 +97,7 @@ async function observe(release: UrlRelease, timeoutMs: number): Promise<Observat
   let res: Response;
   let body: string;
   try {
-    res = await fetch(release.url, {
+    res = await proxyFetch(release.url, {
       headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.5', 'cache-control': 'no-cache' },
       signal: AbortSignal.timeout(timeoutMs),
     });
