@@ -3,6 +3,7 @@
  * every Slipway action, run from dist/ exactly as a GitHub runner runs them, against the local
  * test bed (moto for ECR/S3/STS, a real OCI registry, the Slack and cache-service doubles).
  */
+import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +11,9 @@ import { ECRClient, PutImageCommand } from '@aws-sdk/client-ecr';
 import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   awsEnv,
+  createGitRepository,
   runAction,
+  startPipelineStandIn,
   withTestbed,
   writeOciImageFromDir,
   type ActionRun,
@@ -139,18 +142,98 @@ async function demo(endpoints: TestbedEndpoints): Promise<void> {
   );
   ecr.destroy();
 
-  const render = await step(
-    'render-manifest: staging manifests, validated and published to S3',
-    'render-manifest',
-    {
-      templates: 'deploy/*.yaml.j2',
-      'values-files': 'deploy/values-staging.yaml',
-      environment: 'staging',
-      project: 'shop',
-      image: imageRef,
-      bucket,
-    },
-    aws,
+  // The receiving end: a CodePipeline (stand-in) watching the artifact key, whose CodeBuild
+  // action runs infra/buildspec.yml against kubectl and aws doubles.
+  const pipeline = await startPipelineStandIn({
+    moto: endpoints.moto,
+    pipeline: 'shop-staging',
+    bucket,
+    key: 'shop/staging/deploy.zip',
+    buildEnv: { EKS_CLUSTER_NAME: 'acme-staging', KUBE_NAMESPACE: 'shop', ROLLOUT_TIMEOUT: '90s' },
+  });
+  const pipelineEnv = {
+    ...aws,
+    AWS_ENDPOINT_URL_CODEPIPELINE: pipeline.url,
+    AWS_ENDPOINT_URL_CODEBUILD: pipeline.url,
+  };
+  const manifestsDir = join(workspace, 'rendered');
+  const renderInputs = {
+    templates: 'deploy/*.yaml.j2',
+    'values-files': 'deploy/values-staging.yaml',
+    environment: 'staging',
+    project: 'shop',
+    image: imageRef,
+    bucket,
+    'output-dir': 'rendered',
+  };
+  let render: ActionRun;
+  let live: ActionRun;
+  try {
+    render = await step(
+      'render-manifest: staging manifests, validated and published to S3',
+      'render-manifest',
+      renderInputs,
+      aws,
+    );
+    live = await step(
+      'await-release: CodePipeline picks the release up, CodeBuild applies it; follow it until it is live',
+      'await-release',
+      {
+        pipeline: 'shop-staging',
+        'version-id': render.outputs['artifact-version-id'] ?? '',
+        interval: '200ms',
+      },
+      pipelineEnv,
+    );
+
+    // A second release whose rollout fails: the step fails and shows the build's log tail.
+    pipeline.setPlan({ rollout: 'timeout' });
+    const broken = await step(
+      'render-manifest: the next release (its rollout will time out)',
+      'render-manifest',
+      { ...renderInputs, version: `${render.outputs.version ?? 'demo'}-2`, 'output-dir': 'rendered-2' },
+      aws,
+    );
+    const failed = await runAction('await-release', {
+      inputs: {
+        pipeline: 'shop-staging',
+        'version-id': broken.outputs['artifact-version-id'] ?? '',
+        interval: '200ms',
+      },
+      env: { ...jobEnv, ...pipelineEnv },
+      workspace,
+      home,
+    });
+    console.log(
+      `\n${bold('▶ await-release: a failing rollout is reported as failed')}  (exit ${failed.exitCode}, status ${failed.outputs.status}, failed stage ${failed.outputs['failed-stage']})`,
+    );
+    console.log(`  job summary:\n${indent(failed.summary)}`);
+    if (failed.exitCode !== 1 || failed.outputs.status !== 'failed')
+      throw new Error('the failing rollout was not reported');
+    pipeline.setPlan({ rollout: 'ok' });
+  } finally {
+    await pipeline.stop();
+  }
+
+  // GitOps teams: the same release committed into a config repository that Argo CD or Flux syncs.
+  const configRepo = createGitRepository(endpoints.git.root, 'acme/k8s-config', {
+    tokens: { 'demo-config-token': 'write' },
+    files: { 'README.md': '# config\n' },
+  });
+  await step('gitops-publish: the same release committed to the config repository', 'gitops-publish', {
+    repository: `${endpoints.git.url}acme/k8s-config.git`,
+    token: 'demo-config-token',
+    project: 'shop',
+    environment: 'staging',
+    version: render.outputs.version ?? '',
+    'manifests-dir': manifestsDir,
+  });
+  console.log(
+    `\n${bold('▶ the config repository, as Argo CD or Flux would sync it')}\n${indent(
+      execFileSync('git', ['--git-dir', configRepo, 'log', '--stat', '-1', '--format=%h %s'], {
+        encoding: 'utf8',
+      }),
+    )}`,
   );
 
   const retag = await step(
@@ -200,6 +283,10 @@ async function demo(endpoints: TestbedEndpoints): Promise<void> {
     `    image      ${imageRef} (registry ${login.outputs.registry}; tags ${push.outputs.tags}, then ${retag.outputs.tags})`,
   );
   console.log(`    manifests  ${render.outputs['s3-uri']} (version ${render.outputs.version})`);
+  console.log(
+    `    release    ${live.outputs.status} after ${live.outputs.duration} s (${live.outputs.detail}); the next one failed in Deploy`,
+  );
+  console.log(`    gitops     ${configRepo} (shop/staging)`);
   console.log(
     `    artifact   s3://${bucket}/${render.outputs['artifact-key']} (S3 version ${render.outputs['artifact-version-id']}), what CodePipeline watches`,
   );
