@@ -433,10 +433,13 @@ export interface SlackDoubleServer extends RunningDouble {
 
 /**
  * Starts the Slack double on a free 127.0.0.1 port. Web API at `url + 'api/'`, webhooks at
- * `url + 'services/T…/B…/…'`, control API at `url + '_control/…'` (see README).
+ * `url + 'services/T…/B…/…'`, control API at `url + '_control/…'` (see README). With `tls` it
+ * serves HTTPS with that certificate.
  */
-export async function startSlackDouble(): Promise<SlackDoubleServer> {
+export async function startSlackDouble(
+  opts: { tls?: { certFile: string; keyFile: string } } = {},
+): Promise<SlackDoubleServer> {
   const double = new SlackDouble();
-  const running = await listen((req, res) => double.handle(req, res));
+  const running = await listen((req, res) => double.handle(req, res), opts.tls);
   return { ...running, double };
 }
