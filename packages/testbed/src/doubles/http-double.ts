@@ -18,11 +18,12 @@ export interface RecordedRequest {
 
 /**
  * Planned failures (`POST /_control/fail`): the next `times` matching requests fail with `status`
- * (429 carries `Retry-After: retryAfter`), or the connection is reset when status is 0 or 'reset'.
+ * (429 carries `Retry-After: retryAfter`), or the connection is reset when status is 0 or 'reset',
+ * or no answer ever comes when status is 'hang' (until the client gives up and closes it).
  */
 export interface FailurePlan {
   times: number;
-  status: number | 'reset';
+  status: number | 'reset' | 'hang';
   retryAfter?: number;
   /** Error code for the body (Slack: `{ok:false,error}`; webhooks: the text). */
   error?: string;

@@ -254,6 +254,11 @@ export class SlackDouble {
   }
 
   private fail(plan: FailurePlan, isWebhook: boolean, record: RecordedRequest, res: ServerResponse): void {
+    if (plan.status === 'hang') {
+      // Recorded as unanswered; the client's timeout closes the connection (or stop() does).
+      record.status = 0;
+      return;
+    }
     if (plan.status === 'reset' || plan.status === 0) {
       record.status = 0;
       res.socket?.destroy();
