@@ -27,6 +27,8 @@ interface Component {
   input?: string;
   /** Where the probe reports no version: a command that prints it (first line). */
   versionProbe?: [string, ...string[]];
+  /** False for a tool no test needs yet: reported, but its absence does not fail the doctor. */
+  required?: boolean;
 }
 
 const firstLine = (out: string) => out.trim().split('\n')[0]?.trim();
@@ -149,6 +151,9 @@ const COMPONENTS: Component[] = [
       return python && jinja2 && yaml ? `${python} (jinja2 ${jinja2}, PyYAML ${yaml})` : undefined;
     },
     install: 'apt-get install python3-jinja2 python3-yaml',
+    // The reference renderer for differential template tests; scripts/install-testbed.sh does not
+    // install it, so it is reported without failing the check.
+    required: false,
   },
   {
     name: 'cfn-lint',
@@ -170,6 +175,7 @@ const COMPONENTS: Component[] = [
 /** What the doctor found for one component. */
 interface Finding {
   name: string;
+  required: boolean;
   version?: string;
   usable: boolean;
   /** Why it is not usable, and how to fix it. */
@@ -192,7 +198,7 @@ function examine(c: Component): Finding {
     timeout: 30_000,
     env: process.env,
   });
-  const base = { name: c.name, purpose: c.purpose };
+  const base = { name: c.name, purpose: c.purpose, required: c.required ?? true };
   if (r.error) {
     const missing = (r.error as NodeJS.ErrnoException).code === 'ENOENT';
     return {
@@ -213,21 +219,23 @@ function examine(c: Component): Finding {
 }
 
 const findings = COMPONENTS.map(examine);
-const broken = findings.filter((f) => !f.usable);
+const broken = findings.filter((f) => !f.usable && f.required);
 
 if (process.argv.includes('--json')) {
   console.log(JSON.stringify({ ok: broken.length === 0, components: findings }, null, 2));
 } else {
   const width = Math.max(...findings.map((f) => f.name.length));
   for (const f of findings) {
-    const state = f.usable ? 'ok     ' : 'MISSING';
-    const detail = f.usable ? (f.version ?? 'runs (no version reported)') : (f.problem ?? '');
+    const state = f.usable ? 'ok     ' : f.required ? 'MISSING' : 'absent ';
+    const detail = f.usable
+      ? (f.version ?? 'runs (no version reported)')
+      : `${f.problem ?? ''}${f.required ? '' : ' (optional)'}`;
     console.log(`${state} ${f.name.padEnd(width)}  ${detail}`);
   }
   console.log(
     broken.length === 0
-      ? `doctor: all ${findings.length} test-bed components are usable`
-      : `doctor: ${broken.length} of ${findings.length} components missing or unusable (${broken
+      ? `doctor: all ${findings.filter((f) => f.required).length} required test-bed components are usable`
+      : `doctor: ${broken.length} of ${findings.filter((f) => f.required).length} required components missing or unusable (${broken
           .map((f) => f.name)
           .join(', ')}); on Debian, bash scripts/install-testbed.sh installs the test bed`,
   );
