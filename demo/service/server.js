@@ -1,8 +1,9 @@
 // The sample service the demo ships: answers every request with its version.
 import { createServer } from 'node:http';
+import { banner } from 'shop-banner';
 
 export function greeting(version) {
-  return { service: 'shop', version };
+  return banner('shop', version);
 }
 
 if (process.argv[1] === new URL(import.meta.url).pathname) {

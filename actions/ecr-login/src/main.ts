@@ -3,9 +3,8 @@ import { appendSummary, defineState, log, markdownTable, runAction, setOutputs }
 import {
   addDockerLogins,
   dockerConfigPath,
-  removeDockerLogins,
+  restoreDockerLogins,
   saveUndoFile,
-  takeUndoFile,
   undoIsTrivial,
 } from '@slipway/aws/docker-config.ts';
 import { readEcrLoginInputs } from './inputs.ts';
@@ -70,7 +69,6 @@ export default () =>
         log.info('No Docker login to remove');
         return;
       }
-      const undo = (state.restore && takeUndoFile(state.restore)) || state.hosts.map((host) => ({ host }));
-      await removeDockerLogins(state.config, undo, log);
+      await restoreDockerLogins(state.config, state.hosts, state.restore, log);
     },
   });

@@ -103,16 +103,39 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
     let pushed: PushSummary;
     if (source.transport === 'ecr') {
       const from = source.digest ? { digest: source.digest } : { tag: source.tag ?? '' };
+      const registryUrl = inputs.registryUrl;
       const result = await log.group(
         `Retag ecr:${source.digest ?? source.tag} as ${inputs.tags.join(', ')}`,
-        () =>
-          retagImage(api, {
+        async () => {
+          if (!registryUrl) {
+            return retagImage(api, {
+              repository,
+              source: from,
+              tags: inputs.tags,
+              isTagImmutable: immutable,
+              log,
+            });
+          }
+          // The image was pushed through this registry's API: retag it there, not through the ECR
+          // API of the endpoint, which may not know it.
+          const [login] = await getEcrAuthorization({
+            region: inputs.region,
+            ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
+            log,
+          });
+          if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
+          setSecret(login.password);
+          const { retagInRegistry } = await import('./retag-registry.ts');
+          return retagInRegistry({
+            baseUrl: registryUrl,
+            credentials: { username: login.username, password: login.password },
             repository,
             source: from,
             tags: inputs.tags,
             isTagImmutable: immutable,
             log,
-          }),
+          });
+        },
       );
       pushed = { ...result, pushedBytes: 0, reusedBytes: result.size };
     } else {

@@ -12,6 +12,7 @@ import {
   RegistryClient,
   RegistryError,
   RegistrySource,
+  RegistryTlsError,
   explainEcrRegistryError,
   inspectDaemonImage,
   isEcrHost,
@@ -56,6 +57,7 @@ const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
  * about the login to that registry.
  */
 export function explainPushError(err: unknown, host: string): unknown {
+  if (err instanceof RegistryTlsError) return new ActionError(err.message);
   if (err instanceof RegistryError && err.host !== host) {
     if (err.status === 401 || err.status === 403) {
       return new ActionError(

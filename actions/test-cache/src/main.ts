@@ -13,9 +13,11 @@ export default () =>
 
       const service = detectCacheService(process.env);
       if (!service.available) {
+        // One warning, so a cache that silently never works shows on the run page: on GitHub
+        // Enterprise Server the Actions cache needs storage set up by an administrator.
         issueCommand(
-          'notice',
-          `test-cache: no cache service here (${service.missing} is not set), so nothing is restored or saved. GitHub-hosted runners, GHES and act provide one.`,
+          'warning',
+          `test-cache: no cache service is configured on this runner (${service.missing} is not set), so nothing is restored or saved and the job runs uncached. GitHub-hosted runners and act provide one; on GitHub Enterprise Server an administrator enables the Actions cache (see docs/ghes.md).`,
         );
         setOutputs({ 'cache-hit': false, 'restored-key': '', key: '' });
         appendSummary('### test-cache\nNo cache service on this runner: nothing restored or saved.\n');

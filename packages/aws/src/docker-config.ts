@@ -315,6 +315,37 @@ export function saveUndoFile(undo: DockerLoginUndo[], env: NodeJS.ProcessEnv = p
   return file;
 }
 
+/**
+ * The post step's logout: undoes the logins recorded in `restoreFile` (or, without one, removes
+ * `hosts`), and deletes the file only once that worked. A failing credential helper leaves the
+ * record of the login to put back where it was, and the error says where.
+ */
+export async function restoreDockerLogins(
+  path: string,
+  hosts: string[],
+  restoreFile: string | undefined,
+  log: Logger,
+  helpers: CredentialHelperClient = processCredentialHelpers,
+): Promise<void> {
+  const undo = (restoreFile && readUndoFile(restoreFile)) || hosts.map((host) => ({ host }));
+  try {
+    await removeDockerLogins(path, undo, log, helpers);
+  } catch (err) {
+    if (!restoreFile || !existsSync(restoreFile)) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ActionError(
+      `${message}; the Docker logins were left as they are, and the earlier login to put back stays in ${restoreFile} (owner-only, removed with RUNNER_TEMP when the job ends)`,
+    );
+  }
+  if (restoreFile) rmSync(restoreFile, { force: true });
+}
+
+/** Reads an undo file without removing it; undefined when it is gone. */
+export function readUndoFile(file: string): DockerLoginUndo[] | undefined {
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, 'utf8')) as DockerLoginUndo[];
+}
+
 /** Reads and deletes an undo file; undefined when it is gone. */
 export function takeUndoFile(file: string): DockerLoginUndo[] | undefined {
   if (!existsSync(file)) return undefined;

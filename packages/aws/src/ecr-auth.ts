@@ -11,6 +11,7 @@
 import type { Agent as HttpAgent } from 'node:http';
 import type { Logger } from '@slipway/action-kit';
 import { ActionError, isTransientNetworkError, withRetry } from '@slipway/action-kit';
+import { explainTlsError } from '@slipway/net/tls';
 import { describeCredentialSource, detectCredentialSource } from './credentials.ts';
 import type { CredentialSource } from './credentials.ts';
 import { explainAwsError } from './errors.ts';
@@ -286,6 +287,8 @@ async function getWithSignedRequest(
   } catch (err) {
     if (err instanceof ActionError) throw err;
     if (err instanceof AwsJsonError) throw explainAwsError(err, ATTEMPT);
+    const tls = explainTlsError(err, url.host);
+    if (tls) throw new ActionError(`ecr:GetAuthorizationToken failed: ${tls}`);
     const e = err as NodeJS.ErrnoException;
     throw new ActionError(
       `could not reach the ECR API at ${url.origin} for ecr:GetAuthorizationToken: ${e.code ? `${e.code} ` : ''}${e.message}`,

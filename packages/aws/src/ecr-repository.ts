@@ -12,6 +12,7 @@
 import { ActionError, type Logger, withRetry } from '@slipway/action-kit';
 import { detectCredentialSource } from './credentials.ts';
 import { ecrApiEndpoint, isRetryableEcrError, parseAwsJsonError, postOnce } from './ecr-auth.ts';
+import { explainTlsError } from '@slipway/net/tls';
 import { awsErrorCode, explainAwsError } from './errors.ts';
 import { clientConfig } from './region.ts';
 import { type AwsCredentials, signRequest } from './sigv4.ts';
@@ -130,6 +131,8 @@ async function signedApi(
           },
         );
       } catch (err) {
+        const tls = explainTlsError(err, url.host);
+        if (tls) throw new ActionError(`ecr:${operation} failed: ${tls}`);
         const e = err as NodeJS.ErrnoException;
         if (e && !('$metadata' in e) && e.code && /^E[A-Z]+$/.test(e.code)) {
           throw new ActionError(

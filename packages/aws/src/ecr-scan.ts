@@ -127,6 +127,8 @@ export async function waitForScanFindings(
     imageId: { imageDigest: digest },
   };
   let started = false;
+  /** StartImageScan's LimitExceededException, when ECR refused to start the scan. */
+  let refused: string | undefined;
   let lastStatus = '';
   // Basic scans take seconds to a minute: look again soon, then less often.
   let delay = Math.min(1000, pollMs);
@@ -136,6 +138,12 @@ export async function waitForScanFindings(
       first = await api.send<RawFindings>('DescribeImageScanFindings', { ...base, maxResults: 1000 });
     } catch (err) {
       const code = awsErrorCode(err);
+      if (code === 'ScanNotFoundException' && refused !== undefined) {
+        // Still no scan after ECR refused to start one: no scan will come, so no waiting out the deadline.
+        throw new ActionError(
+          `ECR refused to start a scan of ${repository}@${digest} (LimitExceededException: ${refused}), so scan-severity-threshold cannot be checked: basic scanning scans an image at most once every 24 hours and each account has a daily scan quota. Turn on scan-on-push for the repository, or push a new image, or raise the quota`,
+        );
+      }
       if (code === 'ScanNotFoundException' && !started) {
         started = true;
         log.info(`no scan of ${digest} yet: starting one`);
@@ -149,6 +157,8 @@ export async function waitForScanFindings(
               resource: `${repository}@${digest}`,
             });
           }
+          // A scan-on-push scan may have registered meanwhile: look once more before failing.
+          refused = ((startErr as { message?: string }).message ?? '').split('\n')[0] || 'no reason given';
         }
         continue;
       } else if (code !== 'ScanNotFoundException' && code !== 'ImageNotFoundException') {

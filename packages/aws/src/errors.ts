@@ -1,4 +1,5 @@
 import { ActionError } from '@slipway/action-kit';
+import { explainTlsError } from '@slipway/net/tls';
 
 /** What was being attempted when AWS answered with an error. */
 export interface AwsAttempt {
@@ -8,6 +9,26 @@ export interface AwsAttempt {
   resource?: string;
   /** Extra causes worth checking for an AccessDenied on this call (bucket settings, KMS …). */
   accessDeniedHints?: string[];
+  /** The host:port the call went to, when known; else derived from the action's service ({@link awsEndpointHost}). */
+  endpoint?: string;
+}
+
+/**
+ * The host an SDK call for `action` (`s3:PutObject`, `ecr:PutImage` …) goes to: the
+ * AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL the SDK reads, else the service's regional host.
+ */
+export function awsEndpointHost(action: string, env: NodeJS.ProcessEnv = process.env): string {
+  const service = action.split(':')[0] ?? '';
+  const custom = env[`AWS_ENDPOINT_URL_${service.toUpperCase()}`] || env.AWS_ENDPOINT_URL;
+  if (custom) {
+    try {
+      return new URL(custom).host;
+    } catch {
+      return custom;
+    }
+  }
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  return region ? `${service}.${region}.amazonaws.com` : `${service}.amazonaws.com`;
 }
 
 interface AwsErrorShape {
@@ -59,6 +80,8 @@ export function explainAwsError(err: unknown, attempt: AwsAttempt): ActionError 
   const status = awsStatus(err);
   const detail = ((err as AwsErrorShape)?.message ?? String(err)).split('\n')[0] ?? '';
   const on = attempt.resource ? ` on ${attempt.resource}` : '';
+  const tls = explainTlsError(err, attempt.endpoint ?? awsEndpointHost(attempt.action));
+  if (tls) return new ActionError(`${attempt.action}${on} failed: ${tls}`);
   if (ACCESS_DENIED.has(code) || (status === 403 && !BAD_CREDENTIALS.has(code) && !EXPIRED.has(code))) {
     const hints = attempt.accessDeniedHints?.length
       ? ` Also check: ${attempt.accessDeniedHints.join('; ')}.`

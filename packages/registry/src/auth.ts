@@ -1,4 +1,6 @@
 import { type ProxyAwareAgent, readBody, sendRequest } from '@slipway/net';
+import { explainTlsError } from '@slipway/net/tls';
+import { RegistryTlsError } from './errors.ts';
 
 /** A user name and password (or token) for a registry; ECR's are `AWS` and the decoded token. */
 export interface RegistryCredentials {
@@ -126,7 +128,15 @@ export class RegistryAuth {
       const { username, password } = this.credentials;
       headers.Authorization = 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64');
     }
-    const res = await sendRequest({ method: 'GET', url, headers }, this.agent);
+    let res: Awaited<ReturnType<typeof sendRequest>>;
+    try {
+      res = await sendRequest({ method: 'GET', url, headers }, this.agent);
+    } catch (err) {
+      const tls = explainTlsError(err, url.host);
+      if (tls)
+        throw new RegistryTlsError(url.host, `the token service of ${this.host}: ${tls}`, { cause: err });
+      throw err;
+    }
     const body = await readBody(res, 1 << 20);
     if (res.status !== 200) {
       throw new RegistryAuthError(

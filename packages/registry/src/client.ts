@@ -3,7 +3,7 @@ import { type Readable, Transform } from 'node:stream';
 import { type Logger, isTransientNetworkError, silentLogger, withRetry } from '@slipway/action-kit';
 import { RegistryAuth, RegistryAuthError, type RegistryCredentials } from './auth.ts';
 import { DigestMismatchError, HashingStream, sha256Digest, shortDigest } from './digest.ts';
-import { type RegistryOperation, RegistryError, registryError } from './errors.ts';
+import { type RegistryOperation, RegistryError, RegistryTlsError, registryError } from './errors.ts';
 import {
   type HttpResponse,
   type ProxyAwareAgent,
@@ -12,6 +12,7 @@ import {
   readBody,
   sendRequest,
 } from '@slipway/net';
+import { explainTlsError } from '@slipway/net/tls';
 import { type Descriptor, type ManifestBlob, parseManifest } from './manifest.ts';
 import { MANIFEST_TYPES } from './media-types.ts';
 
@@ -104,7 +105,14 @@ export class RegistryClient {
       const authorization = req.url.host === this.host ? this.auth.header() : undefined;
       if (authorization) headers.Authorization = authorization;
       const body = typeof req.body === 'function' ? await req.body() : req.body;
-      const res = await sendRequest({ method: req.method, url: req.url, headers, body }, this.opts.agent);
+      let res: HttpResponse;
+      try {
+        res = await sendRequest({ method: req.method, url: req.url, headers, body }, this.opts.agent);
+      } catch (err) {
+        const tls = explainTlsError(err, req.url.host);
+        if (tls) throw new RegistryTlsError(req.url.host, tls, { cause: err });
+        throw err;
+      }
       if (res.status === 401 && round === 0 && req.url.host === this.host) {
         const www = header(res, 'www-authenticate');
         await discardBody(res);

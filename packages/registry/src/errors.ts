@@ -129,3 +129,18 @@ export function explainEcrRegistryError(err: unknown): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * A registry's TLS certificate was refused (an unknown private CA, a name mismatch): the message
+ * names the host and the fix (NODE_EXTRA_CA_CERTS). Never retried: it answers the same every time.
+ */
+export class RegistryTlsError extends Error {
+  override readonly name = 'RegistryTlsError';
+  constructor(
+    readonly host: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,4 +1,5 @@
 import { type Logger, isTransientNetworkError, withRetry } from '@slipway/action-kit';
+import { explainTlsError } from '@slipway/net/tls';
 import { SlackDeliveryError } from './errors.ts';
 
 /** How hard to try: extra attempts and a total time budget that includes every wait. */
@@ -45,8 +46,11 @@ export function parseRetryAfter(value: string | null | undefined, now = Date.now
 
 const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
 
-/** Describes a failed request that got no HTTP answer, and whether trying again may help. */
-export function networkFailure(err: unknown, timeoutMs: number): AttemptError {
+/**
+ * Describes a failed request that got no HTTP answer, and whether trying again may help. A refused
+ * TLS certificate of `host` is final and says how to trust a private CA.
+ */
+export function networkFailure(err: unknown, timeoutMs: number, host?: string): AttemptError {
   const e = err as {
     name?: string;
     message?: string;
@@ -56,6 +60,8 @@ export function networkFailure(err: unknown, timeoutMs: number): AttemptError {
     return new AttemptError(`no answer from Slack within ${seconds(timeoutMs)}`, 'transient');
   }
   const code = e?.cause?.code ?? (err as { code?: string })?.code;
+  const tls = host ? explainTlsError(err, host) : undefined;
+  if (tls) return new AttemptError(`could not reach Slack: ${tls}`, 'refused', { code });
   const reason = code ?? e?.cause?.message ?? e?.message ?? String(err);
   // A refused connection is what a restarting proxy or load balancer looks like: worth a retry.
   const transient = isTransientNetworkError(err) || code === 'ECONNREFUSED';

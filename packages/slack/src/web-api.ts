@@ -63,6 +63,14 @@ interface WebApiErrorShape {
 const TRANSIENT_CODES = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 
 /** Sorts an error thrown by WebClient into retry, wait or stop, with a message for people. */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
 function classify(err: unknown, call: SlackCall, apiUrl: string, timeoutMs: number): AttemptError {
   const e = err as WebApiErrorShape;
   switch (e?.code) {
@@ -98,7 +106,7 @@ function classify(err: unknown, call: SlackCall, apiUrl: string, timeoutMs: numb
       );
     }
     case 'slack_webapi_request_error':
-      return networkFailure(e.original ?? err, timeoutMs);
+      return networkFailure(e.original ?? err, timeoutMs, hostOf(apiUrl));
   }
   // A 429 without a usable Retry-After reaches here as a plain error from the client.
   if (/Retry header did not contain a valid timeout/.test(e?.message ?? '')) {

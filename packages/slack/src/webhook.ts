@@ -46,7 +46,7 @@ export async function sendToWebhook(
           signal: AbortSignal.timeout(timeoutMs),
         });
       } catch (err) {
-        const failure = networkFailure(err, timeoutMs);
+        const failure = networkFailure(err, timeoutMs, webhookHost(url));
         throw new AttemptError(redact(failure.message), failure.kind, failure.details);
       }
       const text = redact((await res.text().catch(() => '')).trim());

@@ -53,8 +53,8 @@ export { repoRoot, shortTempDir } from './paths.ts';
 export { dockerCli } from './docker-cli.ts';
 export { startProxy } from './components/proxy.ts';
 export type { ProxyServer, StartProxyOptions } from './components/proxy.ts';
-export { createTestCertificates } from './tls.ts';
-export type { TestCertificates } from './tls.ts';
+export { createTestCertificates, probeStatus } from './tls.ts';
+export type { ServerTls, TestCertificates } from './tls.ts';
 export { currentLogDir } from './run-dir.ts';
 export { startPipelineStandIn } from './doubles/codepipeline.ts';
 export type {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { ComponentStartError } from './process.ts';
 import { findExecutable } from './paths.ts';
@@ -82,4 +83,28 @@ export function createTestCertificates(dir: string): TestCertificates {
     file('server.pem'),
   ]);
   return { caFile: file('ca.pem'), certFile: file('server.pem'), keyFile: file('server.key') };
+}
+
+/** A server certificate and key for a test-bed server, and the CA that signed them. */
+export interface ServerTls {
+  certFile: string;
+  keyFile: string;
+  /** The CA the readiness checks trust (the server's clients must be given it themselves). */
+  caFile: string;
+}
+
+/**
+ * The HTTP status of a GET to `url`, trusting `tls.caFile` for an https URL (Node's fetch has no
+ * per-request CA): used to wait for test-bed servers that serve TLS with the test CA.
+ */
+export function probeStatus(url: string, tls?: Pick<ServerTls, 'caFile'>): Promise<number> {
+  if (!url.startsWith('https:')) return fetch(url).then((res) => res.status);
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(url, { ca: readFileSync(tls?.caFile ?? '') }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer from ${url} within 5 s`)));
+  });
 }

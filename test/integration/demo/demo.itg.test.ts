@@ -18,8 +18,29 @@ test('the demo runs every step and prints where the image, the manifests and the
   const steps = [...out.matchAll(/^▶ (.+?) {2}\(exit (\d+),/gm)].map((m) => [m[1], m[2]]);
   assert.deepEqual(
     steps.map(([name]) => name?.split(':')[0]),
-    ['slack-notify', 'test-cache', 'ecr-login', 'ecr-push', 'render-manifest', 'ecr-push', 'slack-notify'],
+    [
+      'slack-notify',
+      'test-cache',
+      'test-cache',
+      'ecr-login',
+      'ecr-push',
+      'render-manifest',
+      'ecr-push',
+      'slack-notify',
+    ],
   );
+  // The service's vendored dependency fills npm's cache: the first run saves it, the next restores it.
+  const cache =
+    /^ {4}npm cache: (\d+) bytes saved by the first run; the next run restored it \(cache-hit (\w+), npm's _cacache is back\)/m.exec(
+      out,
+    );
+  assert.ok(cache, out);
+  assert.ok(Number(cache[1]) > 0, 'something was saved');
+  assert.equal(cache[2], 'true');
+  // The staging retag went through the registry the image was pushed to: the same digest.
+  const digests = [...out.matchAll(/^ {4}digest = (sha256:[0-9a-f]{64})$/gm)].map((m) => m[1]);
+  assert.equal(digests.length, 2, out);
+  assert.equal(digests[0], digests[1]);
   assert.ok(
     steps.every(([, code]) => code === '0'),
     out,

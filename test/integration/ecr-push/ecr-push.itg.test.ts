@@ -328,7 +328,7 @@ describe('ecr-push from registries and the engine', () => {
 });
 
 describe('ecr-push retags in ECR', () => {
-  test('ecr: moves a tag with BatchGetImage + PutImage and no data-plane request at all', async () => {
+  test('without registry-url, ecr: moves a tag with BatchGetImage + PutImage and no data-plane request at all', async () => {
     const repo = uniqueName('push-retag');
     const layout = join(work, 'oci-retag');
     await writeOciLayout(layout, { layers: 2, layerSize: 10_000, seed: repo, tag: 'x' });
@@ -341,19 +341,12 @@ describe('ecr-push retags in ECR', () => {
     );
     const digest = put.image?.imageId?.imageDigest ?? '';
 
-    // The data plane is a closed port: any blob or manifest request would fail the step.
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer();
-      s.listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as AddressInfo;
-        s.close(() => resolve(port));
-      });
-    });
+    // No registry-url: the data plane would be moto's proxy endpoint, a host that does not resolve here.
     const r = await push({
       repository: repo,
       source: 'ecr:git-1a2b3c4',
       tags: 'staging, prod',
-      'registry-url': `http://127.0.0.1:${closed}`,
+      'registry-url': '',
     });
     assert.equal(r.exitCode, 0, r.output);
     assert.ok(!allText(r).includes(SECRET));
@@ -375,7 +368,7 @@ describe('ecr-push retags in ECR', () => {
       repository: repo,
       source: `ecr:${digest}`,
       tags: 'staging',
-      'registry-url': `http://127.0.0.1:${closed}`,
+      'registry-url': '',
     });
     assert.equal(again.exitCode, 0, again.output);
     assert.match(again.summary, /`staging` \(unchanged\)/);
@@ -388,6 +381,8 @@ describe('ecr-push retags in ECR', () => {
       source: 'ecr:git-0000000',
       tags: 'staging',
       'lifecycle-policy': 'keep-last=3',
+      // The ECR API path (without registry-url, retags go to ECR's API).
+      'registry-url': '',
     });
     assertOneError(
       r,
@@ -404,6 +399,8 @@ describe('ecr-push retags in ECR', () => {
       source: 'ecr:git-0000000',
       tags: 'staging',
       'lifecycle-policy': 'keep-last=3',
+      // The ECR API path (without registry-url, retags go to ECR's API).
+      'registry-url': '',
     });
     assertOneError(
       inRepo,
@@ -414,6 +411,34 @@ describe('ecr-push retags in ECR', () => {
       (err: Error) => err.name === 'LifecyclePolicyNotFoundException',
       'no lifecycle policy was put',
     );
+  });
+
+  test("with registry-url, ecr: retags through that registry's API, where the image was pushed", async () => {
+    const repo = uniqueName('push-retag-reg');
+    const layout = join(work, 'oci-retag-reg');
+    await writeOciLayout(layout, { layers: 2, layerSize: 8_000, seed: repo, tag: 'x' });
+    const pushed = await push({ repository: repo, source: `oci:${layout}:x`, tags: 'git-5e6f7a8' });
+    assert.equal(pushed.exitCode, 0, pushed.output);
+    const digest = pushed.outputs.digest ?? '';
+
+    const r = await push({ repository: repo, source: 'ecr:git-5e6f7a8', tags: 'staging' });
+    assert.equal(r.exitCode, 0, r.output);
+    assert.equal(r.outputs.digest, digest);
+    assert.equal(r.outputs['pushed-bytes'], '0');
+    assert.equal(await registryDigest(repo, 'staging'), digest);
+    assert.match(r.summary, /`staging` \(new\)/);
+    // The ECR API of the endpoint (moto) never saw the image: the retag did not go there.
+    const inEcr = await ecr().send(
+      new BatchGetImageCommand({ repositoryName: repo, imageIds: [{ imageTag: 'staging' }] }),
+    );
+    assert.deepEqual(inEcr.images ?? [], []);
+
+    const again = await push({ repository: repo, source: `ecr:${digest}`, tags: 'staging' });
+    assert.equal(again.exitCode, 0, again.output);
+    assert.match(again.summary, /`staging` \(unchanged\)/);
+
+    const missing = await push({ repository: repo, source: 'ecr:no-such-tag', tags: 'prod' });
+    assertOneError(missing, /the repository .* at 127\.0\.0\.1:\d+ has no image tagged no-such-tag/);
   });
 
   test('scan-severity-threshold waits for the scan and fails listing findings at or above it', async () => {
@@ -432,6 +457,7 @@ describe('ecr-push retags in ECR', () => {
       source: 'ecr:base',
       tags: 'candidate',
       'scan-severity-threshold': 'high',
+      'registry-url': '',
     });
     assertOneError(
       gated,
@@ -444,6 +470,7 @@ describe('ecr-push retags in ECR', () => {
       source: 'ecr:base',
       tags: 'candidate',
       'scan-severity-threshold': 'CRITICAL',
+      'registry-url': '',
     });
     assert.equal(passed.exitCode, 0, passed.output);
     assert.match(passed.summary, /✅ none at or above CRITICAL \(1 HIGH\)/);

@@ -46,7 +46,7 @@ const requests = (prefix = '') =>
   control<RecordedRequest[]>('GET', `requests${prefix ? `?path=${encodeURIComponent(prefix)}` : ''}`);
 const planFailure = (plan: {
   times: number;
-  status: number | 'reset';
+  status: number | 'reset' | 'hang';
   retryAfter?: number;
   error?: string;
   match: string;
@@ -382,6 +382,32 @@ describe('slack-notify', () => {
         },
       },
     ]);
+  });
+
+  it('bot token: each attempt gets the time left of the timeout, not the whole timeout again', async () => {
+    const token = newToken();
+    const channel = newChannel();
+    // A 5xx at once, then a request Slack never answers: the second attempt may only take what is
+    // left of the 4 s after the first attempt and its back-off, and then there is no time for a third.
+    await planFailure({ times: 1, status: 500, match: '/api/chat.postMessage' });
+    await planFailure({ times: 1, status: 'hang', match: '/api/chat.postMessage' });
+    const before = (await requests('/api/chat.postMessage')).length;
+    const run = await notify({ token, channel, retries: '5', timeout: '4s' });
+    assert.equal(run.exitCode, 0, run.output);
+    const [warning, ...rest] = warnings(run).map((w) => w.message);
+    assert.deepEqual(rest, []);
+    const m =
+      /^chat\.postMessage \(posting to .*\) failed: no answer from Slack within (\d+(?:\.\d)?) s; gave up after 2 attempts: the 4 s timeout leaves no time for another/.exec(
+        warning ?? '',
+      );
+    assert.ok(m, warning);
+    const perAttempt = Number(m[1]);
+    assert.ok(
+      perAttempt > 0 && perAttempt < 4,
+      `the second attempt's timeout (${perAttempt} s) is what was left of 4 s`,
+    );
+    assert.equal((await requests('/api/chat.postMessage')).length - before, 2, 'two attempts, not six');
+    assertNoSecrets(run, [token]);
   });
 
   it('warns and succeeds when Slack stays down, and says what it tried', async () => {

@@ -255,7 +255,7 @@ describe('test-cache save policy', () => {
 });
 
 describe('test-cache without a usable cache service', () => {
-  it('prints a notice, succeeds, and restores and saves nothing where no cache service exists', async () => {
+  it('says so in one warning, succeeds, and restores and saves nothing where no cache service is configured', async () => {
     const prefix = uniqueName('tc-none');
     const before = await requestCount();
     const run = await job({ prefix, lock: LOCK_V1, protocol: false, downloads: { aa11: 'x' } });
@@ -264,8 +264,8 @@ describe('test-cache without a usable cache service', () => {
       run.main.annotations.map((a) => [a.level, a.message]),
       [
         [
-          'notice',
-          'test-cache: no cache service here (ACTIONS_CACHE_URL is not set), so nothing is restored or saved. GitHub-hosted runners, GHES and act provide one.',
+          'warning',
+          'test-cache: no cache service is configured on this runner (ACTIONS_CACHE_URL is not set), so nothing is restored or saved and the job runs uncached. GitHub-hosted runners and act provide one; on GitHub Enterprise Server an administrator enables the Actions cache (see docs/ghes.md).',
         ],
       ],
     );

@@ -10,6 +10,7 @@ import {
   dockerConfigPath,
   readDockerConfig,
   removeDockerLogins,
+  restoreDockerLogins,
   saveUndoFile,
   takeUndoFile,
   undoIsTrivial,
@@ -155,6 +156,7 @@ fs.appendFileSync(${JSON.stringify(argv)}, JSON.stringify(process.argv.slice(2))
 const data = fs.existsSync(store) ? JSON.parse(fs.readFileSync(store, 'utf8')) : {};
 const input = fs.readFileSync(0, 'utf8');
 const command = process.argv[2];
+if (command === 'store' && fs.existsSync(store + '.fail')) { process.stderr.write('keychain is locked\\n'); process.exit(1); }
 if (command === 'store') { const c = JSON.parse(input); data[c.ServerURL] = c; }
 else if (command === 'get') {
   const c = data[input.trim()];
@@ -191,6 +193,33 @@ fs.writeFileSync(store, JSON.stringify(data));
     });
     assert.deepEqual(JSON.parse(readFileSync(helper.store, 'utf8')), {});
     assert.deepEqual(readDockerConfig(path), { credsStore: 'slwtest', auths: {} });
+  });
+
+  it('keeps the undo file while the helper fails to put the earlier login back, and deletes it once that worked', async () => {
+    const helper = fakeHelper();
+    const earlier = { ServerURL: ecrHost, Username: 'AWS', Secret: 'older-password' };
+    writeFileSync(helper.store, JSON.stringify({ [ecrHost]: earlier }));
+    const path = configWith({ credsStore: 'slwtest', auths: { [ecrHost]: {} } });
+    const temp = tempDir();
+    await withPath(helper.bin, async () => {
+      const undo = await addDockerLogins(path, [login], silentLogger);
+      const file = saveUndoFile(undo, { RUNNER_TEMP: temp });
+      writeFileSync(`${helper.store}.fail`, '');
+      await assert.rejects(restoreDockerLogins(path, [ecrHost], file, silentLogger), (err: Error) => {
+        assert.ok(err instanceof ActionError);
+        assert.match(err.message, /keychain is locked/);
+        assert.ok(err.message.includes(`the earlier login to put back stays in ${file}`), err.message);
+        assert.ok(!err.message.includes('older-password'));
+        return true;
+      });
+      assert.ok(existsSync(file), 'the undo record survives the failed logout');
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      rmSync(`${helper.store}.fail`);
+      // The next logout (the step's post run again, or another ecr-login step's) still has the record.
+      await restoreDockerLogins(path, [ecrHost], file, silentLogger);
+      assert.equal(existsSync(file), false);
+    });
+    assert.deepEqual(JSON.parse(readFileSync(helper.store, 'utf8')), { [ecrHost]: earlier });
   });
 
   it('puts an earlier stored login back on logout', async () => {

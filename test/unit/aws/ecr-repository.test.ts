@@ -594,6 +594,43 @@ for (const via of ['signed', 'sdk'] as const) {
         assert.equal(formatCounts(report.counts), '1 HIGH, 1 MEDIUM, 1 LOW');
       });
 
+      test('fails at once with the reason when ECR refuses to start the scan (LimitExceededException)', async () => {
+        fake.handlers.DescribeImageScanFindings = () =>
+          awsError('ScanNotFoundException', 'Image scan does not exist for the image');
+        fake.handlers.StartImageScan = () =>
+          awsError(
+            'LimitExceededException',
+            'The scan quota per image has been exceeded. Wait and try again.',
+          );
+        await assert.rejects(
+          waitForScanFindings(api, { repository: 'shop', digest: D1, log: silentLogger, pollMs: 60_000 }),
+          new RegExp(
+            `^ActionError: ECR refused to start a scan of shop@${D1} \\(LimitExceededException: The scan quota per image has been exceeded\\. Wait and try again\\.\\), so scan-severity-threshold cannot be checked`,
+          ),
+        );
+        // One look after the refusal (a scan-on-push scan may have registered), then no polling. (The
+        // SDK itself retries LimitExceededException as throttling; the signed path does not.)
+        const ops = fake.ops();
+        assert.deepEqual(
+          ops.filter((op) => op === 'DescribeImageScanFindings'),
+          ['DescribeImageScanFindings', 'DescribeImageScanFindings'],
+        );
+        assert.equal(ops.at(-1), 'DescribeImageScanFindings');
+      });
+
+      test('waits for a scan that registered after StartImageScan was refused', async () => {
+        fake.handlers.DescribeImageScanFindings = [
+          () => awsError('ScanNotFoundException', 'Image scan does not exist for the image'),
+          () => findings([['CVE-A', 'HIGH']]),
+        ];
+        fake.handlers.StartImageScan = () => awsError('LimitExceededException', 'quota');
+        const report = await waitForScanFindings(api, { repository: 'shop', digest: D1, log: silentLogger });
+        assert.deepEqual(
+          report.findings.map((f) => f.id),
+          ['CVE-A'],
+        );
+      });
+
       test('reads enhanced (Inspector) findings', async () => {
         fake.handlers.DescribeImageScanFindings = () => ({
           imageScanStatus: { status: 'ACTIVE' },

@@ -73,7 +73,7 @@ describe('Locate Slipway (every reusable workflow)', () => {
     it(`${file}: outputs the workflow's own commit`, () => {
       const r = runStep(run, { WORKFLOW_REPOSITORY: 'slipway/slipway', WORKFLOW_SHA: 'abc123' });
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(r.outputs, { sha: 'abc123' });
+      assert.deepEqual(r.outputs, { repository: 'slipway/slipway', sha: 'abc123' });
     });
 
     it(`${file}: stops with an explanation where job.workflow_sha is missing (act, older GHES)`, () => {
@@ -84,6 +84,50 @@ describe('Locate Slipway (every reusable workflow)', () => {
         /^::error::This runner does not provide job.workflow_repository\/job.workflow_sha/m,
       );
       assert.deepEqual(r.outputs, {});
+      assert.match(r.stdout, /slipway-ref: OWNER\/REPO@SHA/);
+    });
+
+    const SHA = 'c0ffee'.padEnd(40, '7');
+    it(`${file}: on GHES (no job.workflow_*) checks out the slipway-ref it was given`, () => {
+      const r = runStep(run, {
+        WORKFLOW_REPOSITORY: '',
+        WORKFLOW_SHA: '',
+        SLIPWAY_REF: `platform/slipway@${SHA}`,
+      });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.deepEqual(r.outputs, { repository: 'platform/slipway', sha: SHA });
+    });
+
+    for (const bad of [
+      'v1',
+      `platform/slipway@v1`,
+      `platform/slipway@${SHA.slice(0, 12)}`,
+      SHA,
+      'a/b@main; rm -rf /',
+    ]) {
+      it(`${file}: refuses slipway-ref ${JSON.stringify(bad)} (not OWNER/REPO@full SHA) and checks nothing out`, () => {
+        const r = runStep(run, { WORKFLOW_REPOSITORY: '', WORKFLOW_SHA: '', SLIPWAY_REF: bad });
+        assert.equal(r.code, 1);
+        assert.match(r.stdout, /^::error::input slipway-ref: .* is not OWNER\/REPO@SHA/m);
+        assert.deepEqual(r.outputs, {});
+      });
+    }
+
+    it(`${file}: prefers the runner's job.workflow_* and warns when slipway-ref names another commit`, () => {
+      const r = runStep(run, {
+        WORKFLOW_REPOSITORY: 'slipway/slipway',
+        WORKFLOW_SHA: SHA,
+        SLIPWAY_REF: `slipway/slipway@${'1'.repeat(40)}`,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(r.outputs, { repository: 'slipway/slipway', sha: SHA });
+      assert.match(r.stdout, /^::warning::slipway-ref slipway\/slipway@1{40} is not used/m);
+      const same = runStep(run, {
+        WORKFLOW_REPOSITORY: 'slipway/slipway',
+        WORKFLOW_SHA: SHA,
+        SLIPWAY_REF: `slipway/slipway@${SHA}`,
+      });
+      assert.doesNotMatch(same.stdout, /::warning::/);
     });
   }
 });

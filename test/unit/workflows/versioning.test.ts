@@ -17,10 +17,14 @@ interface Step {
   uses?: string;
   run?: string;
   with?: Record<string, unknown>;
+  env?: Record<string, string>;
 }
 interface Workflow {
   on: Record<string, unknown>;
-  jobs: Record<string, { steps?: Step[]; outputs?: Record<string, string> }>;
+  jobs: Record<
+    string,
+    { steps?: Step[]; outputs?: Record<string, string>; uses?: string; with?: Record<string, unknown> }
+  >;
 }
 
 const dir = join(repoRoot, '.github', 'workflows');
@@ -45,6 +49,22 @@ describe('reusable workflows reach the actions of their own commit', () => {
   });
 
   for (const { file, wf } of reusable) {
+    it(`${file}: takes an optional slipway-ref for runners without job.workflow_* (GHES), passed on to nested calls`, () => {
+      const call = wf.on.workflow_call as { inputs?: Record<string, { type?: string; default?: unknown }> };
+      const input = call.inputs?.['slipway-ref'];
+      assert.ok(input, 'no slipway-ref input');
+      assert.equal(input.type, 'string');
+      assert.equal(input.default, '');
+      for (const [id, job] of Object.entries(wf.jobs)) {
+        if (!job.uses?.startsWith('./.github/workflows/')) continue;
+        assert.equal(
+          job.with?.['slipway-ref'],
+          '${{ inputs.slipway-ref }}',
+          `${id} does not pass slipway-ref on`,
+        );
+      }
+    });
+
     for (const [id, job] of Object.entries(wf.jobs)) {
       const steps = job.steps ?? [];
       it(`${file} ${id}: never uses ./actions (the caller's repository) or a moving Slipway tag`, () => {
@@ -59,16 +79,25 @@ describe('reusable workflows reach the actions of their own commit', () => {
         .filter(([s]) => s.uses?.startsWith('./.slipway/'));
       if (slipwaySteps.length === 0) continue;
 
-      it(`${file} ${id}: checks Slipway out at job.workflow_sha before using its actions`, () => {
+      it(`${file} ${id}: checks Slipway out at the commit Locate Slipway found before using its actions`, () => {
+        const locate = steps.findIndex((s) => s.id === 'slipway');
+        assert.ok(locate >= 0, 'no Locate Slipway step (id: slipway)');
+        const env = steps[locate]?.env ?? {};
+        assert.equal(env.WORKFLOW_REPOSITORY, '${{ job.workflow_repository }}');
+        assert.equal(env.WORKFLOW_SHA, '${{ job.workflow_sha }}');
+        assert.equal(env.SLIPWAY_REF, '${{ inputs.slipway-ref }}');
         const checkout = steps.findIndex(
           (s) =>
             s.uses?.startsWith('actions/checkout@') &&
-            s.with?.repository === '${{ job.workflow_repository }}' &&
-            s.with.ref === '${{ job.workflow_sha }}' &&
+            s.with?.repository === '${{ steps.slipway.outputs.repository }}' &&
+            s.with.ref === '${{ steps.slipway.outputs.sha }}' &&
             s.with.path === '.slipway' &&
             s.with['persist-credentials'] === false,
         );
-        assert.ok(checkout >= 0, 'no checkout of job.workflow_repository@job.workflow_sha into .slipway');
+        assert.ok(
+          checkout > locate,
+          'no checkout of the located repository@sha into .slipway after locating it',
+        );
         for (const [step, index] of slipwaySteps)
           assert.ok(index > checkout, `${step.uses} runs before the checkout`);
       });

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { ComponentStartError, ManagedProcess, freePort } from '../process.ts';
 import { currentLogDir, uniqueLogFile } from '../run-dir.ts';
+import { probeStatus, type ServerTls } from '../tls.ts';
 
 /** Options for {@link startMoto}. */
 export interface StartMotoOptions {
@@ -12,11 +13,13 @@ export interface StartMotoOptions {
   initialNoAuthActionCount?: number;
   /** Directory for the log file; defaults to the current run's log dir. */
   logDir?: string;
+  /** Serve HTTPS with this certificate (moto's `--ssl-cert/--ssl-key`); the url is then https. */
+  tls?: ServerTls;
 }
 
 /** A running moto_server. */
 export interface MotoServer {
-  /** `http://127.0.0.1:PORT` (no trailing slash); credentials testing/testing, us-east-1. */
+  /** `http://127.0.0.1:PORT` (https with `tls`; no trailing slash); credentials testing/testing, us-east-1. */
   url: string;
   /** Log file of this server. */
   logFile: string;
@@ -37,18 +40,19 @@ export async function startMoto(opts: StartMotoOptions = {}): Promise<MotoServer
   // Another process may grab the port between freePort() and moto's bind: retry on a new one.
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const url = `http://127.0.0.1:${port}`;
+    const url = `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
+    const tlsArgs = opts.tls ? ['--ssl', '--ssl-cert', opts.tls.certFile, '--ssl-key', opts.tls.keyFile] : [];
     const proc = ManagedProcess.start({
       component: 'moto',
       command: 'moto_server',
-      args: ['-H', '127.0.0.1', '-p', String(port)],
+      args: ['-H', '127.0.0.1', '-p', String(port), ...tlsArgs],
       logFile,
       env,
     });
     try {
       // /moto-api/ does not count as an AWS action, unlike GET / (S3 ListBuckets).
       await proc.waitUntilReady(
-        async () => (await fetch(`${url}/moto-api/`)).status === 200,
+        async () => (await probeStatus(`${url}/moto-api/`, opts.tls)) === 200,
         60_000,
         `moto answered on ${url}`,
       );

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ComponentStartError, ManagedProcess, freePort } from '../process.ts';
 import { findExecutable } from '../paths.ts';
 import { uniqueLogFile } from '../run-dir.ts';
+import { probeStatus, type ServerTls } from '../tls.ts';
 
 /** Options for {@link startRegistry}. */
 export interface StartRegistryOptions {
@@ -15,6 +16,8 @@ export interface StartRegistryOptions {
   password: string;
   /** Port to use first (e.g. one dockerd was already told about); a free one otherwise. */
   port?: number;
+  /** Serve HTTPS with this certificate (`http.tls.certificate/key`); the url is then https. */
+  tls?: ServerTls;
 }
 
 /** A running Debian docker-registry (CNCF distribution 2.8) with htpasswd auth. */
@@ -78,6 +81,9 @@ export async function startRegistry(opts: StartRegistryOptions): Promise<Registr
         'http:',
         `  addr: ${host}`,
         `  secret: ${randomBytes(16).toString('hex')}`,
+        ...(opts.tls
+          ? ['  tls:', `    certificate: ${opts.tls.certFile}`, `    key: ${opts.tls.keyFile}`]
+          : []),
         'auth:',
         '  htpasswd:',
         '    realm: basic-realm',
@@ -92,12 +98,13 @@ export async function startRegistry(opts: StartRegistryOptions): Promise<Registr
       logFile,
     });
     try {
+      const url = `${opts.tls ? 'https' : 'http'}://${host}`;
       await proc.waitUntilReady(
-        async () => (await fetch(`http://${host}/v2/`)).status === 401,
+        async () => (await probeStatus(`${url}/v2/`, opts.tls)) === 401,
         30_000,
-        `unauthenticated GET http://${host}/v2/ answered 401`,
+        `unauthenticated GET ${url}/v2/ answered 401`,
       );
-      return { url: `http://${host}`, host, logFile, stop: () => proc.stop() };
+      return { url, host, logFile, stop: () => proc.stop() };
     } catch (err) {
       await proc.stop(2000);
       if (attempt < 3 && /address already in use/i.test(proc.tail(10))) continue;

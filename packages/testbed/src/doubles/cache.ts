@@ -187,6 +187,10 @@ export class CacheDouble {
 
     const plan = this.failures.take(path);
     if (plan) {
+      if (plan.status === 'hang') {
+        status(0);
+        return;
+      }
       if (plan.status === 'reset' || plan.status === 0) {
         status(0);
         res.socket?.destroy();

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /** A request a double received, as the control API reports it. */
@@ -16,11 +18,12 @@ export interface RecordedRequest {
 
 /**
  * Planned failures (`POST /_control/fail`): the next `times` matching requests fail with `status`
- * (429 carries `Retry-After: retryAfter`), or the connection is reset when status is 0 or 'reset'.
+ * (429 carries `Retry-After: retryAfter`), or the connection is reset when status is 0 or 'reset',
+ * or no answer ever comes when status is 'hang' (until the client gives up and closes it).
  */
 export interface FailurePlan {
   times: number;
-  status: number | 'reset';
+  status: number | 'reset' | 'hang';
   retryAfter?: number;
   /** Error code for the body (Slack: `{ok:false,error}`; webhooks: the text). */
   error?: string;
@@ -103,22 +106,29 @@ export class FailureInjector {
 
 /** A started in-process double. */
 export interface RunningDouble {
-  /** `http://127.0.0.1:PORT/` (with the trailing slash). */
+  /** `http://127.0.0.1:PORT/` (with the trailing slash; https when started with a certificate). */
   url: string;
   server: Server;
   stop(): Promise<void>;
 }
 
-/** Starts an HTTP server on a free 127.0.0.1 port; `handler` errors become 500s. */
+/**
+ * Starts an HTTP server on a free 127.0.0.1 port (HTTPS with `tls`, a certificate and its key);
+ * `handler` errors become 500s.
+ */
 export async function listen(
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  tls?: { certFile: string; keyFile: string },
 ): Promise<RunningDouble> {
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handler(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendJson(res, 500, { error: String(err) });
       else res.destroy();
     });
-  });
+  };
+  const server: Server = tls
+    ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, onRequest)
+    : createServer(onRequest);
   // Keep-alive sockets would hold close() open; the clients (SDKs) reconnect as needed.
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
@@ -127,7 +137,7 @@ export async function listen(
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
     server,
     stop: () =>
       new Promise<void>((resolve) => {

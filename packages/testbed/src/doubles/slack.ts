@@ -254,6 +254,11 @@ export class SlackDouble {
   }
 
   private fail(plan: FailurePlan, isWebhook: boolean, record: RecordedRequest, res: ServerResponse): void {
+    if (plan.status === 'hang') {
+      // Recorded as unanswered; the client's timeout closes the connection (or stop() does).
+      record.status = 0;
+      return;
+    }
     if (plan.status === 'reset' || plan.status === 0) {
       record.status = 0;
       res.socket?.destroy();
@@ -433,10 +438,13 @@ export interface SlackDoubleServer extends RunningDouble {
 
 /**
  * Starts the Slack double on a free 127.0.0.1 port. Web API at `url + 'api/'`, webhooks at
- * `url + 'services/T…/B…/…'`, control API at `url + '_control/…'` (see README).
+ * `url + 'services/T…/B…/…'`, control API at `url + '_control/…'` (see README). With `tls` it
+ * serves HTTPS with that certificate.
  */
-export async function startSlackDouble(): Promise<SlackDoubleServer> {
+export async function startSlackDouble(
+  opts: { tls?: { certFile: string; keyFile: string } } = {},
+): Promise<SlackDoubleServer> {
   const double = new SlackDouble();
-  const running = await listen((req, res) => double.handle(req, res));
+  const running = await listen((req, res) => double.handle(req, res), opts.tls);
   return { ...running, double };
 }
