@@ -140,20 +140,18 @@ const COMPONENTS: Component[] = [
   },
   {
     name: 'python3 (jinja2, yaml)',
-    purpose: 'the reference Jinja2 renderer of the differential template tests',
+    purpose: 'the reference Jinja2 renderer of the conformance suite (the first python that has both)',
+    // The interpreters test/conformance/harness.ts tries, in its order.
     probe: [
-      'python3',
+      'bash',
       '-c',
-      'import sys, jinja2, yaml; print(sys.version.split()[0], jinja2.__version__, yaml.__version__)',
+      'for p in "${SLIPWAY_PYTHON:-}" python3 /usr/bin/python3 python; do [ -n "$p" ] && "$p" -c "import sys, jinja2, yaml; print(sys.version.split()[0], jinja2.__version__, yaml.__version__)" 2>/dev/null && exit 0; done; exit 1',
     ],
     version: (out) => {
       const [python, jinja2, yaml] = out.trim().split(/\s+/);
       return python && jinja2 && yaml ? `${python} (jinja2 ${jinja2}, PyYAML ${yaml})` : undefined;
     },
     install: 'apt-get install python3-jinja2 python3-yaml',
-    // The reference renderer for differential template tests; scripts/install-testbed.sh does not
-    // install it, so it is reported without failing the check.
-    required: false,
   },
   {
     name: 'cfn-lint',
