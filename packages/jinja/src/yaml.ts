@@ -774,6 +774,18 @@ export function readValuesYaml(text: string, file: string, options: ReadValuesOp
     const line = lines.linePos(first.pos[0]).line;
     throw new ValuesYamlError(`invalid YAML: ${first.message.split('\n')[0] ?? first.message}`, file, line);
   }
+  // YAML 1.1 (PyYAML) reads NEL, LS and PS as line breaks, YAML 1.2 parsers as ordinary
+  // characters: refuse them rather than read a value PyYAML would read differently.
+  const odd = /[\u0085\u2028\u2029]/.exec(text);
+  if (odd) {
+    const code = `U+${(odd[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new ValuesYamlError(
+      `a raw ${code} character, which YAML 1.1 reads as a line break; write it as an escape ` +
+        `(\\u${code.slice(2).toLowerCase()}) in a double-quoted string`,
+      file,
+      lines.linePos(odd.index).line,
+    );
+  }
   const tab = rejectedTab(text);
   if (tab !== undefined) {
     throw new ValuesYamlError(

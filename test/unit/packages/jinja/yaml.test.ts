@@ -167,6 +167,14 @@ describe('readValuesYaml', () => {
     assert.equal(pyRepr(value), "{'a': 'x\\ty', 'b': 'p\\tq\\n', 'c': 'r\\ts'}");
   });
 
+  it('refuses raw YAML 1.1 line break characters (NEL, LS, PS) and accepts them escaped', () => {
+    assert.throws(
+      () => readValuesYaml('a: 1\nb: "x\u2028y"\n', 'values.yaml'),
+      /values\.yaml:2: a raw U\+2028 character/,
+    );
+    assert.equal(pyRepr(readValuesYaml('b: "x\\u2028y"\n', 'values.yaml').value), "{'b': 'x\\u2028y'}");
+  });
+
   it('fails for unhashable keys, as safe_load does', () => {
     assert.throws(() => readValuesYaml('? [1, 2]\n: v\n', 'values.yaml'), /unhashable key/);
   });
