@@ -342,7 +342,7 @@ def(['replace'], sig('do_replace', ['s', 'old', 'new', ['count', null]], 1), (ct
 });
 
 def(['wordcount'], sig('do_wordcount', ['s']), (_c, b) => {
-  const m = softStr(arg(b, 's')).match(/[\p{L}\p{N}_\p{Mn}\p{Mc}]+/gu);
+  const m = softStr(arg(b, 's')).match(/[\p{L}\p{N}_]+/gu);
   return BigInt(m ? m.length : 0);
 });
 
@@ -661,7 +661,7 @@ const HTTP_RE = new RegExp(
     '(https?://|www\\.)(([\\p{L}\\p{N}_%-]+\\.)+)?([a-z]{2,63}|xn--[\\p{L}\\p{N}_%]{2,59})' +
     '|([\\p{L}\\p{N}_%-]{2,63}\\.)+(com|net|int|edu|gov|org|info|mil)' +
     '|(https?://)((([\\d]{1,3})(\\.[\\d]{1,3}){3})|(\\[([\\da-f]{0,4}:){2}([\\da-f]{0,4}:?){1,6}\\]))' +
-    ')(?::[\\d]{1,5})?(?:[/?#]\\S*)?$',
+    `)(?::[\\d]{1,5})?(?:[/?#][^${PY_WS.slice(1, -1)}]*)?$`,
   'iu',
 );
 const EMAIL_RE = /^\S+@[\p{L}\p{N}_][\p{L}\p{N}_.-]*\.[\p{L}\p{N}_]+$/u;
@@ -681,7 +681,7 @@ function urlize(
     }
     return `${pyStr(getItem(x, new PySlice(null, trimUrlLimit, null)))}...`;
   };
-  const words = escapeHtml(text).split(/(\s+)/u);
+  const words = escapeHtml(text).split(new RegExp(`(${PY_WS}+)`, 'u'));
   const relAttr = rel ? ` rel="${escapeHtml(rel)}"` : '';
   const targetAttr = target ? ` target="${escapeHtml(target)}"` : '';
   for (let i = 0; i < words.length; i++) {

@@ -121,7 +121,12 @@ function floatBody(x: number, type: string, prec: number | undefined, alt: boole
     case 'g':
     case 'G':
     case '': {
-      if (type === '' && prec === undefined) return floatRepr(a);
+      if (type === '' && prec === undefined) {
+        const r = floatRepr(a);
+        if (!alt || r.includes('.')) return r;
+        const e = r.indexOf('e');
+        return e < 0 ? `${r}.` : `${r.slice(0, e)}.${r.slice(e)}`;
+      }
       let p = prec ?? 6;
       if (p === 0) p = 1;
       const addDot0 = type === '';
@@ -153,6 +158,7 @@ function isNegative(x: number): boolean {
 
 interface Spec {
   fill: string;
+  fillSpecified: boolean;
   align: string;
   sign: string;
   z: boolean;
@@ -173,6 +179,7 @@ function parseSpec(spec: string): Spec {
   let i = 0;
   const out: Spec = {
     fill: ' ',
+    fillSpecified: false,
     align: '',
     sign: '',
     z: false,
@@ -186,6 +193,7 @@ function parseSpec(spec: string): Spec {
   const isAlign = (c: string | undefined): boolean => c === '<' || c === '>' || c === '^' || c === '=';
   if (cps.length >= 2 && isAlign(cps[1])) {
     out.fill = cps[0] as string;
+    out.fillSpecified = true;
     out.align = cps[1] as string;
     i = 2;
   } else if (isAlign(cps[0])) {
@@ -220,6 +228,11 @@ function parseSpec(spec: string): Spec {
     out.type = cps[i++] as string;
   }
   if (i < cps.length) invalidSpec();
+  if (out.grouping) {
+    const t = out.type;
+    const allowed = 'defgEGF%'.includes(t) || t === '' || (out.grouping === '_' && 'boxX'.includes(t));
+    if (!allowed) throw new PyException('ValueError', `Cannot specify '${out.grouping}' with '${t}'.`);
+  }
   return out;
 }
 
@@ -260,7 +273,7 @@ function align(prefix: string, body: string, spec: Spec, defaultAlign: string): 
 /** Groups the integer part of a number body, padding with grouped zeros for `0`-fill. */
 function groupNumber(intPart: string, rest: string, spec: Spec, every: number, prefixLen: number): string {
   if (!spec.grouping) return intPart + rest;
-  if (spec.fill === '0' && (spec.align === '=' || (spec.zero && !spec.align)) && spec.width !== undefined) {
+  if (spec.fill === '0' && spec.align === '=' && spec.width !== undefined) {
     const target = spec.width - prefixLen - strLen(rest);
     let digits = intPart;
     let grouped = group(digits, spec.grouping, every);
@@ -351,10 +364,10 @@ function formatFloat(x: number, spec: Spec): string {
   }
   let type = t === 'n' ? 'g' : t;
   if (type === '' && spec.precision === undefined) type = '';
-  let body = floatBody(x, type, spec.precision, spec.alt);
+  const body = floatBody(x, type, spec.precision, spec.alt);
   let neg = isNegative(x) && !Number.isNaN(x);
   if (neg && spec.z && /^[0.%eE+-]*$/.test(body.replace(/e[+-]\d+$/i, ''))) neg = false;
-  if (type === '' && spec.precision === undefined && !Number.isFinite(x)) body = floatRepr(Math.abs(x));
+
   const head = signOf(neg, spec);
   const m = /^(\d*)(.*)$/s.exec(body);
   const intPart = m?.[1] ?? '';
@@ -387,10 +400,11 @@ export function formatValue(v: PyValue, specText: string): string {
   if (v instanceof Undefined) return v.fail();
   if (specText === '') return pyStr(v);
   const spec = parseSpec(specText);
-  if (spec.zero && !spec.align) {
+  if (spec.zero && !spec.fillSpecified) {
+    // CPython: a 0 flag sets the fill to 0 unless a fill was given, and the alignment to '='
+    // (numbers only) unless one was given.
     spec.fill = '0';
-    spec.align = '=';
-    if (typeof v === 'string' || v instanceof Markup) spec.align = '<';
+    if (!spec.align && !(typeof v === 'string' || v instanceof Markup)) spec.align = '=';
   }
   if (typeof v === 'boolean') return formatInt(v ? 1n : 0n, spec, 'bool');
   if (typeof v === 'bigint') return formatInt(v, spec);
