@@ -194,6 +194,13 @@ describe('readValuesYaml', () => {
     assert.doesNotThrow(() => readValuesYaml(lines.slice(0, 3).join('\n'), 'values.yaml'));
   });
 
+  it('refuses an anchor defined twice, as PyYAML does', () => {
+    assert.throws(
+      () => readValuesYaml('a: &x 1\nb: &x 2\nc: *x\n', 'values.yaml'),
+      /values\.yaml:2: the anchor &x is defined twice/,
+    );
+  });
+
   it('refuses an anchor used inside itself', () => {
     assert.throws(() => readValuesYaml('a: &a [1, *a]\n', 'values.yaml'), /recursive alias/);
   });
