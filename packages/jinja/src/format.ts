@@ -174,7 +174,7 @@ function invalidSpec(): never {
   throw new PyException('ValueError', 'Invalid format specifier');
 }
 
-function parseSpec(spec: string): Spec {
+function parseSpec(spec: string, defaultType = ''): Spec {
   const cps = codePoints(spec);
   let i = 0;
   const out: Spec = {
@@ -229,7 +229,7 @@ function parseSpec(spec: string): Spec {
   }
   if (i < cps.length) invalidSpec();
   if (out.grouping) {
-    const t = out.type;
+    const t = out.type || defaultType;
     const allowed = 'defgEGF%'.includes(t) || t === '' || (out.grouping === '_' && 'boxX'.includes(t));
     if (!allowed) throw new PyException('ValueError', `Cannot specify '${out.grouping}' with '${t}'.`);
   }
@@ -306,8 +306,14 @@ function formatInt(v: bigint, spec: Spec, type = 'int'): string {
   if (spec.precision !== undefined) {
     throw new PyException('ValueError', 'Precision not allowed in integer format specifier');
   }
+  if (spec.z) {
+    throw new PyException('ValueError', 'Negative zero coercion (z) not allowed in integer format specifier');
+  }
   if (t === 'c') {
     if (spec.sign) throw new PyException('ValueError', "Sign not allowed with integer format specifier 'c'");
+    if (spec.alt) {
+      throw new PyException('ValueError', "Alternate form (#) not allowed with integer format specifier 'c'");
+    }
     if (v > 0x7fffffffffffffffn || v < -0x8000000000000000n) {
       throw new PyException('OverflowError', 'Python int too large to convert to C long');
     }
@@ -385,6 +391,9 @@ function formatStr(s: string, spec: Spec): string {
       `${spec.sign === ' ' ? 'Space' : 'Sign'} not allowed in string format specifier`,
     );
   }
+  if (spec.z) {
+    throw new PyException('ValueError', 'Negative zero coercion (z) not allowed in string format specifier');
+  }
   if (spec.alt)
     throw new PyException('ValueError', 'Alternate form (#) not allowed in string format specifier');
   if (spec.align === '=')
@@ -399,7 +408,19 @@ function formatStr(s: string, spec: Spec): string {
 export function formatValue(v: PyValue, specText: string): string {
   if (v instanceof Undefined) return v.fail();
   if (specText === '') return pyStr(v);
-  const spec = parseSpec(specText);
+  if (!(
+    typeof v === 'boolean' ||
+    typeof v === 'bigint' ||
+    typeof v === 'number' ||
+    typeof v === 'string' ||
+    v instanceof Markup
+  )) {
+    throw new PyException('TypeError', `unsupported format string passed to ${typeName(v)}.__format__`);
+  }
+  const spec = parseSpec(
+    specText,
+    typeof v === 'string' || v instanceof Markup ? 's' : typeof v === 'number' ? '' : 'd',
+  );
   if (spec.zero && !spec.fillSpecified) {
     // CPython: a 0 flag sets the fill to 0 unless a fill was given, and the alignment to '='
     // (numbers only) unless one was given.
