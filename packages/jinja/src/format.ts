@@ -11,6 +11,7 @@ import {
   Undefined,
   codePoints,
   floatRepr,
+  isIntLike,
   pyGetAttr,
   pyGetItem,
   pyRepr,
@@ -682,19 +683,24 @@ function toFloatForPercent(v: PyValue): number {
 export function percentFormat(fmt: string, values: PyValue): string {
   if (values instanceof Undefined) values.fail();
   const isTuple = values instanceof PyTuple;
-  const args = isTuple ? values.items : [values];
+  // CPython's formatter state: a tuple is consumed item by item; any other value is the single
+  // argument (arglen -1, argidx -2), and a %(key) spec replaces it with the mapping's value.
+  let current: PyValue = values;
+  let arglen = isTuple ? values.items.length : -1;
+  let argidx = isTuple ? 0 : -2;
   // Python uses the right operand as a mapping for %(name)s when it is a mapping (lists count).
   const mapping =
     !isTuple && (values instanceof Map || Array.isArray(values) || values instanceof PyRange)
       ? values
       : undefined;
-  let argi = 0;
   const nextArg = (): PyValue => {
-    if (argi >= args.length) throw new PyException('TypeError', 'not enough arguments for format string');
-    return args[argi++] as PyValue;
+    if (argidx < arglen) {
+      const idx = argidx++;
+      return arglen < 0 ? current : ((current as PyTuple).items[idx] as PyValue);
+    }
+    throw new PyException('TypeError', 'not enough arguments for format string');
   };
   let out = '';
-  let usedMapping = false;
   const cps = codePoints(fmt);
   let i = 0;
   while (i < cps.length) {
@@ -719,13 +725,30 @@ export function percentFormat(fmt: string, values: PyValue): string {
       if (depth > 0) throw new PyException('ValueError', 'incomplete format key');
       key = cps.slice(i + 1, j - 1).join('');
       i = j;
+      if (mapping === undefined) throw new PyException('TypeError', 'format requires a mapping');
+      let v: PyValue | undefined;
+      if (mapping instanceof Map) v = pyGetItem(mapping, key);
+      if (v === undefined) {
+        if (mapping instanceof Map) throw new PyException('KeyError', pyRepr(key));
+        throw new PyException(
+          'TypeError',
+          `${typeName(mapping)} indices must be integers or slices, not str`,
+        );
+      }
+      current = v;
+      arglen = -1;
+      argidx = -2;
     }
     let flags = '';
     while (i < cps.length && '-+ #0'.includes(cps[i] as string)) flags += cps[i++];
     let width: number | undefined;
     if (cps[i] === '*') {
-      const w = nextArg();
-      if (typeof w !== 'bigint') throw new PyException('TypeError', '* wants int');
+      const wv = nextArg();
+      if (!isIntLike(wv)) throw new PyException('TypeError', '* wants int');
+      const w = typeof wv === 'boolean' ? (wv ? 1n : 0n) : wv;
+      if (w > 0x7fffffffffffffffn || w < -0x8000000000000000n) {
+        throw new PyException('OverflowError', 'Python int too large to convert to C ssize_t');
+      }
       width = Number(w);
       if (width < 0) {
         flags += '-';
@@ -741,8 +764,12 @@ export function percentFormat(fmt: string, values: PyValue): string {
     if (cps[i] === '.') {
       i++;
       if (cps[i] === '*') {
-        const p = nextArg();
-        if (typeof p !== 'bigint') throw new PyException('TypeError', '* wants int');
+        const pv = nextArg();
+        if (!isIntLike(pv)) throw new PyException('TypeError', '* wants int');
+        const p = typeof pv === 'boolean' ? (pv ? 1n : 0n) : pv;
+        if (p > 0x7fffffffn || p < -0x80000000n) {
+          throw new PyException('OverflowError', 'Python int too large to convert to C int');
+        }
         prec = Math.max(0, Number(p));
         i++;
       } else {
@@ -756,23 +783,14 @@ export function percentFormat(fmt: string, values: PyValue): string {
     const conv = cps[i] as string;
     i++;
     if (conv === '%') {
+      if (i - start > 2) {
+        nextArg();
+        throw new PyException('ValueError', `unsupported format character '%' (0x25) at index ${i - 1}`);
+      }
       out += '%';
       continue;
     }
-    let arg: PyValue;
-    if (key !== undefined) {
-      if (mapping === undefined) throw new PyException('TypeError', 'format requires a mapping');
-      usedMapping = true;
-      let v: PyValue | undefined;
-      if (mapping instanceof Map) v = pyGetItem(mapping, key);
-      if (v === undefined) {
-        if (mapping instanceof Map) throw new PyException('KeyError', pyRepr(key));
-        throw new PyException('TypeError', 'list indices must be integers or slices, not str');
-      }
-      arg = v;
-    } else {
-      arg = nextArg();
-    }
+    const arg = nextArg();
     const left = flags.includes('-');
     const zero = flags.includes('0') && !left;
     const plus = flags.includes('+');
@@ -860,7 +878,7 @@ export function percentFormat(fmt: string, values: PyValue): string {
     } else body = sign + body;
     out += body;
   }
-  if (argi < args.length && mapping === undefined && !usedMapping) {
+  if (argidx < arglen && mapping === undefined) {
     throw new PyException('TypeError', 'not all arguments converted during string formatting');
   }
   return out;
