@@ -51,16 +51,32 @@ const isWs = (c: string): boolean => WS.includes(c);
 // ---------------------------------------------------------------------------------------------
 // Argument helpers
 
-function needStr(method: string, v: PyValue | undefined, what = 'argument'): string {
+/**
+ * A str argument. CPython words the error per method: argument-clinic methods name the method
+ * and argument (`replace() argument 1 must be str, not None`), the find family says
+ * `must be str, not int`.
+ */
+function needStr(method: string | null, v: PyValue | undefined, what = 'argument'): string {
   if (typeof v === 'string') return v;
   if (v instanceof Markup) return v.value;
   if (v instanceof Undefined) return v.fail();
-  throw new PyException('TypeError', `${method}() ${what} must be str, not ${typeName(v ?? null)}`);
+  if (method === null) throw new PyException('TypeError', `must be str, not ${typeName(v ?? null)}`);
+  const shown = v === null || v === undefined ? 'None' : typeName(v);
+  throw new PyException('TypeError', `${method}() ${what} must be str, not ${shown}`);
 }
 
-function optStr(method: string, v: PyValue | undefined): string | null {
+/** A str-or-None separator (split/rsplit). */
+function optSep(v: PyValue | undefined): string | null {
   if (v === undefined || v === null) return null;
-  return needStr(method, v);
+  if (typeof v === 'string' || v instanceof Markup || v instanceof Undefined) return needStr(null, v);
+  throw new PyException('TypeError', `must be str or None, not ${typeName(v)}`);
+}
+
+/** The chars argument of strip/lstrip/rstrip. */
+function optChars(method: string, v: PyValue | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string' || v instanceof Markup || v instanceof Undefined) return needStr(null, v);
+  throw new PyException('TypeError', `${method} arg must be None or str`);
 }
 
 function needInt(v: PyValue | undefined, dflt: bigint): bigint {
@@ -113,13 +129,14 @@ class Str {
 
 function find(
   self: string,
-  sub: string,
+  subV: PyValue | undefined,
   start: PyValue | undefined,
   end: PyValue | undefined,
   right: boolean,
 ): number {
   const st = new Str(self);
   const [a, b] = bounds(st.length, start, end);
+  const sub = needStr(null, subV);
   if (b - a < strLen(sub)) return sub === '' && a <= b && a <= st.length ? (right ? b : a) : -1;
   const hay = st.slice(a, b);
   const i = right ? hay.lastIndexOf(sub) : hay.indexOf(sub);
@@ -343,7 +360,10 @@ function centerPad(s: string, width: bigint, fill: string, mode: 'c' | 'l' | 'r'
 
 function fillChar(v: PyValue | undefined): string {
   if (v === undefined) return ' ';
-  const s = needStr('fill', v);
+  if (!(typeof v === 'string' || v instanceof Markup || v instanceof Undefined)) {
+    throw new PyException('TypeError', `The fill character must be a unicode character, not ${typeName(v)}`);
+  }
+  const s = needStr(null, v);
   if (strLen(s) !== 1)
     throw new PyException('TypeError', 'The fill character must be exactly one character long');
   return s;
@@ -424,29 +444,35 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
   swapcase: { min: 0, max: 0, fn: (s) => strSwapcase(s) },
   title: { min: 0, max: 0, fn: (s) => strTitle(s) },
   capitalize: { min: 0, max: 0, fn: (s) => strCapitalize(s) },
-  strip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('strip', c), true, true) },
-  lstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('lstrip', c), true, false) },
-  rstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('rstrip', c), false, true) },
+  strip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optChars('strip', c), true, true) },
+  lstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optChars('lstrip', c), true, false) },
+  rstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optChars('rstrip', c), false, true) },
   split: {
     old: true,
     min: 0,
     max: 2,
     keywords: ['sep', 'maxsplit'],
-    fn: (s, [sep, max]) => strSplit(s, optStr('split', sep), Number(needInt(max, -1n))),
+    fn: (s, [sep, max]) => {
+      const n = Number(needInt(max, -1n));
+      return strSplit(s, optSep(sep), n);
+    },
   },
   rsplit: {
     old: true,
     min: 0,
     max: 2,
     keywords: ['sep', 'maxsplit'],
-    fn: (s, [sep, max]) => strRsplit(s, optStr('rsplit', sep), Number(needInt(max, -1n))),
+    fn: (s, [sep, max]) => {
+      const n = Number(needInt(max, -1n));
+      return strRsplit(s, optSep(sep), n);
+    },
   },
   splitlines: {
     old: true,
     min: 0,
     max: 1,
     keywords: ['keepends'],
-    fn: (s, [k]) => splitLines(s, k !== undefined && truthy(k)),
+    fn: (s, [k]) => splitLines(s, k !== undefined && needInt(k, 0n) !== 0n),
   },
   startswith: {
     old: true,
@@ -487,20 +513,20 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     old: true,
     min: 1,
     max: 3,
-    fn: (s, [sub, a, b]) => BigInt(find(s, needStr('find', sub), a, b, false)),
+    fn: (s, [sub, a, b]) => BigInt(find(s, sub, a, b, false)),
   },
   rfind: {
     old: true,
     min: 1,
     max: 3,
-    fn: (s, [sub, a, b]) => BigInt(find(s, needStr('rfind', sub), a, b, true)),
+    fn: (s, [sub, a, b]) => BigInt(find(s, sub, a, b, true)),
   },
   index: {
     old: true,
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
-      const i = find(s, needStr('index', sub), a, b, false);
+      const i = find(s, sub, a, b, false);
       if (i < 0) throw new PyException('ValueError', 'substring not found');
       return BigInt(i);
     },
@@ -510,7 +536,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
-      const i = find(s, needStr('rindex', sub), a, b, true);
+      const i = find(s, sub, a, b, true);
       if (i < 0) throw new PyException('ValueError', 'substring not found');
       return BigInt(i);
     },
@@ -522,9 +548,9 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     fn: (s, [sub, a, b]) => {
       const st = new Str(s);
       const [x, y] = bounds(st.length, a, b);
+      const q = needStr(null, sub);
       if (x > y) return 0n;
       const part = st.slice(x, y);
-      const q = needStr('count', sub);
       if (q === '') return BigInt(strLen(part) + 1);
       return BigInt(part.split(q).length - 1);
     },
@@ -589,7 +615,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     min: 1,
     max: 1,
     fn: (s, [sep]) => {
-      const p = needStr('partition', sep);
+      const p = needStr(null, sep);
       if (p === '') throw new PyException('ValueError', 'empty separator');
       const i = s.indexOf(p);
       return i < 0 ? new PyTuple([s, '', '']) : new PyTuple([s.slice(0, i), p, s.slice(i + p.length)]);
@@ -599,7 +625,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     min: 1,
     max: 1,
     fn: (s, [sep]) => {
-      const p = needStr('rpartition', sep);
+      const p = needStr(null, sep);
       if (p === '') throw new PyException('ValueError', 'empty separator');
       const i = s.lastIndexOf(p);
       return i < 0 ? new PyTuple(['', '', s]) : new PyTuple([s.slice(0, i), p, s.slice(i + p.length)]);
