@@ -794,6 +794,9 @@ export class DictView extends PyObject {
   override len(): number {
     return this.dict.size;
   }
+  override hashable(): boolean {
+    return false;
+  }
   override repr(): string {
     return `${this.typeName}(${pyRepr(Array.from(this.iter()))})`;
   }
