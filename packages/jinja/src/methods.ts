@@ -26,7 +26,6 @@ import {
   pyRepr,
   registerMethods,
   strLen,
-  truthy,
   typeName,
   type CallContext,
   type PyDict,
@@ -942,7 +941,7 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
           }
         }
         const rev = kwargs.get('reverse');
-        const sorted = pySorted(obj, (x) => x, rev !== undefined && truthy(rev));
+        const sorted = pySorted(obj, (x) => x, rev !== undefined && needInt(rev, 0n) !== 0n);
         obj.splice(0, obj.length, ...sorted);
         return null;
       });
