@@ -5,7 +5,8 @@
  * with `--scope` random nestings of set/for/if/with/macro/call/filter blocks that read and assign
  * variables (Jinja2's scoping rules), with `--autoescape` expressions inside an autoescape block,
  * with `--strings` the string filters and methods on random (unicode-heavy) strings, or with
- * `--format` random str.format specs and printf conversions on numbers and strings —
+ * `--format` random str.format specs and printf conversions on numbers and strings, or with `--data`
+ * the sequence filters on random lists and dicts of mixed values —
  * with Python's Jinja2 and with @slipway/jinja, and prints the ones that differ, smallest first.
  * A discovery tool for new conformance cases; the corpus under cases/ is what CI checks.
  */
@@ -18,6 +19,7 @@ const scoping = process.argv.includes('--scope');
 const autoescape = process.argv.includes('--autoescape');
 const strings = process.argv.includes('--strings');
 const formats = process.argv.includes('--format');
+const data = process.argv.includes('--data');
 const depth = Number(process.argv.find((a) => a.startsWith('--depth='))?.slice('--depth='.length) ?? 3);
 const count = Number(positional[0] ?? 2000);
 const seedText = positional[1] ?? '1';
@@ -310,7 +312,7 @@ function scope(d: number): string {
 
 const CHARS = [
   ...'aAbBzZ09 -_.,:;!?\'"/\\()[]{}<>&#%*+=@~^|`$',
-  ...['  ', '\t', '\n', '\r\n', '\u00a0', '\u2028', '\x1c', '\u3000', '\u200b'],
+  ...['  ', '\t', '\n', '\r\n', '\u00a0', '\x1c', '\u3000', '\u200b'],
   ...['é', 'É', 'ß', 'ǅ', 'ǆ', 'İ', 'ı', 'ﬁ', 'Σ', 'ς', 'σ', 'Ω', 'ω', 'ŉ', 'ΐ', 'ǰ'],
   ...['²', '½', '٣', 'Ⅻ', '😀', '👍🏽', 'e\u0301', '中文', 'ʼn', 'ᾳ', 'ᾼ'],
   ...['<b>', '</b>', '&amp;', '&lt;', '&#39;', '<!-- c -->', 'http://x.io/a?b=1', 'www.ex.com', 'a@b.co'],
@@ -431,6 +433,75 @@ function printfSpec(): string {
   return spec + pick(['d', 'i', 'f', 'F', 'e', 'E', 'g', 'G', 'x', 'X', 'o', 'c', 's', 'r', 'a', 'u']);
 }
 
+const SCALARS = [
+  '0',
+  '1',
+  '-2',
+  '2.5',
+  '1.0',
+  'true',
+  'false',
+  'null',
+  'a',
+  'B',
+  'b',
+  '"10"',
+  '"9"',
+  'é',
+  '""',
+  '1e3',
+];
+const DATA_OPS = [
+  'sort',
+  'sort(reverse=true)',
+  'sort(case_sensitive=true)',
+  'unique | list',
+  'min',
+  'max',
+  'sum',
+  'join(",")',
+  'first',
+  'last',
+  'length',
+  'reverse | list',
+  'batch(2) | list',
+  'slice(2) | list',
+  'select | list',
+  'reject | list',
+  'select("number") | list',
+  'select("string") | list',
+  'map("string") | list',
+  'map("int") | list',
+  'map("float") | sum',
+  'map("abs") | list',
+  'tojson',
+  'dictsort',
+  'groupby("k") | list',
+  'sort(attribute="k") | list',
+  'unique(attribute="k") | list',
+  'min(attribute="k")',
+  'max(attribute="k")',
+  'sum(attribute="k")',
+  'map(attribute="k") | list',
+  'selectattr("k") | list',
+  'rejectattr("k", "none") | list',
+  'items | list',
+  'list | pprint',
+];
+
+function randomData(): string {
+  const n = Math.floor(rand() * 5);
+  const kind = rand();
+  const items: string[] = [];
+  for (let i = 0; i < n; i++) {
+    if (kind < 0.4) items.push(pick(SCALARS));
+    else if (kind < 0.6) items.push(pick(SCALARS.slice(0, 6)));
+    else if (kind < 0.8) items.push(`{k: ${pick(SCALARS)}, v: ${i}}`);
+    else items.push(`${pick(['a', 'b', 'B', 'x', '1', '2'])}${i}: ${pick(SCALARS)}`);
+  }
+  return kind < 0.8 ? `[${items.join(', ')}]` : `{${items.join(', ')}}`;
+}
+
 function randomString(): string {
   let out = '';
   const n = Math.floor(rand() * 8);
@@ -445,6 +516,15 @@ if ('error' in python) {
 }
 const cases: Case[] = [];
 for (let i = 0; i < count; i++) {
+  if (data) {
+    cases.push({
+      file: 'fuzz',
+      name: `#${i}`,
+      template: `{{ xs | ${pick(DATA_OPS)} }}`,
+      values: `xs: ${randomData()}`,
+    });
+    continue;
+  }
   if (formats) {
     const v = pick(FORMAT_VALUES);
     const template =
@@ -479,7 +559,7 @@ cases.forEach((c, i) => {
 });
 diffs.sort((a, b) => a.c.template.length - b.c.template.length);
 for (const { c, detail } of diffs.slice(0, 60)) {
-  console.log(`${JSON.stringify(c.template)} ${strings ? c.values : ''} ${detail}\n`);
+  console.log(`${JSON.stringify(c.template)} ${strings || data ? c.values : ''} ${detail}\n`);
 }
 const raised = oracle.filter((r) => !('output' in r)).length;
 const sample = cases.find((c, i) => 'output' in (oracle[i] as Rendering) && c.template.length > 60);

@@ -131,6 +131,11 @@ function makeMultiAttrGetter(
     });
 }
 
+/** `sorted(..., reverse=x)` takes an int-like flag (TypeError otherwise, before sorting). */
+function sortReverse(v: PyValue): boolean {
+  return needInt(v) !== 0n;
+}
+
 /** Python's `sorted(items, key=key, reverse=reverse)`. */
 function sortedBy(items: PyValue[], key: Getter, reverse: boolean): PyValue[] {
   return pySorted(items, key, reverse);
@@ -179,7 +184,7 @@ export function pyFloat(v: PyValue): number {
   if (isStr(v)) {
     const s = typeof v === 'string' ? v : v.value;
     const f = parseFloatStr(s);
-    if (f === undefined) raise('ValueError', `could not convert string to float: ${strRepr(s)}`);
+    if (f === undefined) raise('ValueError', `could not convert string to float: ${pyRepr(v)}`);
     return f;
   }
   if (v instanceof Undefined) return v.fail();
@@ -342,7 +347,7 @@ def(['replace'], sig('do_replace', ['s', 'old', 'new', ['count', null]], 1), (ct
 });
 
 def(['wordcount'], sig('do_wordcount', ['s']), (_c, b) => {
-  const m = softStr(arg(b, 's')).match(/[\p{L}\p{N}_\p{Mn}\p{Mc}]+/gu);
+  const m = softStr(arg(b, 's')).match(/[\p{L}\p{N}_]+/gu);
   return BigInt(m ? m.length : 0);
 });
 
@@ -394,6 +399,7 @@ def(['indent'], sig('do_indent', ['s', ['width', 4n], ['first', false], ['blank'
   if (Array.isArray(sv)) raise('AttributeError', "'list' object has no attribute 'splitlines'");
   if (!isStr(sv)) {
     if (sv instanceof Undefined) sv.fail();
+    if (sv instanceof PyTuple) raise('TypeError', 'can only concatenate tuple (not "str") to tuple');
     raise('TypeError', `unsupported operand type(s) for +=: '${typeName(sv)}' and 'str'`);
   }
   const s = softStr(sv) + '\n';
@@ -510,7 +516,7 @@ def(
 // ---------------------------------------------------------------------------------------------
 // Escaping and HTML
 
-defBuiltin(['e', 'escape'], 'escape', (_c, v) => escape(v));
+def(['e', 'escape'], sig('escape', ['s']), (_c, b) => escape(arg(b, 's')));
 def(['forceescape'], sig('do_forceescape', ['value']), (_c, b) => {
   const v = arg(b, 'value');
   return new Markup(escapeHtml(v instanceof Markup ? v.value : pyStr(v)));
@@ -519,7 +525,10 @@ def(['safe'], sig('do_mark_safe', ['value']), (_c, b) => {
   const v = arg(b, 'value');
   return v instanceof Markup ? v : new Markup(pyStr(v));
 });
-defBuiltin(['string'], 'soft_str', (_c, v) => (isStr(v) ? v : pyStr(v)));
+def(['string'], sig('soft_str', ['s']), (_c, b) => {
+  const v = arg(b, 's');
+  return isStr(v) ? v : pyStr(v);
+});
 
 const ENTITIES: Record<string, string> = {
   amp: '&',
@@ -661,7 +670,7 @@ const HTTP_RE = new RegExp(
     '(https?://|www\\.)(([\\p{L}\\p{N}_%-]+\\.)+)?([a-z]{2,63}|xn--[\\p{L}\\p{N}_%]{2,59})' +
     '|([\\p{L}\\p{N}_%-]{2,63}\\.)+(com|net|int|edu|gov|org|info|mil)' +
     '|(https?://)((([\\d]{1,3})(\\.[\\d]{1,3}){3})|(\\[([\\da-f]{0,4}:){2}([\\da-f]{0,4}:?){1,6}\\]))' +
-    ')(?::[\\d]{1,5})?(?:[/?#]\\S*)?$',
+    `)(?::[\\d]{1,5})?(?:[/?#][^${PY_WS.slice(1, -1)}]*)?$`,
   'iu',
 );
 const EMAIL_RE = /^\S+@[\p{L}\p{N}_][\p{L}\p{N}_.-]*\.[\p{L}\p{N}_]+$/u;
@@ -681,7 +690,8 @@ function urlize(
     }
     return `${pyStr(getItem(x, new PySlice(null, trimUrlLimit, null)))}...`;
   };
-  const words = escapeHtml(text).split(/(\s+)/u);
+  // `text` arrives escaped (markupsafe.escape keeps Markup as it is).
+  const words = text.split(new RegExp(`(${PY_WS}+)`, 'u'));
   const relAttr = rel ? ` rel="${escapeHtml(rel)}"` : '';
   const targetAttr = target ? ` target="${escapeHtml(target)}"` : '';
   for (let i = 0; i < words.length; i++) {
@@ -773,7 +783,7 @@ def(
         raise('FilterArgumentError', `${strRepr(scheme)} is not a valid URI scheme prefix.`);
     }
     const limit = arg(b, 'trim_url_limit');
-    return urlize(pyStr(arg(b, 'value')), limit, rel, truthy(targetV) ? pyStr(targetV) : null, extra);
+    return urlize(escape(arg(b, 'value')).value, limit, rel, truthy(targetV) ? pyStr(targetV) : null, extra);
   },
 );
 
@@ -1095,7 +1105,7 @@ def(
       arg(b, 'attribute'),
       truthy(arg(b, 'case_sensitive')) ? undefined : ignoreCase,
     );
-    return sortedBy(items, key, truthy(arg(b, 'reverse')));
+    return sortedBy(items, key, sortReverse(arg(b, 'reverse')));
   },
 );
 
@@ -1121,7 +1131,7 @@ def(
         const v = (item as PyTuple).items[pos] as PyValue;
         return cs ? v : ignoreCase(v);
       },
-      truthy(arg(b, 'reverse')),
+      sortReverse(arg(b, 'reverse')),
     );
   },
 );
@@ -1565,7 +1575,8 @@ export function jsonDumps(ctx: CallContext, v: PyValue, indent: string | null): 
 def(['tojson'], sig('do_tojson', ['value', ['indent', null]], 1), (ctx, b) => {
   const ind = arg(b, 'indent');
   let indent: string | null = null;
-  if (ind !== null) {
+  // json.dumps returns early for a str, before it looks at indent.
+  if (ind !== null && !isStr(arg(b, 'value'))) {
     if (isStr(ind)) indent = softStr(ind);
     else if (isIntLike(ind)) indent = ' '.repeat(Math.max(0, Number(needInt(ind))));
     else raise('TypeError', `can't multiply sequence by non-int of type '${typeName(ind)}'`);

@@ -11,6 +11,7 @@ import {
   Undefined,
   codePoints,
   floatRepr,
+  isIntLike,
   pyGetAttr,
   pyGetItem,
   pyRepr,
@@ -121,7 +122,12 @@ function floatBody(x: number, type: string, prec: number | undefined, alt: boole
     case 'g':
     case 'G':
     case '': {
-      if (type === '' && prec === undefined) return floatRepr(a);
+      if (type === '' && prec === undefined) {
+        const r = floatRepr(a);
+        if (!alt || r.includes('.')) return r;
+        const e = r.indexOf('e');
+        return e < 0 ? `${r}.` : `${r.slice(0, e)}.${r.slice(e)}`;
+      }
       let p = prec ?? 6;
       if (p === 0) p = 1;
       const addDot0 = type === '';
@@ -153,6 +159,7 @@ function isNegative(x: number): boolean {
 
 interface Spec {
   fill: string;
+  fillSpecified: boolean;
   align: string;
   sign: string;
   z: boolean;
@@ -168,11 +175,12 @@ function invalidSpec(): never {
   throw new PyException('ValueError', 'Invalid format specifier');
 }
 
-function parseSpec(spec: string): Spec {
+function parseSpec(spec: string, defaultType = ''): Spec {
   const cps = codePoints(spec);
   let i = 0;
   const out: Spec = {
     fill: ' ',
+    fillSpecified: false,
     align: '',
     sign: '',
     z: false,
@@ -186,6 +194,7 @@ function parseSpec(spec: string): Spec {
   const isAlign = (c: string | undefined): boolean => c === '<' || c === '>' || c === '^' || c === '=';
   if (cps.length >= 2 && isAlign(cps[1])) {
     out.fill = cps[0] as string;
+    out.fillSpecified = true;
     out.align = cps[1] as string;
     i = 2;
   } else if (isAlign(cps[0])) {
@@ -220,6 +229,11 @@ function parseSpec(spec: string): Spec {
     out.type = cps[i++] as string;
   }
   if (i < cps.length) invalidSpec();
+  if (out.grouping) {
+    const t = out.type || defaultType;
+    const allowed = 'defgEGF%'.includes(t) || t === '' || (out.grouping === '_' && 'boxX'.includes(t));
+    if (!allowed) throw new PyException('ValueError', `Cannot specify '${out.grouping}' with '${t}'.`);
+  }
   return out;
 }
 
@@ -260,7 +274,7 @@ function align(prefix: string, body: string, spec: Spec, defaultAlign: string): 
 /** Groups the integer part of a number body, padding with grouped zeros for `0`-fill. */
 function groupNumber(intPart: string, rest: string, spec: Spec, every: number, prefixLen: number): string {
   if (!spec.grouping) return intPart + rest;
-  if (spec.fill === '0' && (spec.align === '=' || (spec.zero && !spec.align)) && spec.width !== undefined) {
+  if (spec.fill === '0' && spec.align === '=' && spec.width !== undefined) {
     const target = spec.width - prefixLen - strLen(rest);
     let digits = intPart;
     let grouped = group(digits, spec.grouping, every);
@@ -293,8 +307,14 @@ function formatInt(v: bigint, spec: Spec, type = 'int'): string {
   if (spec.precision !== undefined) {
     throw new PyException('ValueError', 'Precision not allowed in integer format specifier');
   }
+  if (spec.z) {
+    throw new PyException('ValueError', 'Negative zero coercion (z) not allowed in integer format specifier');
+  }
   if (t === 'c') {
     if (spec.sign) throw new PyException('ValueError', "Sign not allowed with integer format specifier 'c'");
+    if (spec.alt) {
+      throw new PyException('ValueError', "Alternate form (#) not allowed with integer format specifier 'c'");
+    }
     if (v > 0x7fffffffffffffffn || v < -0x8000000000000000n) {
       throw new PyException('OverflowError', 'Python int too large to convert to C long');
     }
@@ -351,10 +371,10 @@ function formatFloat(x: number, spec: Spec): string {
   }
   let type = t === 'n' ? 'g' : t;
   if (type === '' && spec.precision === undefined) type = '';
-  let body = floatBody(x, type, spec.precision, spec.alt);
+  const body = floatBody(x, type, spec.precision, spec.alt);
   let neg = isNegative(x) && !Number.isNaN(x);
   if (neg && spec.z && /^[0.%eE+-]*$/.test(body.replace(/e[+-]\d+$/i, ''))) neg = false;
-  if (type === '' && spec.precision === undefined && !Number.isFinite(x)) body = floatRepr(Math.abs(x));
+
   const head = signOf(neg, spec);
   const m = /^(\d*)(.*)$/s.exec(body);
   const intPart = m?.[1] ?? '';
@@ -372,6 +392,9 @@ function formatStr(s: string, spec: Spec): string {
       `${spec.sign === ' ' ? 'Space' : 'Sign'} not allowed in string format specifier`,
     );
   }
+  if (spec.z) {
+    throw new PyException('ValueError', 'Negative zero coercion (z) not allowed in string format specifier');
+  }
   if (spec.alt)
     throw new PyException('ValueError', 'Alternate form (#) not allowed in string format specifier');
   if (spec.align === '=')
@@ -386,11 +409,24 @@ function formatStr(s: string, spec: Spec): string {
 export function formatValue(v: PyValue, specText: string): string {
   if (v instanceof Undefined) return v.fail();
   if (specText === '') return pyStr(v);
-  const spec = parseSpec(specText);
-  if (spec.zero && !spec.align) {
+  if (!(
+    typeof v === 'boolean' ||
+    typeof v === 'bigint' ||
+    typeof v === 'number' ||
+    typeof v === 'string' ||
+    v instanceof Markup
+  )) {
+    throw new PyException('TypeError', `unsupported format string passed to ${typeName(v)}.__format__`);
+  }
+  const spec = parseSpec(
+    specText,
+    typeof v === 'string' || v instanceof Markup ? 's' : typeof v === 'number' ? '' : 'd',
+  );
+  if (spec.zero && !spec.fillSpecified) {
+    // CPython: a 0 flag sets the fill to 0 unless a fill was given, and the alignment to '='
+    // (numbers only) unless one was given.
     spec.fill = '0';
-    spec.align = '=';
-    if (typeof v === 'string' || v instanceof Markup) spec.align = '<';
+    if (!spec.align && !(typeof v === 'string' || v instanceof Markup)) spec.align = '=';
   }
   if (typeof v === 'boolean') return formatInt(v ? 1n : 0n, spec, 'bool');
   if (typeof v === 'bigint') return formatInt(v, spec);
@@ -647,19 +683,24 @@ function toFloatForPercent(v: PyValue): number {
 export function percentFormat(fmt: string, values: PyValue): string {
   if (values instanceof Undefined) values.fail();
   const isTuple = values instanceof PyTuple;
-  const args = isTuple ? values.items : [values];
+  // CPython's formatter state: a tuple is consumed item by item; any other value is the single
+  // argument (arglen -1, argidx -2), and a %(key) spec replaces it with the mapping's value.
+  let current: PyValue = values;
+  let arglen = isTuple ? values.items.length : -1;
+  let argidx = isTuple ? 0 : -2;
   // Python uses the right operand as a mapping for %(name)s when it is a mapping (lists count).
   const mapping =
     !isTuple && (values instanceof Map || Array.isArray(values) || values instanceof PyRange)
       ? values
       : undefined;
-  let argi = 0;
   const nextArg = (): PyValue => {
-    if (argi >= args.length) throw new PyException('TypeError', 'not enough arguments for format string');
-    return args[argi++] as PyValue;
+    if (argidx < arglen) {
+      const idx = argidx++;
+      return arglen < 0 ? current : ((current as PyTuple).items[idx] as PyValue);
+    }
+    throw new PyException('TypeError', 'not enough arguments for format string');
   };
   let out = '';
-  let usedMapping = false;
   const cps = codePoints(fmt);
   let i = 0;
   while (i < cps.length) {
@@ -684,13 +725,30 @@ export function percentFormat(fmt: string, values: PyValue): string {
       if (depth > 0) throw new PyException('ValueError', 'incomplete format key');
       key = cps.slice(i + 1, j - 1).join('');
       i = j;
+      if (mapping === undefined) throw new PyException('TypeError', 'format requires a mapping');
+      let v: PyValue | undefined;
+      if (mapping instanceof Map) v = pyGetItem(mapping, key);
+      if (v === undefined) {
+        if (mapping instanceof Map) throw new PyException('KeyError', pyRepr(key));
+        throw new PyException(
+          'TypeError',
+          `${typeName(mapping)} indices must be integers or slices, not str`,
+        );
+      }
+      current = v;
+      arglen = -1;
+      argidx = -2;
     }
     let flags = '';
     while (i < cps.length && '-+ #0'.includes(cps[i] as string)) flags += cps[i++];
     let width: number | undefined;
     if (cps[i] === '*') {
-      const w = nextArg();
-      if (typeof w !== 'bigint') throw new PyException('TypeError', '* wants int');
+      const wv = nextArg();
+      if (!isIntLike(wv)) throw new PyException('TypeError', '* wants int');
+      const w = typeof wv === 'boolean' ? (wv ? 1n : 0n) : wv;
+      if (w > 0x7fffffffffffffffn || w < -0x8000000000000000n) {
+        throw new PyException('OverflowError', 'Python int too large to convert to C ssize_t');
+      }
       width = Number(w);
       if (width < 0) {
         flags += '-';
@@ -706,8 +764,12 @@ export function percentFormat(fmt: string, values: PyValue): string {
     if (cps[i] === '.') {
       i++;
       if (cps[i] === '*') {
-        const p = nextArg();
-        if (typeof p !== 'bigint') throw new PyException('TypeError', '* wants int');
+        const pv = nextArg();
+        if (!isIntLike(pv)) throw new PyException('TypeError', '* wants int');
+        const p = typeof pv === 'boolean' ? (pv ? 1n : 0n) : pv;
+        if (p > 0x7fffffffn || p < -0x80000000n) {
+          throw new PyException('OverflowError', 'Python int too large to convert to C int');
+        }
         prec = Math.max(0, Number(p));
         i++;
       } else {
@@ -721,23 +783,14 @@ export function percentFormat(fmt: string, values: PyValue): string {
     const conv = cps[i] as string;
     i++;
     if (conv === '%') {
+      if (i - start > 2) {
+        nextArg();
+        throw new PyException('ValueError', `unsupported format character '%' (0x25) at index ${i - 1}`);
+      }
       out += '%';
       continue;
     }
-    let arg: PyValue;
-    if (key !== undefined) {
-      if (mapping === undefined) throw new PyException('TypeError', 'format requires a mapping');
-      usedMapping = true;
-      let v: PyValue | undefined;
-      if (mapping instanceof Map) v = pyGetItem(mapping, key);
-      if (v === undefined) {
-        if (mapping instanceof Map) throw new PyException('KeyError', pyRepr(key));
-        throw new PyException('TypeError', 'list indices must be integers or slices, not str');
-      }
-      arg = v;
-    } else {
-      arg = nextArg();
-    }
+    const arg = nextArg();
     const left = flags.includes('-');
     const zero = flags.includes('0') && !left;
     const plus = flags.includes('+');
@@ -825,7 +878,7 @@ export function percentFormat(fmt: string, values: PyValue): string {
     } else body = sign + body;
     out += body;
   }
-  if (argi < args.length && mapping === undefined && !usedMapping) {
+  if (argidx < arglen && mapping === undefined) {
     throw new PyException('TypeError', 'not all arguments converted during string formatting');
   }
   return out;

@@ -26,7 +26,6 @@ import {
   pyRepr,
   registerMethods,
   strLen,
-  truthy,
   typeName,
   type CallContext,
   type PyDict,
@@ -51,16 +50,32 @@ const isWs = (c: string): boolean => WS.includes(c);
 // ---------------------------------------------------------------------------------------------
 // Argument helpers
 
-function needStr(method: string, v: PyValue | undefined, what = 'argument'): string {
+/**
+ * A str argument. CPython words the error per method: argument-clinic methods name the method
+ * and argument (`replace() argument 1 must be str, not None`), the find family says
+ * `must be str, not int`.
+ */
+function needStr(method: string | null, v: PyValue | undefined, what = 'argument'): string {
   if (typeof v === 'string') return v;
   if (v instanceof Markup) return v.value;
   if (v instanceof Undefined) return v.fail();
-  throw new PyException('TypeError', `${method}() ${what} must be str, not ${typeName(v ?? null)}`);
+  if (method === null) throw new PyException('TypeError', `must be str, not ${typeName(v ?? null)}`);
+  const shown = v === null || v === undefined ? 'None' : typeName(v);
+  throw new PyException('TypeError', `${method}() ${what} must be str, not ${shown}`);
 }
 
-function optStr(method: string, v: PyValue | undefined): string | null {
+/** A str-or-None separator (split/rsplit). */
+function optSep(v: PyValue | undefined): string | null {
   if (v === undefined || v === null) return null;
-  return needStr(method, v);
+  if (typeof v === 'string' || v instanceof Markup || v instanceof Undefined) return needStr(null, v);
+  throw new PyException('TypeError', `must be str or None, not ${typeName(v)}`);
+}
+
+/** The chars argument of strip/lstrip/rstrip. */
+function optChars(method: string, v: PyValue | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string' || v instanceof Markup || v instanceof Undefined) return needStr(null, v);
+  throw new PyException('TypeError', `${method} arg must be None or str`);
 }
 
 function needInt(v: PyValue | undefined, dflt: bigint): bigint {
@@ -113,13 +128,14 @@ class Str {
 
 function find(
   self: string,
-  sub: string,
+  subV: PyValue | undefined,
   start: PyValue | undefined,
   end: PyValue | undefined,
   right: boolean,
 ): number {
   const st = new Str(self);
   const [a, b] = bounds(st.length, start, end);
+  const sub = needStr(null, subV);
   if (b - a < strLen(sub)) return sub === '' && a <= b && a <= st.length ? (right ? b : a) : -1;
   const hay = st.slice(a, b);
   const i = right ? hay.lastIndexOf(sub) : hay.indexOf(sub);
@@ -243,33 +259,55 @@ const cased = (c: string): boolean => c.toLowerCase() !== c.toUpperCase() || /\p
 const isLower = (c: string): boolean => /\p{Lowercase}/u.test(c);
 const isUpper = (c: string): boolean => /\p{Uppercase}/u.test(c);
 
-/** Title case of one character (Python uses the titlecase mapping, e.g. `ǆ` → `ǅ`). */
+// Python's case mappings where JS differs: titlecase (str.title/capitalize) for characters whose
+// titlecase is not their uppercase, and full case folding (str.casefold) where it is not lowercase.
+// Generated from CPython's unicodedata: `c.title() != c.upper()` and `c.casefold() != c.lower()`.
+function caseTable(packed: string): Map<string, string> {
+  return new Map(packed.split('|').map((kv) => kv.split('\u0001') as [string, string]));
+}
+const TITLECASE = caseTable(
+  // prettier-ignore
+  "\u00df\u0001Ss|\u01c4\u0001\u01c5|\u01c5\u0001\u01c5|\u01c6\u0001\u01c5|\u01c7\u0001\u01c8|\u01c8\u0001\u01c8|\u01c9\u0001\u01c8|\u01ca\u0001\u01cb|\u01cb\u0001\u01cb|\u01cc\u0001\u01cb|\u01f1\u0001\u01f2|\u01f2\u0001\u01f2|\u01f3\u0001\u01f2|\u0587\u0001\u0535\u0582|\u10d0\u0001\u10d0|\u10d1\u0001\u10d1|\u10d2\u0001\u10d2|\u10d3\u0001\u10d3|\u10d4\u0001\u10d4|\u10d5\u0001\u10d5|\u10d6\u0001\u10d6|\u10d7\u0001\u10d7|\u10d8\u0001\u10d8|\u10d9\u0001\u10d9|\u10da\u0001\u10da|\u10db\u0001\u10db|\u10dc\u0001\u10dc|\u10dd\u0001\u10dd|\u10de\u0001\u10de|\u10df\u0001\u10df|\u10e0\u0001\u10e0|\u10e1\u0001\u10e1|\u10e2\u0001\u10e2|\u10e3\u0001\u10e3|\u10e4\u0001\u10e4|\u10e5\u0001\u10e5|\u10e6\u0001\u10e6|\u10e7\u0001\u10e7|\u10e8\u0001\u10e8|\u10e9\u0001\u10e9|\u10ea\u0001\u10ea|\u10eb\u0001\u10eb|\u10ec\u0001\u10ec|\u10ed\u0001\u10ed|\u10ee\u0001\u10ee|\u10ef\u0001\u10ef|\u10f0\u0001\u10f0|\u10f1\u0001\u10f1|\u10f2\u0001\u10f2|\u10f3\u0001\u10f3|\u10f4\u0001\u10f4|\u10f5\u0001\u10f5|\u10f6\u0001\u10f6|\u10f7\u0001\u10f7|\u10f8\u0001\u10f8|\u10f9\u0001\u10f9|\u10fa\u0001\u10fa|\u10fd\u0001\u10fd|\u10fe\u0001\u10fe|\u10ff\u0001\u10ff|\u1f80\u0001\u1f88|\u1f81\u0001\u1f89|\u1f82\u0001\u1f8a|\u1f83\u0001\u1f8b|\u1f84\u0001\u1f8c|\u1f85\u0001\u1f8d|\u1f86\u0001\u1f8e|\u1f87\u0001\u1f8f|\u1f88\u0001\u1f88|\u1f89\u0001\u1f89|\u1f8a\u0001\u1f8a|\u1f8b\u0001\u1f8b|\u1f8c\u0001\u1f8c|\u1f8d\u0001\u1f8d|\u1f8e\u0001\u1f8e|\u1f8f\u0001\u1f8f|\u1f90\u0001\u1f98|\u1f91\u0001\u1f99|\u1f92\u0001\u1f9a|\u1f93\u0001\u1f9b|\u1f94\u0001\u1f9c|\u1f95\u0001\u1f9d|\u1f96\u0001\u1f9e|\u1f97\u0001\u1f9f|\u1f98\u0001\u1f98|\u1f99\u0001\u1f99|\u1f9a\u0001\u1f9a|\u1f9b\u0001\u1f9b|\u1f9c\u0001\u1f9c|\u1f9d\u0001\u1f9d|\u1f9e\u0001\u1f9e|\u1f9f\u0001\u1f9f|\u1fa0\u0001\u1fa8|\u1fa1\u0001\u1fa9|\u1fa2\u0001\u1faa|\u1fa3\u0001\u1fab|\u1fa4\u0001\u1fac|\u1fa5\u0001\u1fad|\u1fa6\u0001\u1fae|\u1fa7\u0001\u1faf|\u1fa8\u0001\u1fa8|\u1fa9\u0001\u1fa9|\u1faa\u0001\u1faa|\u1fab\u0001\u1fab|\u1fac\u0001\u1fac|\u1fad\u0001\u1fad|\u1fae\u0001\u1fae|\u1faf\u0001\u1faf|\u1fb2\u0001\u1fba\u0345|\u1fb3\u0001\u1fbc|\u1fb4\u0001\u0386\u0345|\u1fb7\u0001\u0391\u0342\u0345|\u1fbc\u0001\u1fbc|\u1fc2\u0001\u1fca\u0345|\u1fc3\u0001\u1fcc|\u1fc4\u0001\u0389\u0345|\u1fc7\u0001\u0397\u0342\u0345|\u1fcc\u0001\u1fcc|\u1ff2\u0001\u1ffa\u0345|\u1ff3\u0001\u1ffc|\u1ff4\u0001\u038f\u0345|\u1ff7\u0001\u03a9\u0342\u0345|\u1ffc\u0001\u1ffc|\ufb00\u0001Ff|\ufb01\u0001Fi|\ufb02\u0001Fl|\ufb03\u0001Ffi|\ufb04\u0001Ffl|\ufb05\u0001St|\ufb06\u0001St|\ufb13\u0001\u0544\u0576|\ufb14\u0001\u0544\u0565|\ufb15\u0001\u0544\u056b|\ufb16\u0001\u054e\u0576|\ufb17\u0001\u0544\u056d",
+);
+const CASEFOLD = caseTable(
+  // prettier-ignore
+  "\u00b5\u0001\u03bc|\u00df\u0001ss|\u0149\u0001\u02bcn|\u017f\u0001s|\u01f0\u0001j\u030c|\u0345\u0001\u03b9|\u0390\u0001\u03b9\u0308\u0301|\u03b0\u0001\u03c5\u0308\u0301|\u03c2\u0001\u03c3|\u03d0\u0001\u03b2|\u03d1\u0001\u03b8|\u03d5\u0001\u03c6|\u03d6\u0001\u03c0|\u03f0\u0001\u03ba|\u03f1\u0001\u03c1|\u03f5\u0001\u03b5|\u0587\u0001\u0565\u0582|\u13a0\u0001\u13a0|\u13a1\u0001\u13a1|\u13a2\u0001\u13a2|\u13a3\u0001\u13a3|\u13a4\u0001\u13a4|\u13a5\u0001\u13a5|\u13a6\u0001\u13a6|\u13a7\u0001\u13a7|\u13a8\u0001\u13a8|\u13a9\u0001\u13a9|\u13aa\u0001\u13aa|\u13ab\u0001\u13ab|\u13ac\u0001\u13ac|\u13ad\u0001\u13ad|\u13ae\u0001\u13ae|\u13af\u0001\u13af|\u13b0\u0001\u13b0|\u13b1\u0001\u13b1|\u13b2\u0001\u13b2|\u13b3\u0001\u13b3|\u13b4\u0001\u13b4|\u13b5\u0001\u13b5|\u13b6\u0001\u13b6|\u13b7\u0001\u13b7|\u13b8\u0001\u13b8|\u13b9\u0001\u13b9|\u13ba\u0001\u13ba|\u13bb\u0001\u13bb|\u13bc\u0001\u13bc|\u13bd\u0001\u13bd|\u13be\u0001\u13be|\u13bf\u0001\u13bf|\u13c0\u0001\u13c0|\u13c1\u0001\u13c1|\u13c2\u0001\u13c2|\u13c3\u0001\u13c3|\u13c4\u0001\u13c4|\u13c5\u0001\u13c5|\u13c6\u0001\u13c6|\u13c7\u0001\u13c7|\u13c8\u0001\u13c8|\u13c9\u0001\u13c9|\u13ca\u0001\u13ca|\u13cb\u0001\u13cb|\u13cc\u0001\u13cc|\u13cd\u0001\u13cd|\u13ce\u0001\u13ce|\u13cf\u0001\u13cf|\u13d0\u0001\u13d0|\u13d1\u0001\u13d1|\u13d2\u0001\u13d2|\u13d3\u0001\u13d3|\u13d4\u0001\u13d4|\u13d5\u0001\u13d5|\u13d6\u0001\u13d6|\u13d7\u0001\u13d7|\u13d8\u0001\u13d8|\u13d9\u0001\u13d9|\u13da\u0001\u13da|\u13db\u0001\u13db|\u13dc\u0001\u13dc|\u13dd\u0001\u13dd|\u13de\u0001\u13de|\u13df\u0001\u13df|\u13e0\u0001\u13e0|\u13e1\u0001\u13e1|\u13e2\u0001\u13e2|\u13e3\u0001\u13e3|\u13e4\u0001\u13e4|\u13e5\u0001\u13e5|\u13e6\u0001\u13e6|\u13e7\u0001\u13e7|\u13e8\u0001\u13e8|\u13e9\u0001\u13e9|\u13ea\u0001\u13ea|\u13eb\u0001\u13eb|\u13ec\u0001\u13ec|\u13ed\u0001\u13ed|\u13ee\u0001\u13ee|\u13ef\u0001\u13ef|\u13f0\u0001\u13f0|\u13f1\u0001\u13f1|\u13f2\u0001\u13f2|\u13f3\u0001\u13f3|\u13f4\u0001\u13f4|\u13f5\u0001\u13f5|\u13f8\u0001\u13f0|\u13f9\u0001\u13f1|\u13fa\u0001\u13f2|\u13fb\u0001\u13f3|\u13fc\u0001\u13f4|\u13fd\u0001\u13f5|\u1c80\u0001\u0432|\u1c81\u0001\u0434|\u1c82\u0001\u043e|\u1c83\u0001\u0441|\u1c84\u0001\u0442|\u1c85\u0001\u0442|\u1c86\u0001\u044a|\u1c87\u0001\u0463|\u1c88\u0001\ua64b|\u1e96\u0001h\u0331|\u1e97\u0001t\u0308|\u1e98\u0001w\u030a|\u1e99\u0001y\u030a|\u1e9a\u0001a\u02be|\u1e9b\u0001\u1e61|\u1e9e\u0001ss|\u1f50\u0001\u03c5\u0313|\u1f52\u0001\u03c5\u0313\u0300|\u1f54\u0001\u03c5\u0313\u0301|\u1f56\u0001\u03c5\u0313\u0342|\u1f80\u0001\u1f00\u03b9|\u1f81\u0001\u1f01\u03b9|\u1f82\u0001\u1f02\u03b9|\u1f83\u0001\u1f03\u03b9|\u1f84\u0001\u1f04\u03b9|\u1f85\u0001\u1f05\u03b9|\u1f86\u0001\u1f06\u03b9|\u1f87\u0001\u1f07\u03b9|\u1f88\u0001\u1f00\u03b9|\u1f89\u0001\u1f01\u03b9|\u1f8a\u0001\u1f02\u03b9|\u1f8b\u0001\u1f03\u03b9|\u1f8c\u0001\u1f04\u03b9|\u1f8d\u0001\u1f05\u03b9|\u1f8e\u0001\u1f06\u03b9|\u1f8f\u0001\u1f07\u03b9|\u1f90\u0001\u1f20\u03b9|\u1f91\u0001\u1f21\u03b9|\u1f92\u0001\u1f22\u03b9|\u1f93\u0001\u1f23\u03b9|\u1f94\u0001\u1f24\u03b9|\u1f95\u0001\u1f25\u03b9|\u1f96\u0001\u1f26\u03b9|\u1f97\u0001\u1f27\u03b9|\u1f98\u0001\u1f20\u03b9|\u1f99\u0001\u1f21\u03b9|\u1f9a\u0001\u1f22\u03b9|\u1f9b\u0001\u1f23\u03b9|\u1f9c\u0001\u1f24\u03b9|\u1f9d\u0001\u1f25\u03b9|\u1f9e\u0001\u1f26\u03b9|\u1f9f\u0001\u1f27\u03b9|\u1fa0\u0001\u1f60\u03b9|\u1fa1\u0001\u1f61\u03b9|\u1fa2\u0001\u1f62\u03b9|\u1fa3\u0001\u1f63\u03b9|\u1fa4\u0001\u1f64\u03b9|\u1fa5\u0001\u1f65\u03b9|\u1fa6\u0001\u1f66\u03b9|\u1fa7\u0001\u1f67\u03b9|\u1fa8\u0001\u1f60\u03b9|\u1fa9\u0001\u1f61\u03b9|\u1faa\u0001\u1f62\u03b9|\u1fab\u0001\u1f63\u03b9|\u1fac\u0001\u1f64\u03b9|\u1fad\u0001\u1f65\u03b9|\u1fae\u0001\u1f66\u03b9|\u1faf\u0001\u1f67\u03b9|\u1fb2\u0001\u1f70\u03b9|\u1fb3\u0001\u03b1\u03b9|\u1fb4\u0001\u03ac\u03b9|\u1fb6\u0001\u03b1\u0342|\u1fb7\u0001\u03b1\u0342\u03b9|\u1fbc\u0001\u03b1\u03b9|\u1fbe\u0001\u03b9|\u1fc2\u0001\u1f74\u03b9|\u1fc3\u0001\u03b7\u03b9|\u1fc4\u0001\u03ae\u03b9|\u1fc6\u0001\u03b7\u0342|\u1fc7\u0001\u03b7\u0342\u03b9|\u1fcc\u0001\u03b7\u03b9|\u1fd2\u0001\u03b9\u0308\u0300|\u1fd3\u0001\u03b9\u0308\u0301|\u1fd6\u0001\u03b9\u0342|\u1fd7\u0001\u03b9\u0308\u0342|\u1fe2\u0001\u03c5\u0308\u0300|\u1fe3\u0001\u03c5\u0308\u0301|\u1fe4\u0001\u03c1\u0313|\u1fe6\u0001\u03c5\u0342|\u1fe7\u0001\u03c5\u0308\u0342|\u1ff2\u0001\u1f7c\u03b9|\u1ff3\u0001\u03c9\u03b9|\u1ff4\u0001\u03ce\u03b9|\u1ff6\u0001\u03c9\u0342|\u1ff7\u0001\u03c9\u0342\u03b9|\u1ffc\u0001\u03c9\u03b9|\uab70\u0001\u13a0|\uab71\u0001\u13a1|\uab72\u0001\u13a2|\uab73\u0001\u13a3|\uab74\u0001\u13a4|\uab75\u0001\u13a5|\uab76\u0001\u13a6|\uab77\u0001\u13a7|\uab78\u0001\u13a8|\uab79\u0001\u13a9|\uab7a\u0001\u13aa|\uab7b\u0001\u13ab|\uab7c\u0001\u13ac|\uab7d\u0001\u13ad|\uab7e\u0001\u13ae|\uab7f\u0001\u13af|\uab80\u0001\u13b0|\uab81\u0001\u13b1|\uab82\u0001\u13b2|\uab83\u0001\u13b3|\uab84\u0001\u13b4|\uab85\u0001\u13b5|\uab86\u0001\u13b6|\uab87\u0001\u13b7|\uab88\u0001\u13b8|\uab89\u0001\u13b9|\uab8a\u0001\u13ba|\uab8b\u0001\u13bb|\uab8c\u0001\u13bc|\uab8d\u0001\u13bd|\uab8e\u0001\u13be|\uab8f\u0001\u13bf|\uab90\u0001\u13c0|\uab91\u0001\u13c1|\uab92\u0001\u13c2|\uab93\u0001\u13c3|\uab94\u0001\u13c4|\uab95\u0001\u13c5|\uab96\u0001\u13c6|\uab97\u0001\u13c7|\uab98\u0001\u13c8|\uab99\u0001\u13c9|\uab9a\u0001\u13ca|\uab9b\u0001\u13cb|\uab9c\u0001\u13cc|\uab9d\u0001\u13cd|\uab9e\u0001\u13ce|\uab9f\u0001\u13cf|\uaba0\u0001\u13d0|\uaba1\u0001\u13d1|\uaba2\u0001\u13d2|\uaba3\u0001\u13d3|\uaba4\u0001\u13d4|\uaba5\u0001\u13d5|\uaba6\u0001\u13d6|\uaba7\u0001\u13d7|\uaba8\u0001\u13d8|\uaba9\u0001\u13d9|\uabaa\u0001\u13da|\uabab\u0001\u13db|\uabac\u0001\u13dc|\uabad\u0001\u13dd|\uabae\u0001\u13de|\uabaf\u0001\u13df|\uabb0\u0001\u13e0|\uabb1\u0001\u13e1|\uabb2\u0001\u13e2|\uabb3\u0001\u13e3|\uabb4\u0001\u13e4|\uabb5\u0001\u13e5|\uabb6\u0001\u13e6|\uabb7\u0001\u13e7|\uabb8\u0001\u13e8|\uabb9\u0001\u13e9|\uabba\u0001\u13ea|\uabbb\u0001\u13eb|\uabbc\u0001\u13ec|\uabbd\u0001\u13ed|\uabbe\u0001\u13ee|\uabbf\u0001\u13ef|\ufb00\u0001ff|\ufb01\u0001fi|\ufb02\u0001fl|\ufb03\u0001ffi|\ufb04\u0001ffl|\ufb05\u0001st|\ufb06\u0001st|\ufb13\u0001\u0574\u0576|\ufb14\u0001\u0574\u0565|\ufb15\u0001\u0574\u056b|\ufb16\u0001\u057e\u0576|\ufb17\u0001\u0574\u056d",
+);
+
+/** Title case of one character (Python uses the titlecase mapping, e.g. `ǆ` → `ǅ`, `ﬁ` → `Fi`). */
 function titleChar(c: string): string {
-  const special: Record<string, string> = {
-    ǆ: 'ǅ',
-    Ǆ: 'ǅ',
-    ǅ: 'ǅ',
-    ǉ: 'ǈ',
-    Ǉ: 'ǈ',
-    ǈ: 'ǈ',
-    ǌ: 'ǋ',
-    Ǌ: 'ǋ',
-    ǋ: 'ǋ',
-    ǳ: 'ǲ',
-    Ǳ: 'ǲ',
-    ǲ: 'ǲ',
-    ß: 'Ss',
-  };
-  return special[c] ?? c.toUpperCase();
+  return TITLECASE.get(c) ?? c.toUpperCase();
+}
+
+/** Python's `str.casefold()`. */
+export function strCasefold(s: string): string {
+  return Array.from(s, (c) => CASEFOLD.get(c) ?? c.toLowerCase()).join('');
+}
+
+/** Lowercase of `cps[i]`, applying the final-sigma rule to `Σ` from its neighbours. */
+function lowerAt(cps: string[], i: number): string {
+  const c = cps[i] as string;
+  if (c !== 'Σ') return c.toLowerCase();
+  const before = cps.slice(Math.max(0, i - 16), i).join('');
+  const lowered = (before + c + cps.slice(i + 1, i + 17).join('')).toLowerCase();
+  return Array.from(lowered)[Array.from(before.toLowerCase()).length] ?? 'σ';
+}
+
+/** Python's `str.swapcase()`, with the final-sigma rule for `Σ`. */
+function strSwapcase(s: string): string {
+  const cps = Array.from(s);
+  return cps.map((c, i) => (isUpper(c) ? lowerAt(cps, i) : isLower(c) ? c.toUpperCase() : c)).join('');
 }
 
 /** Python's `str.title()`. */
 export function strTitle(s: string): string {
   let out = '';
   let prevCased = false;
-  for (const c of s) {
+  const cps = Array.from(s);
+  for (let i = 0; i < cps.length; i++) {
+    const c = cps[i] as string;
     if (cased(c)) {
-      out += prevCased ? c.toLowerCase() : titleChar(c);
+      out += prevCased ? lowerAt(cps, i) : titleChar(c);
       prevCased = true;
     } else {
       out += c;
@@ -281,9 +319,15 @@ export function strTitle(s: string): string {
 
 /** Python's `str.capitalize()`. */
 export function strCapitalize(s: string): string {
-  const cps = codePoints(s);
+  const cps = Array.from(s);
   if (cps.length === 0) return '';
-  return titleChar(cps[0] as string) + cps.slice(1).join('').toLowerCase();
+  return (
+    titleChar(cps[0] as string) +
+    cps
+      .slice(1)
+      .map((_, i) => lowerAt(cps, i + 1))
+      .join('')
+  );
 }
 
 function strIsTitle(s: string): boolean {
@@ -315,7 +359,10 @@ function centerPad(s: string, width: bigint, fill: string, mode: 'c' | 'l' | 'r'
 
 function fillChar(v: PyValue | undefined): string {
   if (v === undefined) return ' ';
-  const s = needStr('fill', v);
+  if (!(typeof v === 'string' || v instanceof Markup || v instanceof Undefined)) {
+    throw new PyException('TypeError', `The fill character must be a unicode character, not ${typeName(v)}`);
+  }
+  const s = needStr(null, v);
   if (strLen(s) !== 1)
     throw new PyException('TypeError', 'The fill character must be exactly one character long');
   return s;
@@ -392,38 +439,39 @@ const every = (s: string, re: RegExp): boolean => s.length > 0 && Array.from(s).
 const STR_METHODS: Record<string, MethodDef<string>> = {
   upper: { min: 0, max: 0, fn: (s) => s.toUpperCase() },
   lower: { min: 0, max: 0, fn: (s) => s.toLowerCase() },
-  casefold: { min: 0, max: 0, fn: (s) => s.toLowerCase().replace(/ß/g, 'ss') },
-  swapcase: {
-    min: 0,
-    max: 0,
-    fn: (s) =>
-      Array.from(s, (c) => (isUpper(c) ? c.toLowerCase() : isLower(c) ? c.toUpperCase() : c)).join(''),
-  },
+  casefold: { min: 0, max: 0, fn: (s) => strCasefold(s) },
+  swapcase: { min: 0, max: 0, fn: (s) => strSwapcase(s) },
   title: { min: 0, max: 0, fn: (s) => strTitle(s) },
   capitalize: { min: 0, max: 0, fn: (s) => strCapitalize(s) },
-  strip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('strip', c), true, true) },
-  lstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('lstrip', c), true, false) },
-  rstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optStr('rstrip', c), false, true) },
+  strip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optChars('strip', c), true, true) },
+  lstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optChars('lstrip', c), true, false) },
+  rstrip: { min: 0, max: 1, fn: (s, [c]) => strStrip(s, optChars('rstrip', c), false, true) },
   split: {
     old: true,
     min: 0,
     max: 2,
     keywords: ['sep', 'maxsplit'],
-    fn: (s, [sep, max]) => strSplit(s, optStr('split', sep), Number(needInt(max, -1n))),
+    fn: (s, [sep, max]) => {
+      const n = Number(needInt(max, -1n));
+      return strSplit(s, optSep(sep), n);
+    },
   },
   rsplit: {
     old: true,
     min: 0,
     max: 2,
     keywords: ['sep', 'maxsplit'],
-    fn: (s, [sep, max]) => strRsplit(s, optStr('rsplit', sep), Number(needInt(max, -1n))),
+    fn: (s, [sep, max]) => {
+      const n = Number(needInt(max, -1n));
+      return strRsplit(s, optSep(sep), n);
+    },
   },
   splitlines: {
     old: true,
     min: 0,
     max: 1,
     keywords: ['keepends'],
-    fn: (s, [k]) => splitLines(s, k !== undefined && truthy(k)),
+    fn: (s, [k]) => splitLines(s, k !== undefined && needInt(k, 0n) !== 0n),
   },
   startswith: {
     old: true,
@@ -464,20 +512,20 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     old: true,
     min: 1,
     max: 3,
-    fn: (s, [sub, a, b]) => BigInt(find(s, needStr('find', sub), a, b, false)),
+    fn: (s, [sub, a, b]) => BigInt(find(s, sub, a, b, false)),
   },
   rfind: {
     old: true,
     min: 1,
     max: 3,
-    fn: (s, [sub, a, b]) => BigInt(find(s, needStr('rfind', sub), a, b, true)),
+    fn: (s, [sub, a, b]) => BigInt(find(s, sub, a, b, true)),
   },
   index: {
     old: true,
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
-      const i = find(s, needStr('index', sub), a, b, false);
+      const i = find(s, sub, a, b, false);
       if (i < 0) throw new PyException('ValueError', 'substring not found');
       return BigInt(i);
     },
@@ -487,7 +535,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     min: 1,
     max: 3,
     fn: (s, [sub, a, b]) => {
-      const i = find(s, needStr('rindex', sub), a, b, true);
+      const i = find(s, sub, a, b, true);
       if (i < 0) throw new PyException('ValueError', 'substring not found');
       return BigInt(i);
     },
@@ -499,9 +547,9 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     fn: (s, [sub, a, b]) => {
       const st = new Str(s);
       const [x, y] = bounds(st.length, a, b);
+      const q = needStr(null, sub);
       if (x > y) return 0n;
       const part = st.slice(x, y);
-      const q = needStr('count', sub);
       if (q === '') return BigInt(strLen(part) + 1);
       return BigInt(part.split(q).length - 1);
     },
@@ -566,7 +614,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     min: 1,
     max: 1,
     fn: (s, [sep]) => {
-      const p = needStr('partition', sep);
+      const p = needStr(null, sep);
       if (p === '') throw new PyException('ValueError', 'empty separator');
       const i = s.indexOf(p);
       return i < 0 ? new PyTuple([s, '', '']) : new PyTuple([s.slice(0, i), p, s.slice(i + p.length)]);
@@ -576,7 +624,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
     min: 1,
     max: 1,
     fn: (s, [sep]) => {
-      const p = needStr('rpartition', sep);
+      const p = needStr(null, sep);
       if (p === '') throw new PyException('ValueError', 'empty separator');
       const i = s.lastIndexOf(p);
       return i < 0 ? new PyTuple(['', '', s]) : new PyTuple([s.slice(0, i), p, s.slice(i + p.length)]);
@@ -745,6 +793,9 @@ export class DictView extends PyObject {
   override len(): number {
     return this.dict.size;
   }
+  override hashable(): boolean {
+    return false;
+  }
   override repr(): string {
     return `${this.typeName}(${pyRepr(Array.from(this.iter()))})`;
   }
@@ -890,7 +941,7 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
           }
         }
         const rev = kwargs.get('reverse');
-        const sorted = pySorted(obj, (x) => x, rev !== undefined && truthy(rev));
+        const sorted = pySorted(obj, (x) => x, rev !== undefined && needInt(rev, 0n) !== 0n);
         obj.splice(0, obj.length, ...sorted);
         return null;
       });

@@ -12,6 +12,7 @@ import {
   PyRange,
   PyTuple,
   Undefined,
+  hashable,
   isCallable,
   pyEq,
   pyLen,
@@ -74,6 +75,7 @@ def(
   (ctx, b) => {
     const v = arg(b, 'value');
     if (v instanceof Undefined) return v.fail();
+    hashable(v);
     return typeof v === 'string' || v instanceof Markup
       ? ctx.filter(typeof v === 'string' ? v : v.value) !== undefined
       : false;
@@ -87,6 +89,7 @@ def(
   (ctx, b) => {
     const v = arg(b, 'value');
     if (v instanceof Undefined) return v.fail();
+    hashable(v);
     return typeof v === 'string' || v instanceof Markup
       ? ctx.test(typeof v === 'string' ? v : v.value) !== undefined
       : false;

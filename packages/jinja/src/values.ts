@@ -154,6 +154,10 @@ export abstract class PyObject {
   len(): number | undefined {
     return undefined;
   }
+  /** False for unhashable objects (dict views), which cannot be dict keys. */
+  hashable(): boolean {
+    return true;
+  }
   /** `self == other`; undefined means Python's default (identity). */
   equals(_other: PyValue): boolean | undefined {
     return undefined;
@@ -380,7 +384,12 @@ export function typeName(v: PyValue): string {
   if (v instanceof PyRange) return 'range';
   if (v instanceof PySlice) return 'slice';
   if (v instanceof PyObject) return v.typeName;
-  if (v instanceof PyFunction) return 'builtin_function_or_method';
+  if (v instanceof PyFunction) {
+    // Globals print as classes or functions; bound methods are builtin methods.
+    if (v.display?.startsWith('<class')) return 'type';
+    if (v.display?.startsWith('<function')) return 'function';
+    return 'builtin_function_or_method';
+  }
   return 'function';
 }
 
@@ -758,8 +767,9 @@ export function toList(v: PyValue, ctx?: CallContext): PyValue[] {
 // ---------------------------------------------------------------------------------------------
 // dict helpers with Python key equality
 
-function hashable(key: PyValue): void {
-  if (Array.isArray(key) || key instanceof Map) {
+/** Raises Python's TypeError when `key` cannot be a dict key or set member. */
+export function hashable(key: PyValue): void {
+  if (Array.isArray(key) || key instanceof Map || (key instanceof PyObject && !key.hashable())) {
     throw new PyException('TypeError', `unhashable type: '${typeName(key)}'`);
   }
   if (key instanceof Undefined) key.fail();

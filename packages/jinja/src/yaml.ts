@@ -9,7 +9,7 @@
  * from PyYAML in places (`y`/`n`, `1e3`, `0o17`, `+.5`, timestamps, merge order). Every plain
  * scalar that YAML 1.2 reads differently gets one warning naming its line and both readings.
  */
-import { CST, Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { CST, Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Alias, Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { PyException } from './errors.ts';
 import { PyFunction, PyObject, dictSet, pyRepr, typeName } from './values.ts';
@@ -774,12 +774,45 @@ export function readValuesYaml(text: string, file: string, options: ReadValuesOp
     const line = lines.linePos(first.pos[0]).line;
     throw new ValuesYamlError(`invalid YAML: ${first.message.split('\n')[0] ?? first.message}`, file, line);
   }
+  // YAML 1.1 (PyYAML) reads NEL, LS and PS as line breaks, YAML 1.2 parsers as ordinary
+  // characters: refuse them rather than read a value PyYAML would read differently.
+  const odd = /[\u0085\u2028\u2029]/.exec(text);
+  if (odd) {
+    const code = `U+${(odd[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    throw new ValuesYamlError(
+      `a raw ${code} character, which YAML 1.1 reads as a line break; write it as an escape ` +
+        `(\\u${code.slice(2).toLowerCase()}) in a double-quoted string`,
+      file,
+      lines.linePos(odd.index).line,
+    );
+  }
   const tab = rejectedTab(text);
   if (tab !== undefined) {
     throw new ValuesYamlError(
       'a tab character outside a quoted string, block scalar or comment (PyYAML refuses it); use spaces',
       file,
       lines.linePos(tab).line,
+    );
+  }
+  // PyYAML refuses an anchor defined twice (YAML 1.2 parsers let the second one win).
+  const anchors = new Set<string>();
+  let duplicate: { name: string; node: Node } | undefined;
+  visit(doc, (_key, node) => {
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (!anchor || isAlias(node)) return undefined;
+    if (anchors.has(anchor)) {
+      duplicate = { name: anchor, node: node as Node };
+      return visit.BREAK;
+    }
+    anchors.add(anchor);
+    return undefined;
+  });
+  if (duplicate) {
+    const start = duplicate.node.range?.[0];
+    throw new ValuesYamlError(
+      `the anchor &${duplicate.name} is defined twice (PyYAML refuses that); rename one`,
+      file,
+      start === undefined ? undefined : lines.linePos(start).line,
     );
   }
   const reader = new Reader(doc, file, lines, options.maxAliasExpansion ?? 100_000);

@@ -167,6 +167,14 @@ describe('readValuesYaml', () => {
     assert.equal(pyRepr(value), "{'a': 'x\\ty', 'b': 'p\\tq\\n', 'c': 'r\\ts'}");
   });
 
+  it('refuses raw YAML 1.1 line break characters (NEL, LS, PS) and accepts them escaped', () => {
+    assert.throws(
+      () => readValuesYaml('a: 1\nb: "x\u2028y"\n', 'values.yaml'),
+      /values\.yaml:2: a raw U\+2028 character/,
+    );
+    assert.equal(pyRepr(readValuesYaml('b: "x\\u2028y"\n', 'values.yaml').value), "{'b': 'x\\u2028y'}");
+  });
+
   it('fails for unhashable keys, as safe_load does', () => {
     assert.throws(() => readValuesYaml('? [1, 2]\n: v\n', 'values.yaml'), /unhashable key/);
   });
@@ -184,6 +192,13 @@ describe('readValuesYaml', () => {
     );
     // A few ordinary aliases are fine.
     assert.doesNotThrow(() => readValuesYaml(lines.slice(0, 3).join('\n'), 'values.yaml'));
+  });
+
+  it('refuses an anchor defined twice, as PyYAML does', () => {
+    assert.throws(
+      () => readValuesYaml('a: &x 1\nb: &x 2\nc: *x\n', 'values.yaml'),
+      /values\.yaml:2: the anchor &x is defined twice/,
+    );
   });
 
   it('refuses an anchor used inside itself', () => {
