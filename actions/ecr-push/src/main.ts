@@ -84,10 +84,14 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
           `ecr:${key}: the repository ${repository} does not exist, so it has no image ${what} ${key}; ecr: retags an image already pushed there. Nothing was created.`,
         );
       }
-      const found = await batchGetImages(api, repository, [
-        source.digest ? { imageDigest: source.digest } : { imageTag: key },
-      ]);
-      if (!found.has(key)) {
+      // With registry-url the image lives in that registry, not behind the ECR API; the retag
+      // there looks it up itself before it changes anything.
+      const found = inputs.registryUrl
+        ? undefined
+        : await batchGetImages(api, repository, [
+            source.digest ? { imageDigest: source.digest } : { imageTag: key },
+          ]);
+      if (found && !found.has(key)) {
         throw new ActionError(
           `ecr:${key}: the repository ${repository} has no image ${what} ${key}. Nothing was changed.`,
         );

@@ -127,6 +127,8 @@ const ACTIONS: Record<string, { run: Run; host: () => string }> = {
           token: TOKEN,
           channel: 'C0DEPLOYS',
           status: 'success',
+          // No CodePipeline follows these releases: publishing is what is under test.
+          'wait-for-release': 'false',
         },
         env: tlsEnv(trusted),
       }),

@@ -48,6 +48,8 @@ describe('GitHub Enterprise Server links', () => {
         token,
         channel: 'C0DEPLOYS',
         status: 'success',
+        // No CodePipeline follows these releases: publishing is what is under test.
+        'wait-for-release': 'false',
       },
       env: { ...credentials(), SLACK_API_URL: `${testbed().slack.url}api/`, ...GHES },
     });
