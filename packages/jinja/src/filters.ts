@@ -598,7 +598,7 @@ def(['striptags'], sig('do_striptags', ['value']), (_c, b) => {
 
 const ATTR_KEY_RE = /[\t\n\v\f\r\x20/>=\x1c-\x1f]/; // eslint-disable-line no-control-regex -- re.ASCII \s
 
-def(['xmlattr'], sig('do_xmlattr', ['d', ['autospace', true]], 1), (_c, b) => {
+def(['xmlattr'], sig('do_xmlattr', ['d', ['autospace', true]], 1), (ctx, b) => {
   const d = arg(b, 'd');
   if (!(d instanceof Map)) {
     if (d instanceof Undefined) d.fail();
@@ -615,7 +615,7 @@ def(['xmlattr'], sig('do_xmlattr', ['d', ['autospace', true]], 1), (_c, b) => {
   }
   let rv = items.join(' ');
   if (truthy(arg(b, 'autospace')) && rv) rv = ' ' + rv;
-  return rv;
+  return ctx.autoescape === true ? new Markup(rv) : rv;
 });
 
 function urlQuote(v: PyValue, forQs: boolean): string {
@@ -767,7 +767,7 @@ def(
     ],
     1,
   ),
-  (_c, b) => {
+  (ctx, b) => {
     const relV = arg(b, 'rel');
     if (truthy(relV) && !isStr(relV))
       raise('AttributeError', `'${typeName(relV)}' object has no attribute 'split'`);
@@ -783,7 +783,14 @@ def(
         raise('FilterArgumentError', `${strRepr(scheme)} is not a valid URI scheme prefix.`);
     }
     const limit = arg(b, 'trim_url_limit');
-    return urlize(escape(arg(b, 'value')).value, limit, rel, truthy(targetV) ? pyStr(targetV) : null, extra);
+    const rv = urlize(
+      escape(arg(b, 'value')).value,
+      limit,
+      rel,
+      truthy(targetV) ? pyStr(targetV) : null,
+      extra,
+    );
+    return ctx.autoescape === true ? new Markup(rv) : rv;
   },
 );
 

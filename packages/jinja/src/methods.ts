@@ -434,6 +434,20 @@ export function strJoin(sep: string, items: Iterable<PyValue>): string {
   return parts.join(sep);
 }
 
+// Characters Python counts as digits (Numeric_Type=Digit, not Nd) and as numeric (Numeric_Type set,
+// not in category N: CJK numerals), from CPython's unicodedata.
+const DIGITS_EXTRA = new Set(
+  Array.from(
+    '\u00b2\u00b3\u00b9\u1369\u136a\u136b\u136c\u136d\u136e\u136f\u1370\u1371\u19da\u2070\u2074\u2075\u2076\u2077\u2078\u2079\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089\u2460\u2461\u2462\u2463\u2464\u2465\u2466\u2467\u2468\u2474\u2475\u2476\u2477\u2478\u2479\u247a\u247b\u247c\u2488\u2489\u248a\u248b\u248c\u248d\u248e\u248f\u2490\u24ea\u24f5\u24f6\u24f7\u24f8\u24f9\u24fa\u24fb\u24fc\u24fd\u24ff\u2776\u2777\u2778\u2779\u277a\u277b\u277c\u277d\u277e\u2780\u2781\u2782\u2783\u2784\u2785\u2786\u2787\u2788\u278a\u278b\u278c\u278d\u278e\u278f\u2790\u2791\u2792\ud802\ude40\ud802\ude41\ud802\ude42\ud802\ude43\ud803\ude60\ud803\ude61\ud803\ude62\ud803\ude63\ud803\ude64\ud803\ude65\ud803\ude66\ud803\ude67\ud803\ude68\ud804\udc52\ud804\udc53\ud804\udc54\ud804\udc55\ud804\udc56\ud804\udc57\ud804\udc58\ud804\udc59\ud804\udc5a\ud83c\udd00\ud83c\udd01\ud83c\udd02\ud83c\udd03\ud83c\udd04\ud83c\udd05\ud83c\udd06\ud83c\udd07\ud83c\udd08\ud83c\udd09\ud83c\udd0a',
+  ),
+);
+const NUMERIC_EXTRA = new Set(
+  Array.from(
+    '\u3405\u3483\u382a\u3b4d\u4e00\u4e03\u4e07\u4e09\u4e5d\u4e8c\u4e94\u4e96\u4ebf\u4ec0\u4edf\u4ee8\u4f0d\u4f70\u5104\u5146\u5169\u516b\u516d\u5341\u5343\u5344\u5345\u534c\u53c1\u53c2\u53c3\u53c4\u56db\u58f1\u58f9\u5e7a\u5efe\u5eff\u5f0c\u5f0d\u5f0e\u5f10\u62fe\u634c\u67d2\u6f06\u7396\u767e\u8086\u842c\u8cae\u8cb3\u8d30\u9621\u9646\u964c\u9678\u96f6\uf96b\uf973\uf978\uf9b2\uf9d1\uf9d3\uf9fd\ud840\udc01\ud840\udc64\ud840\udce2\ud840\udd21\ud842\udd2a\ud842\udd83\ud842\udd8c\ud842\udd9c\ud842\udeea\ud842\udefd\ud842\udf19\ud848\udf90\ud84a\udd98\ud84e\udf1b\ud858\ude6d\ud87e\udc90',
+  ),
+);
+const allChars = (s: string, ok: (c: string) => boolean): boolean => s.length > 0 && Array.from(s).every(ok);
+
 const every = (s: string, re: RegExp): boolean => s.length > 0 && Array.from(s).every((c) => re.test(c));
 
 const STR_METHODS: Record<string, MethodDef<string>> = {
@@ -569,13 +583,9 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
   center: { min: 1, max: 2, fn: (s, [w, f]) => centerPad(s, needInt(w, 0n), fillChar(f), 'c') },
   ljust: { min: 1, max: 2, fn: (s, [w, f]) => centerPad(s, needInt(w, 0n), fillChar(f), 'l') },
   rjust: { min: 1, max: 2, fn: (s, [w, f]) => centerPad(s, needInt(w, 0n), fillChar(f), 'r') },
-  isdigit: {
-    min: 0,
-    max: 0,
-    fn: (s) => every(s, /[\p{Nd}\u00b2\u00b3\u00b9\u2070-\u2079\u2080-\u2089\u2460-\u2468]/u),
-  },
+  isdigit: { min: 0, max: 0, fn: (s) => allChars(s, (c) => /\p{Nd}/u.test(c) || DIGITS_EXTRA.has(c)) },
   isdecimal: { min: 0, max: 0, fn: (s) => every(s, /\p{Nd}/u) },
-  isnumeric: { min: 0, max: 0, fn: (s) => every(s, /[\p{Nd}\p{Nl}\p{No}\u3007\u4e00-\u9fff]/u) },
+  isnumeric: { min: 0, max: 0, fn: (s) => allChars(s, (c) => /\p{N}/u.test(c) || NUMERIC_EXTRA.has(c)) },
   isalpha: { min: 0, max: 0, fn: (s) => every(s, /\p{L}/u) },
   isalnum: { min: 0, max: 0, fn: (s) => every(s, /[\p{L}\p{Nd}\p{Nl}\p{No}]/u) },
   isspace: { min: 0, max: 0, fn: (s) => s.length > 0 && Array.from(s).every(isWs) },
