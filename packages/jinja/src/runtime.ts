@@ -72,6 +72,8 @@ export interface RuntimeEnvironment {
 
 /** Per-render state: budgets and the call context handed to builtins. */
 class RenderState implements CallContext {
+  /** The autoescape setting of the frame whose filter is being called (see callFilter). */
+  autoescape = false;
   iterations = 0;
   outputBytes = 0;
   depth = 0;
@@ -1245,6 +1247,13 @@ function evalExpr(expr: Expr, frame: Frame): PyValue {
     case 'Pos':
       return unop('+', evalExpr(expr.node, frame));
     case 'BinOp':
+      if (expr.op === '**' && isNegatedNumber(expr.left) && !isConstant(expr.right)) {
+        // Jinja2 folds `-2` into the constant -2 and writes `(-2 ** x)` into the Python code it
+        // generates, which Python reads as -(2 ** x); with a constant exponent the whole power
+        // is folded instead, as (-2) ** 2.
+        const base = unop('-', evalExpr(expr.left, frame));
+        return unop('-', binop(BINOPS['**'] as BinaryOp, base, evalExpr(expr.right, frame)));
+      }
       return binop(BINOPS[expr.op] as BinaryOp, evalExpr(expr.left, frame), evalExpr(expr.right, frame));
     case 'Concat': {
       const values = expr.nodes.map((n) => evalExpr(n, frame));
@@ -1302,6 +1311,20 @@ function evalExpr(expr: Expr, frame: Frame): PyValue {
 }
 
 /** Whether Jinja2's optimizer folds `expr` to a constant: literals and filters of literals. */
+/** `-2`, `-2.5`: a negated int or float literal, which Jinja2 folds into a negative constant. */
+function isNegatedNumber(expr: Expr): boolean {
+  return (
+    expr.kind === 'Neg' &&
+    expr.node.kind === 'Const' &&
+    (typeof expr.node.value === 'bigint' || typeof expr.node.value === 'number')
+  );
+}
+
+/** A literal, possibly signed: what Jinja2's optimizer folds. */
+function isConstant(expr: Expr): boolean {
+  return expr.kind === 'Const' || ((expr.kind === 'Neg' || expr.kind === 'Pos') && isConstant(expr.node));
+}
+
 function isFoldable(expr: Expr): boolean {
   if (expr.kind === 'Const') return true;
   if (expr.kind === 'Filter') {
@@ -1330,7 +1353,15 @@ function callFilter(expr: Expr & { kind: 'Filter' }, value: PyValue, frame: Fram
   const filter = frame.ctx.state.env.filters.get(expr.name);
   if (!filter) throw new PyException('TemplateRuntimeError', `No filter named ${pyRepr(expr.name)} found.`);
   const { args, kwargs } = evalCallArgs(expr, frame);
-  return filter(frame.ctx.state, value, args, kwargs);
+  // Filters such as join, replace, xmlattr and urlize return Markup inside autoescape blocks.
+  const state = frame.ctx.state;
+  const outer = state.autoescape;
+  state.autoescape = frame.autoescape;
+  try {
+    return filter(state, value, args, kwargs);
+  } finally {
+    state.autoescape = outer;
+  }
 }
 
 function evalCallArgs(
