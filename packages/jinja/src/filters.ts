@@ -1600,7 +1600,8 @@ def(['tojson'], sig('do_tojson', ['value', ['indent', null]], 1), (ctx, b) => {
 // Slipway extras (not in Jinja2; documented by render-manifest)
 
 def(['to_yaml'], sig('to_yaml', ['value']), (_c, b) =>
-  stringify(toJS(arg(b, 'value')), { lineWidth: 0 }).trimEnd(),
+  // YAML 1.1 quoting, as kubectl reads YAML 1.1: the string "on" must not come back as true.
+  stringify(toJS(arg(b, 'value')), { lineWidth: 0, version: '1.1' }).trimEnd(),
 );
 def(['b64encode'], sig('b64encode', ['value']), (_c, b) =>
   Buffer.from(softStr(arg(b, 'value')), 'utf8').toString('base64'),
