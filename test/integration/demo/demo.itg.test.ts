@@ -25,10 +25,25 @@ test('the demo runs every step and prints where the image, the manifests and the
       'ecr-login',
       'ecr-push',
       'render-manifest',
+      'await-release',
+      'render-manifest',
+      'await-release',
+      'gitops-publish',
       'ecr-push',
       'slack-notify',
     ],
   );
+  // One release goes live through the pipeline stand-in; the next one's rollout fails, and the
+  // failure is reported with the build's log tail.
+  assert.match(out, /^ {4}status = live$/m);
+  assert.match(
+    out,
+    /^▶ await-release: a failing rollout is reported as failed {2}\(exit 1, status failed, failed stage Deploy\)/m,
+  );
+  assert.match(out, /Last 50 lines of the build log/);
+  // The GitOps path: the release is a commit in the local config repository.
+  assert.match(out, /^ {4}[0-9a-f]{7,} Deploy shop main-\d{8}-\d{6}-[0-9a-f]{7} to staging$/m);
+  assert.match(out, /^ {5}shop\/staging\/deployment\.yaml \| +\d+ \+/m);
   // The service's vendored dependency fills npm's cache: the first run saves it, the next restores it.
   const cache =
     /^ {4}npm cache: (\d+) bytes saved by the first run; the next run restored it \(cache-hit (\w+), npm's _cacache is back\)/m.exec(
@@ -42,7 +57,7 @@ test('the demo runs every step and prints where the image, the manifests and the
   assert.equal(digests.length, 2, out);
   assert.equal(digests[0], digests[1]);
   assert.ok(
-    steps.every(([, code]) => code === '0'),
+    steps.every(([name, code]) => code === (name?.includes('a failing rollout') ? '1' : '0')),
     out,
   );
   const digest = /image-ref = \S+@(sha256:[0-9a-f]{64})/.exec(out)?.[1];
@@ -59,8 +74,8 @@ test('the demo runs every step and prints where the image, the manifests and the
   assert.match(out, /^ {4}Slack {6}message \d+\.\d+ in C0DEPLOYS, posted then updated/m);
   assert.match(
     out,
-    /"text": ":white_check_mark: \*shop: deploy [0-9a-f]{7}\* succeeded"/,
-    'the message was updated to success',
+    /"text": ":white_check_mark: \*shop: deploy [0-9a-f]{7}\* succeeded — live in \d+/,
+    'the message was updated to success, and says the release is live',
   );
   assert.doesNotMatch(out, /^ {4}error: /m);
 });
