@@ -60,10 +60,7 @@ describe('failures are errors, not bug reports', () => {
       },
       env: credentials(),
     });
-    assertCleanError(
-      run,
-      /^::error::render-manifest: input values-files: "deploy\/bomb\.yaml".*alias/i,
-    );
+    assertCleanError(run, /^::error::render-manifest: input values-files: "deploy\/bomb\.yaml".*alias/i);
   });
 
   it('render-manifest: an output-dir naming an existing file is an input error', async () => {
