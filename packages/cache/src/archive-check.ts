@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { isAbsolute, posix, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
+import { TAR_BLOCK, parseTarPax, tarNumber, tarText } from '@slipway/registry/tar-header.ts';
 import { isInside } from './paths.ts';
 
 /** One member of a cache archive, as far as the path check needs it. */
@@ -12,40 +13,9 @@ export interface ArchiveMember {
   linkname: string;
 }
 
-const BLOCK = 512;
+const BLOCK = TAR_BLOCK;
 /** Long names and PAX records beyond this are not a cache archive: refuse rather than buffer them. */
 const MAX_META = 1024 * 1024;
-
-function text(buf: Buffer, start: number, length: number): string {
-  const end = buf.indexOf(0, start);
-  return buf.toString('utf8', start, end >= 0 && end < start + length ? end : start + length);
-}
-
-function octal(buf: Buffer, start: number, length: number): number {
-  if ((buf[start] ?? 0) & 0x80) {
-    let value = (buf[start] ?? 0) & 0x7f;
-    for (let i = 1; i < length; i++) value = value * 256 + (buf[start + i] ?? 0);
-    return value;
-  }
-  const s = text(buf, start, length).trim();
-  return s ? parseInt(s, 8) : 0;
-}
-
-function parsePax(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let pos = 0;
-  while (pos < data.length) {
-    const space = data.indexOf(0x20, pos);
-    if (space < 0) break;
-    const length = parseInt(data.toString('utf8', pos, space), 10);
-    if (!(length > 0)) break;
-    const record = data.toString('utf8', space + 1, pos + length - 1);
-    const eq = record.indexOf('=');
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    pos += length;
-  }
-  return out;
-}
 
 const padded = (size: number) => Math.ceil(size / BLOCK) * BLOCK;
 
@@ -78,9 +48,9 @@ export async function* listTarMembers(
         const need = padded(meta.size);
         if (buf.length < need) break;
         const data = buf.subarray(0, meta.size);
-        if (meta.flag === 'L') longName = text(data, 0, data.length);
-        else if (meta.flag === 'K') longLink = text(data, 0, data.length);
-        else if (meta.flag === 'x') pax = { ...pax, ...parsePax(data) };
+        if (meta.flag === 'L') longName = tarText(data, 0, data.length);
+        else if (meta.flag === 'K') longLink = tarText(data, 0, data.length);
+        else if (meta.flag === 'x') pax = { ...pax, ...parseTarPax(data) };
         buf = buf.subarray(need);
         offset += need;
         meta = undefined;
@@ -90,22 +60,22 @@ export async function* listTarMembers(
       const header = buf.subarray(0, BLOCK);
       buf = buf.subarray(BLOCK);
       if (header.every((b) => b === 0)) return;
-      const checksum = octal(header, 148, 8);
+      const checksum = tarNumber(header, 148, 8);
       let sum = 0;
       for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
       if (sum !== checksum) throw new Error(`not a tar archive (bad header checksum at byte ${offset})`);
       offset += BLOCK;
       const flag = String.fromCharCode(header[156] ?? 0);
-      const size = pax.size !== undefined ? Number(pax.size) : octal(header, 124, 12);
+      const size = pax.size !== undefined ? Number(pax.size) : tarNumber(header, 124, 12);
       if (flag === 'L' || flag === 'K' || flag === 'x' || flag === 'g') {
         if (size > MAX_META) throw new Error(`a tar header record of ${size} bytes is too large`);
         meta = { flag, size };
         continue;
       }
       const magic = header.toString('latin1', 257, 262);
-      const prefix = magic === 'ustar' ? text(header, 345, 155) : '';
+      const prefix = magic === 'ustar' ? tarText(header, 345, 155) : '';
       const name =
-        pax.path ?? longName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
+        pax.path ?? longName ?? (prefix ? `${prefix}/${tarText(header, 0, 100)}` : tarText(header, 0, 100));
       const type =
         flag === '0' || flag === '\0' || flag === '7'
           ? 'file'
@@ -116,7 +86,7 @@ export async function* listTarMembers(
               : flag === '1'
                 ? 'hardlink'
                 : 'other';
-      yield { name, type, linkname: pax.linkpath ?? longLink ?? text(header, 157, 100) };
+      yield { name, type, linkname: pax.linkpath ?? longLink ?? tarText(header, 157, 100) };
       longName = undefined;
       longLink = undefined;
       pax = {};

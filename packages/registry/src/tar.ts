@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { TAR_BLOCK, parseTarPax, tarNumber, tarText } from './tar-header.ts';
 
 /** One member of a tar archive: where its data starts in the file and how long it is. */
 export interface TarEntry {
@@ -12,39 +13,7 @@ export interface TarEntry {
   linkname: string;
 }
 
-const BLOCK = 512;
-
-function text(buf: Buffer, start: number, length: number): string {
-  const end = buf.indexOf(0, start);
-  return buf.toString('utf8', start, end >= 0 && end < start + length ? end : start + length);
-}
-
-function number(buf: Buffer, start: number, length: number): number {
-  // GNU base-256 for values that do not fit in octal (files of 8 GiB and more).
-  if ((buf[start] ?? 0) & 0x80) {
-    let value = (buf[start] ?? 0) & 0x7f;
-    for (let i = 1; i < length; i++) value = value * 256 + (buf[start + i] ?? 0);
-    return value;
-  }
-  const s = text(buf, start, length).trim();
-  return s ? parseInt(s, 8) : 0;
-}
-
-function parsePax(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
-  let pos = 0;
-  while (pos < data.length) {
-    const space = data.indexOf(0x20, pos);
-    if (space < 0) break;
-    const length = parseInt(data.toString('utf8', pos, space), 10);
-    if (!(length > 0)) break;
-    const record = data.toString('utf8', space + 1, pos + length - 1);
-    const eq = record.indexOf('=');
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
-    pos += length;
-  }
-  return out;
-}
+const BLOCK = TAR_BLOCK;
 
 /** Normalises a member name: no leading `./` or `/`, no trailing `/`. */
 export function normaliseTarName(name: string): string {
@@ -73,29 +42,29 @@ export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
       const { bytesRead } = await fh.read(header, 0, BLOCK, pos);
       if (bytesRead < BLOCK) break;
       if (header.every((b) => b === 0)) break;
-      const checksum = number(header, 148, 8);
+      const checksum = tarNumber(header, 148, 8);
       let sum = 0;
       for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
       if (sum !== checksum)
         throw new Error(`${path} is not a tar archive (bad header checksum at byte ${pos})`);
       const flag = String.fromCharCode(header[156] ?? 0);
-      const size = pax.size !== undefined ? Number(pax.size) : number(header, 124, 12);
+      const size = pax.size !== undefined ? Number(pax.size) : tarNumber(header, 124, 12);
       const dataStart = pos + BLOCK;
       const next = dataStart + Math.ceil(size / BLOCK) * BLOCK;
       if (flag === 'L' || flag === 'K' || flag === 'x') {
         const data = Buffer.alloc(size);
         await fh.read(data, 0, size, dataStart);
-        if (flag === 'L') longName = text(data, 0, size);
-        else if (flag === 'K') longLink = text(data, 0, size);
-        else pax = { ...pax, ...parsePax(data) };
+        if (flag === 'L') longName = tarText(data, 0, size);
+        else if (flag === 'K') longLink = tarText(data, 0, size);
+        else pax = { ...pax, ...parseTarPax(data) };
         pos = next;
         continue;
       }
       if (flag !== 'g') {
         const magic = header.toString('latin1', 257, 262);
-        const prefix = magic === 'ustar' ? text(header, 345, 155) : '';
+        const prefix = magic === 'ustar' ? tarText(header, 345, 155) : '';
         const rawName =
-          pax.path ?? longName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
+          pax.path ?? longName ?? (prefix ? `${prefix}/${tarText(header, 0, 100)}` : tarText(header, 0, 100));
         const name = normaliseTarName(rawName);
         const type =
           flag === '0' || flag === '\0' || flag === '7'
@@ -112,7 +81,7 @@ export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
           type,
           offset: dataStart,
           size: type === 'file' ? size : 0,
-          linkname: pax.linkpath ?? longLink ?? text(header, 157, 100),
+          linkname: pax.linkpath ?? longLink ?? tarText(header, 157, 100),
         });
       }
       longName = undefined;
