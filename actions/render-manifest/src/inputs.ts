@@ -205,8 +205,10 @@ export async function readInputs(
     ? resolveInWorkspace('output-dir', outputInput, { workspace, allowOutside })
     : join(env.RUNNER_TEMP || tmpdir(), 'render-manifest', `${project}-${environment}`);
   checkOutputDir(outputDir, outputInput);
-  const templates = await resolveTemplates(inputs.list('templates'), workspace);
-  const templateRoot = resolveTemplateRoot(inputs.optional('template-root'), templates, workspace);
+  const templates = await resolveTemplates(inputs.list('templates'), workspace, { allowOutside });
+  const templateRoot = resolveTemplateRoot(inputs.optional('template-root'), templates, workspace, {
+    allowOutside,
+  });
   const valuesFiles = inputs.list('values-files');
   const fromFiles = await loadValuesFiles(valuesFiles, workspace, { allowOutside });
   const inline = await parseValues(inputs.optional('values') ?? '', 'values');

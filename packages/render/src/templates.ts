@@ -22,7 +22,11 @@ const toPosix = (p: string) => p.split(sep).join('/');
  * Resolves the `templates` input: files or globs relative to the workspace. Every entry must
  * match at least one file. Output names are unique and sorted, so rendering is deterministic.
  */
-export async function resolveTemplates(patterns: string[], workspace: string): Promise<TemplateFile[]> {
+export async function resolveTemplates(
+  patterns: string[],
+  workspace: string,
+  opts: { allowOutside?: boolean } = {},
+): Promise<TemplateFile[]> {
   if (patterns.length === 0) {
     throw new InputError('templates', 'is required; list template files or globs such as deploy/*.yaml.j2');
   }
@@ -54,11 +58,11 @@ export async function resolveTemplates(patterns: string[], workspace: string): P
     found.add(path);
   }
   const realWorkspace = realpathSync(workspace);
-  for (const path of found) {
+  for (const path of opts.allowOutside ? [] : found) {
     if (!within(realWorkspace, realpathSync(path))) {
       throw new InputError(
         'templates',
-        `${quote(toPosix(relative(workspace, path)))} is outside the workspace ${workspace} (symlinks are followed); templates must be files of the repository`,
+        `${quote(toPosix(relative(workspace, path)))} is outside the workspace ${workspace} (symlinks are followed); use files of the repository, or set allow-outside-workspace: true`,
       );
     }
   }
@@ -96,16 +100,17 @@ export function resolveTemplateRoot(
   input: string | undefined,
   templates: TemplateFile[],
   workspace: string,
+  opts: { allowOutside?: boolean } = {},
 ): string {
   const root = input ? resolve(workspace, input) : commonFolder(templates.map((t) => t.path));
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new InputError('template-root', `${quote(input ?? root)} is not a folder of the workspace`);
   }
   const realRoot = realpathSync(root);
-  if (!within(realpathSync(workspace), realRoot)) {
+  if (!opts.allowOutside && !within(realpathSync(workspace), realRoot)) {
     throw new InputError(
       'template-root',
-      `${quote(input ?? root)} is outside the workspace ${workspace} (symlinks are followed); use a folder of the repository such as deploy`,
+      `${quote(input ?? root)} is outside the workspace ${workspace} (symlinks are followed); use a folder of the repository such as deploy, or set allow-outside-workspace: true`,
     );
   }
   const stray = templates.find((t) => !within(realRoot, realpathSync(t.path)));

@@ -106,6 +106,13 @@ describe('the template sandbox', () => {
       assertOneError(r, pattern);
     }
     await assertNothingPublished();
+    // The explicit opt-in renders a template built outside (its includes still stay in its root).
+    const allowed = await renderManifest(
+      { templates: join(outside, 'evil.yaml.j2'), 'allow-outside-workspace': 'true' },
+      { workspace },
+    );
+    assert.match(allowed.output, /evil\.yaml/, allowed.output);
+    assert.equal(errorsOf(allowed).length, 0, allowed.output);
   });
 
   it('an endless loop, deep recursion and huge output each stop at their budget with one error naming template and line', async () => {
