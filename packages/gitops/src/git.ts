@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { proxyFor } from '@slipway/net';
 
 /** How the token is presented to the Git server. */
 export type AuthScheme = 'basic' | 'bearer';
@@ -55,6 +56,10 @@ export function gitEnvironment(
   base: NodeJS.ProcessEnv,
   auth: { token: string; scheme: AuthScheme; origin: string } | undefined,
 ): NodeJS.ProcessEnv {
+  // The proxy is chosen by Slipway's rules (NO_PROXY with IPs and CIDR blocks, upper-case
+  // variables for http:// too), not curl's, and handed to git as http.proxy: an empty value
+  // makes curl ignore its own proxy variables.
+  const proxy = auth ? proxyFor(new URL(auth.origin), base) : undefined;
   const env: NodeJS.ProcessEnv = { ...base, GIT_TERMINAL_PROMPT: '0', GCM_INTERACTIVE: 'never' };
   // GIT_TRACE_CURL would print the header unless redaction (git's default) stays on.
   env.GIT_TRACE_REDACT = '1';
@@ -69,6 +74,7 @@ export function gitEnvironment(
   add('commit.gpgsign', 'false');
   add('core.hooksPath', '/dev/null');
   if (auth?.token) add(`http.${auth.origin}.extraHeader`, authorizationHeader(auth.token, auth.scheme));
+  if (auth) add('http.proxy', proxy?.href ?? '');
   env.GIT_CONFIG_COUNT = String(count);
   return env;
 }

@@ -3,15 +3,17 @@
 // whose log lists each request it forwarded.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   allText,
+  createGitRepository,
   currentLogDir,
   runAction,
+  startVersionService,
   startProxy,
   testbed,
   uniqueName,
@@ -52,6 +54,8 @@ async function oneStep(noProxy: string): Promise<ActionRun> {
       templates: 'deploy/*.yaml.j2',
       'values-files': 'deploy/values.yaml',
       environment: 'staging',
+      // Two runs can start within one second, which would give them the same default version.
+      version: `proxy-${randomBytes(4).toString('hex')}`,
       bucket,
       token: TOKEN,
       channel: 'C0DEPLOYS',
@@ -129,6 +133,49 @@ describe('proxies', () => {
     assert.ok(seen.includes(`POST ${webhook}`), seen);
     assertNoProxySecret(login);
     assertNoProxySecret(notify);
+  });
+
+  it("gitops-publish's git and await-release's polls go through it too", async () => {
+    const before = proxy.requests().length;
+    const git = testbed().git;
+    const name = `acme/${uniqueName('proxied')}`;
+    createGitRepository(git.root, name, {
+      tokens: { 'proxy-git-token': 'write' },
+      files: { 'README.md': '# x\n' },
+    });
+    const manifests = mkdtempSync(join(tmpdir(), 'slw-proxy-release-'));
+    writeFileSync(
+      join(manifests, 'deployment.yaml'),
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n',
+    );
+    const published = await runAction('gitops-publish', {
+      inputs: {
+        repository: `${git.url}${name}.git`,
+        token: 'proxy-git-token',
+        project: 'shop',
+        environment: 'staging',
+        version: 'v1',
+        'manifests-dir': manifests,
+      },
+      env: proxyEnv(''),
+    });
+    assert.equal(published.exitCode, 0, published.output);
+    const service = await startVersionService();
+    try {
+      service.script('/version', [{ json: { version: '1.2.3' } }]);
+      const awaited = await runAction('await-release', {
+        inputs: { url: `${service.url}version`, expect: '1.2.3', interval: '100ms', timeout: '1m' },
+        env: proxyEnv(''),
+      });
+      assert.equal(awaited.exitCode, 0, awaited.output);
+      const seen = proxy.requests().slice(before).join('\n');
+      assert.ok(seen.includes(`${git.url}${name}.git/info/refs`), `git went through the proxy:\n${seen}`);
+      assert.ok(seen.includes(`GET ${service.url}version`), `await-release went through the proxy:\n${seen}`);
+      assertNoProxySecret(published);
+      assertNoProxySecret(awaited);
+    } finally {
+      await service.stop();
+    }
   });
 
   it('a proxy that wants credentials it was not given is a clear failure naming the fix, not a hang or a bypass', async () => {
