@@ -1247,7 +1247,12 @@ function evalExpr(expr: Expr, frame: Frame): PyValue {
     case 'Pos':
       return unop('+', evalExpr(expr.node, frame));
     case 'BinOp':
-      if (expr.op === '**' && isNegatedNumber(expr.left) && !isConstant(expr.right)) {
+      if (
+        expr.op === '**' &&
+        isNegatedNumber(expr.left) &&
+        !isConstant(expr.right) &&
+        !isFoldable(expr.right)
+      ) {
         // Jinja2 folds `-2` into the constant -2 and writes `(-2 ** x)` into the Python code it
         // generates, which Python reads as -(2 ** x); with a constant exponent the whole power
         // is folded instead, as (-2) ** 2.
