@@ -32,7 +32,7 @@ const indent = (s: string) =>
 function report(title: string, run: ActionRun): ActionRun {
   console.log(`\n${bold(`▶ ${title}`)}  (exit ${run.exitCode}, ${Math.round(run.durationMs)} ms)`);
   const problems = run.annotations.filter((a) => a.level !== 'notice');
-  for (const a of problems) console.log(`    ${a.level}: ${a.message}`);
+  for (const a of problems) console.log(`    [${a.level}] ${a.message}`);
   if (run.exitCode !== 0) {
     console.log(indent(run.output));
     throw new Error(`${title} failed`);
