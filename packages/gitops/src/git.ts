@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { proxyFor } from '@slipway/net';
+import { proxyFor } from '@slipway/net/proxy';
 
 /** How the token is presented to the Git server. */
 export type AuthScheme = 'basic' | 'bearer';

@@ -1,6 +1,5 @@
 import { ActionError, type Logger } from '@slipway/action-kit';
 import { Deadline, formatDuration, realClock, type ReleaseOutcome, type WaitSettings } from './outcome.ts';
-import { proxyFetch } from '@slipway/net';
 
 /** An Argo CD application to follow to one commit. */
 export interface ArgoRelease {
@@ -121,6 +120,8 @@ export async function followArgoRelease(
     let text: string;
     let app: ArgoApplication | undefined;
     try {
+      // Loaded here, not at start: the proxy agents are only needed once polling begins.
+      const { proxyFetch } = await import('@slipway/net');
       const res = await proxyFetch(api, {
         headers: { authorization: `Bearer ${release.token}`, accept: 'application/json' },
         signal: AbortSignal.timeout(30_000),

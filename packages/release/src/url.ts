@@ -1,6 +1,5 @@
 import type { Logger } from '@slipway/action-kit';
 import { Deadline, formatDuration, realClock, type ReleaseOutcome, type WaitSettings } from './outcome.ts';
-import { proxyFetch } from '@slipway/net';
 
 /** Where the endpoint's answer holds the version. */
 export type VersionLocation =
@@ -97,6 +96,8 @@ async function observe(release: UrlRelease, timeoutMs: number): Promise<Observat
   let res: Response;
   let body: string;
   try {
+    // Loaded here, not at start: the proxy agents are only needed once polling begins.
+    const { proxyFetch } = await import('@slipway/net');
     res = await proxyFetch(release.url, {
       headers: { accept: 'application/json, text/plain;q=0.9, */*;q=0.5', 'cache-control': 'no-cache' },
       signal: AbortSignal.timeout(timeoutMs),
