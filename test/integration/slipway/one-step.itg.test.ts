@@ -48,6 +48,9 @@ async function oneStep(inputs: Record<string, string>, aws = credentials()): Pro
       token: TOKEN,
       channel: 'C0DEPLOYS',
       'release-interval': '100ms',
+      // Runs a second apart would share the default version (its clock has seconds) and collide
+      // in the shared bucket; the default version itself is tested in render-manifest's tests.
+      version: uniqueName('v'),
       ...inputs,
     },
     env: {
