@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Environment } from '../../../../packages/jinja/src/index.ts';
-
-type Expected = string | { error: string; message: string };
+import { recordedDifferences, type RecordedCase } from './recorded-cases.ts';
 
 const CONTEXTS: Record<string, unknown>[] = [{}];
 
-const CASES: [source: string, context: number, expected: Expected][] = [
+const CASES: RecordedCase[] = [
   ['{{ -639969068317771084021756116995 / 10000000000000000000000 }}', 0, '-63996906.83177711'],
   ['{{ -472696077740132079306098297280 / 3 }}', 0, '-1.5756535924671069e+29'],
   ['{{ 3 / 4079831175236454311603989 }}', 0, '7.353245443608654e-25'],
@@ -870,18 +869,5 @@ const CASES: [source: string, context: number, expected: Expected][] = [
 
 const env = new Environment();
 test('int / int is the correctly rounded quotient; % treats lists and ranges as mappings; Markup survives str filters', () => {
-  const differences: string[] = [];
-  for (const [source, context, expected] of CASES) {
-    let got: Expected;
-    try {
-      got = env.renderString(source, CONTEXTS[context] ?? {});
-    } catch (e) {
-      const err = e as Error & { pyType?: string };
-      got = { error: err.pyType ?? err.name, message: err.message };
-    }
-    if (JSON.stringify(got) !== JSON.stringify(expected)) {
-      differences.push(`${source}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
-    }
-  }
-  assert.deepEqual(differences, []);
+  assert.deepEqual(recordedDifferences(env, CASES, CONTEXTS), []);
 });

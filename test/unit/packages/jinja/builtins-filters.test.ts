@@ -1,10 +1,7 @@
 // Expectations rendered by Python's Jinja2 3.1.6 with the engine's configuration
 // (trim_blocks, lstrip_blocks, StrictUndefined, keep_trailing_newline).
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { Environment } from '../../../../packages/jinja/src/index.ts';
-
-type Expected = string | { error: string; message: string };
+import { testEachRecorded, type RecordedCase } from './recorded-cases.ts';
 
 const CONTEXTS: Record<string, unknown>[] = [
   {
@@ -24,7 +21,7 @@ const CONTEXTS: Record<string, unknown>[] = [
   },
 ];
 
-const CASES: [source: string, context: number, expected: Expected][] = [
+const CASES: RecordedCase[] = [
   ["{{ 'hello world'|title }}", 0, 'Hello World'],
   ['{{ "they\'re bill\'s 1st-class (x)[y]<z>"|title }}', 0, "They're Bill's 1st-Class (X)[Y]<Z>"],
   ["{{ 'hELLO wORLD'|capitalize }}", 0, 'Hello world'],
@@ -511,17 +508,4 @@ const CASES: [source: string, context: number, expected: Expected][] = [
 ];
 
 const env = new Environment();
-for (const [source, context, expected] of CASES) {
-  test(`filter renders as Jinja2: ${source}`, () => {
-    const render = (): string => env.renderString(source, CONTEXTS[context] ?? {});
-    if (typeof expected === 'string') {
-      assert.equal(render(), expected);
-    } else {
-      assert.throws(render, (e: Error & { pyType?: string }) => {
-        assert.equal(e.pyType ?? e.name, expected.error);
-        assert.equal(e.message, expected.message);
-        return true;
-      });
-    }
-  });
-}
+testEachRecorded('filter renders as Jinja2', env, CASES, CONTEXTS);

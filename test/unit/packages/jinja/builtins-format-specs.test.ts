@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Environment } from '../../../../packages/jinja/src/index.ts';
-
-type Expected = string | { error: string; message: string };
+import { recordedDifferences, type RecordedCase } from './recorded-cases.ts';
 
 const CONTEXTS: Record<string, unknown>[] = [{}];
 
-const CASES: [source: string, context: number, expected: Expected][] = [
+const CASES: RecordedCase[] = [
   ["{{ '{:^12_.3%}'.format(255) }}", 0, '25_500.000% '],
   ["{{ '{:-012,f}'.format(1.5) }}", 0, '0,001.500000'],
   ["{{ '{:z_s}'.format(False) }}", 0, { error: 'ValueError', message: "Cannot specify '_' with 's'." }],
@@ -3329,18 +3328,5 @@ const CASES: [source: string, context: number, expected: Expected][] = [
 
 const env = new Environment();
 test('random format specs (fill, align, sign, z, #, 0, width, grouping, precision, type) over every value type format as Python (recorded cases)', () => {
-  const differences: string[] = [];
-  for (const [source, context, expected] of CASES) {
-    let got: Expected;
-    try {
-      got = env.renderString(source, CONTEXTS[context] ?? {});
-    } catch (e) {
-      const err = e as Error & { pyType?: string };
-      got = { error: err.pyType ?? err.name, message: err.message };
-    }
-    if (JSON.stringify(got) !== JSON.stringify(expected)) {
-      differences.push(`${source}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
-    }
-  }
-  assert.deepEqual(differences, []);
+  assert.deepEqual(recordedDifferences(env, CASES, CONTEXTS), []);
 });

@@ -3,8 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Environment } from '../../../../packages/jinja/src/index.ts';
-
-type Expected = string | { error: string; message: string };
+import { recordedDifferences, type RecordedCase } from './recorded-cases.ts';
 
 const CONTEXTS: Record<string, unknown>[] = [
   { s: 'A1b!/ǆlong-word-here\t\nǆ?\n-/& 1😀Zsupercalifragilisticx.com/  aİßéZ\t(' },
@@ -5212,7 +5211,7 @@ const CONTEXTS: Record<string, unknown>[] = [
   },
 ];
 
-const CASES: [source: string, context: number, expected: Expected][] = [
+const CASES: RecordedCase[] = [
   ['{{ s|capitalize }}', 0, 'A1b!/ǆlong-word-here\t\nǆ?\n-/& 1😀zsupercalifragilisticx.com/  ai̇ßéz\t('],
   [
     '{{ s|urlize }}',
@@ -7375,18 +7374,5 @@ const CASES: [source: string, context: number, expected: Expected][] = [
 
 const env = new Environment();
 test('random strings, nested values and records through filters and str methods render as Jinja2 (recorded cases)', () => {
-  const differences: string[] = [];
-  for (const [source, context, expected] of CASES) {
-    let got: Expected;
-    try {
-      got = env.renderString(source, CONTEXTS[context] ?? {});
-    } catch (e) {
-      const err = e as Error & { pyType?: string };
-      got = { error: err.pyType ?? err.name, message: err.message };
-    }
-    if (JSON.stringify(got) !== JSON.stringify(expected)) {
-      differences.push(`${source}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
-    }
-  }
-  assert.deepEqual(differences, []);
+  assert.deepEqual(recordedDifferences(env, CASES, CONTEXTS), []);
 });

@@ -1,16 +1,13 @@
 // Expectations rendered by Python's Jinja2 3.1.6 with the engine's configuration
 // (trim_blocks, lstrip_blocks, StrictUndefined, keep_trailing_newline).
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { Environment } from '../../../../packages/jinja/src/index.ts';
-
-type Expected = string | { error: string; message: string };
+import { testEachRecorded, type RecordedCase } from './recorded-cases.ts';
 
 const CONTEXTS: Record<string, unknown>[] = [
   { x: { items: 'I', get: 'G', foo: 'F' }, git_sha: '0123456789abcdef', d: {}, l: [1, 2], n: null },
 ];
 
-const CASES: [source: string, context: number, expected: Expected][] = [
+const CASES: RecordedCase[] = [
   [
     "{{ 7 // 2 }} {{ -7 // 2 }} {{ 7 % -3 }} {{ -7.5 % 2 }} {{ 7 / 2 }} {{ 4 / 2 }} {{ 2 ** 10 }} {{ 2 ** -1 }} {{ 2 ** 0.5 }} {{ 10 ** 20 }} {{ 1e16 }} {{ 1e-5 }} {{ 0.1 + 0.2 }} {{ 1/3 }} {{ -0.0 }} {{ 3 * 'ab' }} {{ [1] * 3 }} {{ (1,) * 2 }} {{ [1] + [2] }} {{ (1,) + (2,) }} {{ 'a' ~ 1 ~ none ~ true }} {{ 1 + true }} {{ 2.0 * 3 }}",
     0,
@@ -201,17 +198,4 @@ const CASES: [source: string, context: number, expected: Expected][] = [
 ];
 
 const env = new Environment();
-for (const [source, context, expected] of CASES) {
-  test(`operator/method renders as Jinja2: ${source}`, () => {
-    const render = (): string => env.renderString(source, CONTEXTS[context] ?? {});
-    if (typeof expected === 'string') {
-      assert.equal(render(), expected);
-    } else {
-      assert.throws(render, (e: Error & { pyType?: string }) => {
-        assert.equal(e.pyType ?? e.name, expected.error);
-        assert.equal(e.message, expected.message);
-        return true;
-      });
-    }
-  });
-}
+testEachRecorded('operator/method renders as Jinja2', env, CASES, CONTEXTS);

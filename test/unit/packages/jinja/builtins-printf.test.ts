@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Environment } from '../../../../packages/jinja/src/index.ts';
-
-type Expected = string | { error: string; message: string };
+import { recordedDifferences, type RecordedCase } from './recorded-cases.ts';
 
 const CONTEXTS: Record<string, unknown>[] = [{}];
 
-const CASES: [source: string, context: number, expected: Expected][] = [
+const CASES: RecordedCase[] = [
   ["{{ '%5a|' % (65,) }}", 0, '   65|'],
   ["{{ '%#+-12c|' % (1e-7,) }}", 0, { error: 'TypeError', message: '%c requires int or char' }],
   ["{{ '%(a)12.0E|' % {'a': 'é'} }}", 0, { error: 'TypeError', message: 'must be real number, not str' }],
@@ -2077,18 +2076,5 @@ const CASES: [source: string, context: number, expected: Expected][] = [
 
 const env = new Environment();
 test('random printf conversions (keys, flags, * width and precision) over every value type format as Python (recorded cases)', () => {
-  const differences: string[] = [];
-  for (const [source, context, expected] of CASES) {
-    let got: Expected;
-    try {
-      got = env.renderString(source, CONTEXTS[context] ?? {});
-    } catch (e) {
-      const err = e as Error & { pyType?: string };
-      got = { error: err.pyType ?? err.name, message: err.message };
-    }
-    if (JSON.stringify(got) !== JSON.stringify(expected)) {
-      differences.push(`${source}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
-    }
-  }
-  assert.deepEqual(differences, []);
+  assert.deepEqual(recordedDifferences(env, CASES, CONTEXTS), []);
 });

@@ -1,14 +1,11 @@
 // Expectations rendered by Python's Jinja2 3.1.6 with the engine's configuration
 // (trim_blocks, lstrip_blocks, StrictUndefined, keep_trailing_newline).
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { Environment } from '../../../../packages/jinja/src/index.ts';
-
-type Expected = string | { error: string; message: string };
+import { testEachRecorded, type RecordedCase } from './recorded-cases.ts';
 
 const CONTEXTS: Record<string, unknown>[] = [{}];
 
-const CASES: [source: string, context: number, expected: Expected][] = [
+const CASES: RecordedCase[] = [
   [
     "{{ 1 is odd }} {{ 2 is even }} {{ 9 is divisibleby 3 }} {{ 9 is divisibleby(4) }} {{ x is defined }} {{ x is undefined }} {{ none is none }} {{ true is boolean }} {{ 1 is boolean }} {{ false is false }} {{ 1 is true }} {{ 1 is integer }} {{ true is integer }} {{ 1.0 is float }} {{ true is number }} {{ 1.5 is number }} {{ 'a' is number }}",
     0,
@@ -186,17 +183,4 @@ const CASES: [source: string, context: number, expected: Expected][] = [
 ];
 
 const env = new Environment();
-for (const [source, context, expected] of CASES) {
-  test(`test/global renders as Jinja2: ${source}`, () => {
-    const render = (): string => env.renderString(source, CONTEXTS[context] ?? {});
-    if (typeof expected === 'string') {
-      assert.equal(render(), expected);
-    } else {
-      assert.throws(render, (e: Error & { pyType?: string }) => {
-        assert.equal(e.pyType ?? e.name, expected.error);
-        assert.equal(e.message, expected.message);
-        return true;
-      });
-    }
-  });
-}
+testEachRecorded('test/global renders as Jinja2', env, CASES, CONTEXTS);

@@ -1,14 +1,11 @@
 // Expectations rendered by Python's Jinja2 3.1.6 with the engine's configuration
 // (trim_blocks, lstrip_blocks, StrictUndefined, keep_trailing_newline).
-import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { Environment } from '../../../../packages/jinja/src/index.ts';
-
-type Expected = string | { error: string; message: string };
+import { testEachRecorded, type RecordedCase } from './recorded-cases.ts';
 
 const CONTEXTS: Record<string, unknown>[] = [{}, { x: '<x>' }];
 
-const CASES: [source: string, context: number, expected: Expected][] = [
+const CASES: RecordedCase[] = [
   [
     "{{ '<' ~ ('x>'|e) }} {{ ('<'|e) + '>' }} {{ ('a'|e) ~ 1 }} {{ ('%s<'|e) % '>' }} {{ ('<a>'|e).upper() }} {{ ('<a>'|e)|length }} {{ ('a'|e) * 2 }} {{ '<'|e == '&lt;' }} {{ ('<'|safe) ~ '>' }}",
     0,
@@ -177,17 +174,4 @@ const CASES: [source: string, context: number, expected: Expected][] = [
 ];
 
 const env = new Environment();
-for (const [source, context, expected] of CASES) {
-  test(`StrictUndefined, generators and numeric edge cases render as Jinja2: ${source}`, () => {
-    const render = (): string => env.renderString(source, CONTEXTS[context] ?? {});
-    if (typeof expected === 'string') {
-      assert.equal(render(), expected);
-    } else {
-      assert.throws(render, (e: Error & { pyType?: string }) => {
-        assert.equal(e.pyType ?? e.name, expected.error);
-        assert.equal(e.message, expected.message);
-        return true;
-      });
-    }
-  });
-}
+testEachRecorded('StrictUndefined, generators and numeric edge cases render as Jinja2', env, CASES, CONTEXTS);
