@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError, Inputs, quote, type InputSource } from '@slipway/action-kit';
 import { parseRepository, type ReleaseFile, type RepositoryRef } from '@slipway/gitops';
-import { branchOf, checkVersion, defaultVersion, releaseTime } from '@slipway/render';
+import { projectName, releaseVersion } from '@slipway/render';
 
 /** The validated inputs of gitops-publish. */
 export interface GitOpsPublishInputs {
@@ -135,17 +135,9 @@ export function readGitOpsPublishInputs(
   if (/\s/.test(token)) throw new InputError('token', 'contains whitespace; pass the token alone');
 
   const environment = name('environment', inputs.string('environment', { required: true }));
-  const repoName = env.GITHUB_REPOSITORY?.split('/')[1];
-  const projectInput = inputs.optional('project');
-  if (!projectInput && !repoName) {
-    throw new InputError('project', 'is required when GITHUB_REPOSITORY is not set');
-  }
-  const project = name('project', projectInput ?? repoName ?? '');
+  const project = name('project', projectName(inputs.optional('project'), env));
   const sha = env.GITHUB_SHA ?? '';
-  const versionInput = inputs.optional('version');
-  const version = versionInput
-    ? checkVersion(versionInput)
-    : defaultVersion({ branch: branchOf(env), sha, now: releaseTime(env) });
+  const version = releaseVersion(inputs.optional('version'), env);
 
   const branch = inputs.optional('branch');
   if (branch && !isBranchName(branch)) {

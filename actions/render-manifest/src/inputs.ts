@@ -6,15 +6,14 @@ import { resolveRegion } from '@slipway/aws';
 import { checkBucketName, checkKeyPrefix } from '@slipway/aws/s3-names.ts';
 import type { SseMode } from '@slipway/aws/s3-publish.ts';
 import {
-  branchOf,
   checkValueNames,
-  checkVersion,
-  defaultVersion,
   loadValuesFiles,
   mergeValues,
   parseImageReference,
   parseValues,
+  projectName,
   releaseTime,
+  releaseVersion,
   resolveTemplateRoot,
   resolveTemplates,
   type BundleFormat,
@@ -127,12 +126,7 @@ export async function readInputs(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RenderManifestInputs> {
   const environment = name('environment', inputs.string('environment', { required: true }));
-  const repoName = env.GITHUB_REPOSITORY?.split('/')[1];
-  const projectInput = inputs.optional('project');
-  if (!projectInput && !repoName) {
-    throw new InputError('project', 'is required when GITHUB_REPOSITORY is not set');
-  }
-  const project = name('project', projectInput ?? repoName ?? '');
+  const project = name('project', projectName(inputs.optional('project'), env));
   const namespace = inputs.string('namespace', { default: project });
   if (!DNS_LABEL.test(namespace)) {
     const why = inputs.optional('namespace') ? '' : ' (it defaults to the project)';
@@ -147,10 +141,7 @@ export async function readInputs(
 
   const sha = env.GITHUB_SHA ?? '';
   const releasedAt = releaseTime(env);
-  const versionInput = inputs.optional('version');
-  const version = versionInput
-    ? checkVersion(versionInput)
-    : defaultVersion({ branch: branchOf(env), sha, now: releasedAt });
+  const version = releaseVersion(inputs.optional('version'), env, releasedAt);
 
   const bundle = inputs.enum('bundle', ['zip', 'yaml'] as const, 'zip');
   const sse = inputs.enum('sse', ['AES256', 'aws:kms', 'none'] as const, 'AES256');

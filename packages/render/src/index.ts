@@ -3,7 +3,15 @@
 export type { ImageReference } from './image.ts';
 export { parseImageReference } from './image.ts';
 export type { VersionSource } from './version.ts';
-export { defaultVersion, checkVersion, branchOf, releaseTime, MAX_VERSION_LENGTH } from './version.ts';
+export {
+  defaultVersion,
+  checkVersion,
+  branchOf,
+  releaseTime,
+  releaseVersion,
+  projectName,
+  MAX_VERSION_LENGTH,
+} from './version.ts';
 export type { Values } from './values.ts';
 export { mergeValues, loadValuesFiles, parseValues } from './values.ts';
 export type { ValuesWarning } from './values.ts';

@@ -72,3 +72,25 @@ export function releaseTime(env: NodeJS.ProcessEnv): Date {
   if (epoch && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
   return new Date();
 }
+
+/**
+ * The release version every step of one deploy agrees on: the `version` input checked, or the
+ * default built from the run's branch, commit and `now` (render-manifest and gitops-publish both
+ * call this, so the same inputs give the same version).
+ */
+export function releaseVersion(
+  input: string | undefined,
+  env: NodeJS.ProcessEnv,
+  now = releaseTime(env),
+): string {
+  return input
+    ? checkVersion(input)
+    : defaultVersion({ branch: branchOf(env), sha: env.GITHUB_SHA ?? '', now });
+}
+
+/** The project: the `project` input, else the repository's name (GITHUB_REPOSITORY's second part). */
+export function projectName(input: string | undefined, env: NodeJS.ProcessEnv): string {
+  const project = input ?? env.GITHUB_REPOSITORY?.split('/')[1];
+  if (!project) throw new InputError('project', 'is required when GITHUB_REPOSITORY is not set');
+  return project;
+}
