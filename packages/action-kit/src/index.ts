@@ -27,3 +27,5 @@ export type { RetryOptions } from './retry.ts';
 export { withRetry, isTransientNetworkError } from './retry.ts';
 export type { WorkspacePathOptions } from './workspace-paths.ts';
 export { isWithin, realPathOf, resolveInWorkspace, workspaceDir } from './workspace-paths.ts';
+export type { RunContext } from './context.ts';
+export { runContext, readRunContext } from './context.ts';
