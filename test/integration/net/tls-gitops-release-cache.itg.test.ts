@@ -199,6 +199,33 @@ describe('private certificate authorities: git, the GitHub API, release targets 
       assert.ok(!allText(run).includes(TOKEN), 'the token is never printed');
     });
 
+    it('git keeps trusting what the machine trusts: NODE_EXTRA_CA_CERTS adds a CA, it does not replace the others', async () => {
+      // A second private CA stands for one in the machine's trust store: Node reads SSL_CERT_FILE
+      // as that store, and the bundle handed to git holds it beside NODE_EXTRA_CA_CERTS' CA.
+      const other = createTestCertificates(join(stateDir, 'machine-ca'));
+      const emptyDir = mkdtempSync(join(tmpdir(), 'slw-no-certs-'));
+      const server = await startGitServer({ root: join(stateDir, 'git-machine'), tls: other });
+      try {
+        const repo = configRepo(server);
+        const run = await runAction('gitops-publish', {
+          inputs: {
+            repository: repo.url,
+            token: TOKEN,
+            project: 'shop',
+            environment: 'staging',
+            version: 'v1',
+            'manifests-dir': manifests(),
+          },
+          env: { ...tlsEnv(true), SSL_CERT_FILE: other.caFile, SSL_CERT_DIR: emptyDir },
+        });
+        assert.equal(run.exitCode, 0, run.output);
+        assert.equal(gitLog(repo.dir).length, 2, 'the release commit landed');
+      } finally {
+        await server.stop();
+        rmSync(emptyDir, { recursive: true, force: true });
+      }
+    });
+
     it('opens the pull request through the GitHub API over TLS too', async () => {
       const repo = configRepo();
       const run = await publish(repo.url, true, { mode: 'pull-request' });
