@@ -226,6 +226,28 @@ describe('private certificate authorities: git, the GitHub API, release targets 
       }
     });
 
+    it("a GIT_SSL_CAINFO the user set is git's to use: the CA is not forced on git, and the message says so", async () => {
+      const other = createTestCertificates(join(stateDir, 'git-own-ca'));
+      const repo = configRepo();
+      const run = await runAction('gitops-publish', {
+        inputs: {
+          repository: repo.url,
+          token: TOKEN,
+          project: 'shop',
+          environment: 'staging',
+          version: 'v1',
+          'manifests-dir': manifests(),
+        },
+        env: { ...tlsEnv(true), GIT_SSL_CAINFO: other.caFile },
+      });
+      assert.equal(run.exitCode, 1, run.output);
+      const errors = errorsOf(run);
+      assert.equal(errors.length, 1, run.output);
+      assert.match(errors[0]?.message ?? '', untrusted(git.url));
+      assert.match(errors[0]?.message ?? '', /GIT_SSL_CAINFO/);
+      assert.equal(gitLog(repo.dir).length, 1, 'nothing was pushed');
+    });
+
     it('opens the pull request through the GitHub API over TLS too', async () => {
       const repo = configRepo();
       const run = await publish(repo.url, true, { mode: 'pull-request' });
