@@ -30,6 +30,38 @@ export function detectCacheService(env: NodeJS.ProcessEnv): CacheService {
     : { available: false, protocol: 'v1', missing: 'ACTIONS_CACHE_URL' };
 }
 
+/**
+ * Why the cache service cannot be used over TLS (its certificate is not trusted, with the fix:
+ * NODE_EXTRA_CA_CERTS), or undefined when it can or is not https. Asked only after a failure:
+ * `@actions/cache` passes on just the text of a refused certificate, and for the v2 service only as
+ * "Unable to reserve cache … another job may be creating this cache" after five attempts, so one
+ * request of our own to the service tells what really went wrong, naming the host.
+ */
+export async function untrustedCacheService(env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const service = detectCacheService(env);
+  const raw =
+    service.protocol === 'v2' ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL || env.ACTIONS_RESULTS_URL;
+  let url: URL;
+  try {
+    url = new URL(raw ?? '');
+  } catch {
+    return undefined;
+  }
+  if (!service.available || url.protocol !== 'https:') return undefined;
+  const { ProxyAwareAgent, sendRequest, discardBody } = await import('@slipway/net');
+  const { explainTlsError } = await import('@slipway/net/tls');
+  const agent = new ProxyAwareAgent({ keepAlive: false, env });
+  try {
+    await discardBody(await sendRequest({ method: 'GET', url, idleTimeoutMs: 10_000 }, agent));
+    return undefined;
+  } catch (err) {
+    const tls = explainTlsError(err, url.host);
+    return tls ? `the cache service cannot be used: ${tls}` : undefined;
+  } finally {
+    agent.destroy();
+  }
+}
+
 /** What the library printed that the action uses. */
 export interface LibraryOutput<T> {
   result: T;

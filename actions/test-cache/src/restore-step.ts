@@ -122,6 +122,7 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
 
   const restored = await restoreCaches(plan.entries, { workspace: ctx.workspace, home: ctx.home }, log);
 
+  const untrusted = restored.find((r) => r.untrusted)?.untrusted;
   let readsRecorded = false;
   const stored: StoredEntry[] = [];
   for (const [i, entry] of plan.entries.entries()) {
@@ -187,6 +188,7 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
     readsRecorded,
     workspace: ctx.workspace,
     home: ctx.home,
+    ...(untrusted ? { untrusted } : {}),
   });
   appendSummary(restoreSummary(plan.entries, restored));
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '@slipway/action-kit';
 import { cacheRoots, formatBytes, formatDuration, type CacheEntry } from '@slipway/cache';
-import { watchLibrary } from './cache-service.ts';
+import { untrustedCacheService, watchLibrary } from './cache-service.ts';
 
 /** How one restore went. */
 export interface RestoreResult {
@@ -8,6 +8,8 @@ export interface RestoreResult {
   exactHit: boolean;
   archiveBytes?: number;
   ms: number;
+  /** Set when the cache service's certificate is not trusted: nothing can be restored or saved. */
+  untrusted?: string;
 }
 
 /** Where relative and `~` cache paths point. */
@@ -29,6 +31,12 @@ export async function restoreCaches(
   const { restoreChecked } = await import('./checked-restore.ts');
   const results: RestoreResult[] = [];
   for (const entry of entries) {
+    const untrusted = results.find((r) => r.untrusted)?.untrusted;
+    if (untrusted) {
+      log.info(`Not restoring the ${entry.ecosystem} cache: ${untrusted}`);
+      results.push({ exactHit: false, ms: 0, untrusted });
+      continue;
+    }
     const result = await log.group(
       `Restoring the ${entry.ecosystem} cache`,
       async (): Promise<RestoreResult> => {
@@ -70,10 +78,11 @@ export async function restoreCaches(
             ...(archiveBytes !== undefined ? { archiveBytes } : {}),
           };
         } catch (err) {
+          const untrusted = await untrustedCacheService(process.env);
           log.warning(
-            `test-cache: Failed to restore the ${entry.ecosystem} cache, so this is a miss: ${(err as Error).message}`,
+            `test-cache: Failed to restore the ${entry.ecosystem} cache, so this is a miss: ${untrusted ? `${untrusted}; nothing is saved at the end of the job either` : (err as Error).message}`,
           );
-          return { exactHit: false, ms: performance.now() - started };
+          return { exactHit: false, ms: performance.now() - started, ...(untrusted ? { untrusted } : {}) };
         }
       },
     );

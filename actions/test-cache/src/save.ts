@@ -11,7 +11,7 @@ import {
   stageCargoBins,
   type PruneReport,
 } from '@slipway/cache';
-import { watchLibrary } from './cache-service.ts';
+import { untrustedCacheService, watchLibrary } from './cache-service.ts';
 import { SAVE_ON_FAILURE_ENV, cacheState, type StoredEntry, type TestCacheState } from './state.ts';
 
 interface SaveRow {
@@ -69,7 +69,8 @@ export async function saveStep(log: Logger): Promise<void> {
     return;
   }
   if (process.cwd() !== state.workspace && existsSync(state.workspace)) process.chdir(state.workspace);
-  const unknown = failureUnknown(state);
+  // Main already warned that the service's certificate is not trusted: the same holds now.
+  const unknown = state.untrusted ?? failureUnknown(state);
   const rows: SaveRow[] = state.entries.map((entry) => {
     if (unknown) return { entry, saved: false, reason: unknown };
     const decision = decideSave({
@@ -123,11 +124,16 @@ export async function saveStep(log: Logger): Promise<void> {
           const out = await watchLibrary(() => library.saveCache([...entry.paths], entry.key));
           row.ms = performance.now() - started;
           if (out.result === -1) {
+            const untrusted = out.problems.length ? await untrustedCacheService(process.env) : undefined;
             Object.assign(row, {
               saved: false,
-              reason: `the cache service did not take it${out.problems[0] ? `: ${out.problems[0]}` : ''}`,
+              reason:
+                untrusted ??
+                `the cache service did not take it${out.problems[0] ? `: ${out.problems[0]}` : ''}`,
             });
-            log.info(`Not saved: ${row.reason}`);
+            if (untrusted)
+              log.warning(`test-cache: the ${entry.ecosystem} cache was not saved: ${untrusted}`);
+            else log.info(`Not saved: ${row.reason}`);
             return;
           }
           if (out.archiveBytes !== undefined) row.bytes = out.archiveBytes;

@@ -29,6 +29,8 @@ export interface TestCacheState {
   readsRecorded: boolean;
   workspace: string;
   home: string;
+  /** Why the cache service cannot be used (an untrusted certificate), found while restoring. */
+  untrusted?: string;
 }
 
 /** The state slot main writes and post reads. */

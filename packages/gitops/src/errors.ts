@@ -43,6 +43,23 @@ export function isProtectedBranch(result: GitResult): boolean {
 }
 
 /**
+ * The server certificate git refused, as curl reports it with GnuTLS (Debian, Ubuntu), OpenSSL
+ * or Secure Transport ("SSL certificate problem: …") and Schannel (Windows).
+ */
+const UNTRUSTED_CERTIFICATE =
+  /server certificate verification failed|SSL certificate problem|certificate verify failed|SEC_E_UNTRUSTED_ROOT/i;
+
+/** The host git could not reach, from its `unable to access '<url>'` line. */
+function hostOf(text: string): string | undefined {
+  const url = /unable to access '([^']+)'/.exec(text)?.[1];
+  try {
+    return url ? new URL(url).host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Turns a failed git command into a message a workflow author can act on: which permission the
  * token lacks (403), that the token was refused (401), that the repository was not found, or that
  * the branch is protected (with the way around it). Otherwise git's own last lines.
@@ -56,6 +73,14 @@ export function explainGitFailure(
   const text = `${result.stdout}\n${result.stderr}`;
   const detail = lastLines(result.stderr || result.stdout);
   const repo = where.repository;
+  if (UNTRUSTED_CERTIFICATE.test(text)) {
+    const host = hostOf(text) ?? repo;
+    return new GitOpsError(
+      `git could not ${op === 'push' ? 'push to' : 'fetch from'} ${repo}: the TLS certificate of ${host} is not trusted (${detail}); ` +
+        "if a private certificate authority signed it, set NODE_EXTRA_CA_CERTS to that CA's PEM file for the step " +
+        '(gitops-publish hands it to git, unless GIT_SSL_CAINFO is set: git then trusts only that file)',
+    );
+  }
   if (op === 'push' && isProtectedBranch(result)) {
     return new GitOpsError(
       `${repo} refused the push to ${where.branch}: the branch is protected (${detail}). ` +

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import tls from 'node:tls';
 import { proxyFor } from '@slipway/net/proxy';
 
 /** How the token is presented to the Git server. */
@@ -45,6 +47,36 @@ export function authorizationHeader(token: string, scheme: AuthScheme): string {
 }
 
 /**
+ * The certificate authorities git must trust for an https remote when NODE_EXTRA_CA_CERTS names a
+ * private CA, as PEM text; undefined when git's own settings apply (no NODE_EXTRA_CA_CERTS, or
+ * GIT_SSL_CAINFO set, which git prefers anyway). git does not read NODE_EXTRA_CA_CERTS, and its
+ * `http.sslCAInfo` replaces the default trust rather than adding to it, so the bundle holds what
+ * Node trusts (its bundled roots and the extra CA) and what git trusted before (the system store,
+ * where Node can read it): a config repository on github.com still works beside a private CA.
+ */
+export function gitCaBundle(env: NodeJS.ProcessEnv, remote: string): string | undefined {
+  const extraFile = env.NODE_EXTRA_CA_CERTS;
+  if (!extraFile || env.GIT_SSL_CAINFO || !remote.startsWith('https:')) return undefined;
+  let extra: string;
+  try {
+    extra = readFileSync(extraFile, 'utf8');
+  } catch {
+    // Node has already warned that it ignores the file; git keeps its own trust.
+    return undefined;
+  }
+  // tls.getCACertificates arrived in Node 22.15 / 23.10; the system store is a bonus where it exists.
+  const getCACertificates = (tls as { getCACertificates?: (type: string) => string[] }).getCACertificates;
+  let system: string[];
+  try {
+    system = getCACertificates?.('system') ?? [];
+  } catch {
+    system = [];
+  }
+  const certs = new Set([...tls.rootCertificates, ...system].map((pem) => pem.trim()));
+  return `${[...certs].join('\n')}\n${extra.trim()}\n`;
+}
+
+/**
  * The environment for git: the token enters as `http.<origin>.extraHeader` through git's
  * `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n` (git ≥ 2.31), so it is on no command
  * line (visible to every user in the process list) and in no config file; the header is scoped
@@ -55,6 +87,8 @@ export function authorizationHeader(token: string, scheme: AuthScheme): string {
 export function gitEnvironment(
   base: NodeJS.ProcessEnv,
   auth: { token: string; scheme: AuthScheme; origin: string } | undefined,
+  /** A CA bundle file for the remote ({@link gitCaBundle}), given to git as `http.sslCAInfo`. */
+  caInfo?: string,
 ): NodeJS.ProcessEnv {
   // The proxy is chosen by Slipway's rules (NO_PROXY with IPs and CIDR blocks, upper-case
   // variables for http:// too), not curl's, and handed to git as http.proxy: an empty value
@@ -75,6 +109,7 @@ export function gitEnvironment(
   add('core.hooksPath', '/dev/null');
   if (auth?.token) add(`http.${auth.origin}.extraHeader`, authorizationHeader(auth.token, auth.scheme));
   if (auth) add('http.proxy', proxy?.href ?? '');
+  if (caInfo) add('http.sslCAInfo', caInfo);
   env.GIT_CONFIG_COUNT = String(count);
   return env;
 }

@@ -1,9 +1,9 @@
-import { copyFile, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@slipway/action-kit';
 import { GitOpsError, explainGitFailure, isNonFastForward, type TokenFacts } from './errors.ts';
-import { Git, gitEnvironment, type AuthScheme } from './git.ts';
+import { Git, gitCaBundle, gitEnvironment, type AuthScheme } from './git.ts';
 import type { RepositoryRef } from './repository.ts';
 
 /** One rendered file of the release: its path below the publish path, and where it is now. */
@@ -193,15 +193,21 @@ const backoff = (attempt: number) => Math.min(4000, 250 * 2 ** (attempt - 1)) * 
  */
 export async function publishRelease(opts: PublishOptions): Promise<PublishResult> {
   await mkdir(opts.tempDir, { recursive: true });
-  const dir = await mkdtemp(join(opts.tempDir, 'slipway-gitops-'));
+  const root = await mkdtemp(join(opts.tempDir, 'slipway-gitops-'));
   try {
-    return await publishIn(dir, opts);
+    // The clone in a folder of its own: `git clean` there must not reach the CA bundle beside it.
+    const dir = join(root, 'repo');
+    await mkdir(dir);
+    const bundle = gitCaBundle(opts.env ?? process.env, opts.repository.url);
+    const caInfo = bundle === undefined ? undefined : join(root, 'ca-bundle.pem');
+    if (caInfo) await writeFile(caInfo, bundle ?? '');
+    return await publishIn(dir, opts, caInfo);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   }
 }
 
-async function publishIn(dir: string, opts: PublishOptions): Promise<PublishResult> {
+async function publishIn(dir: string, opts: PublishOptions, caInfo?: string): Promise<PublishResult> {
   const { log } = opts;
   const env = gitEnvironment(
     {
@@ -212,6 +218,7 @@ async function publishIn(dir: string, opts: PublishOptions): Promise<PublishResu
       GIT_COMMITTER_EMAIL: opts.author.email,
     },
     { token: opts.token, scheme: opts.scheme, origin: opts.repository.origin },
+    caInfo,
   );
   const git = new Git(dir, env);
   const version = /git version (\d+)\.(\d+)/.exec(await git.output(['version']));

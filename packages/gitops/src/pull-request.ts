@@ -1,5 +1,5 @@
 import { getOctokit } from '@actions/github';
-import { proxyFetch } from '@slipway/net';
+import { explainTlsError, proxyFetch } from '@slipway/net';
 import type { Logger } from '@slipway/action-kit';
 import { GitOpsError } from './errors.ts';
 
@@ -39,7 +39,9 @@ const PR_PERMISSION =
   'the token needs "Pull requests: Read and write" (job token: `permissions: pull-requests: write`; fine-grained token or GitHub App: "Pull requests: Read and write" on the repository)';
 
 /** A REST failure explained: which permission is missing (403), or GitHub's own validation message. */
-function explainApiError(err: unknown, what: string, repo: string): GitOpsError {
+function explainApiError(err: unknown, what: string, repo: string, apiUrl: string): GitOpsError {
+  const tls = explainTlsError(err, new URL(apiUrl).host);
+  if (tls) return new GitOpsError(`GitHub failed ${what} in ${repo}: ${tls}`);
   const e = err as HttpError;
   const status = e.status ?? 0;
   const data = e.response?.data as { message?: string; errors?: { message?: string }[] } | undefined;
@@ -85,7 +87,7 @@ export async function openOrUpdatePullRequest(req: PullRequestRequest): Promise<
     });
     existing = data[0];
   } catch (err) {
-    throw explainApiError(err, 'listing pull requests', repoName);
+    throw explainApiError(err, 'listing pull requests', repoName, req.apiUrl);
   }
   let pr: { number: number; html_url: string; node_id: string };
   let created = false;
@@ -100,7 +102,7 @@ export async function openOrUpdatePullRequest(req: PullRequestRequest): Promise<
       });
       pr = data;
     } catch (err) {
-      throw explainApiError(err, `updating pull request #${existing.number}`, repoName);
+      throw explainApiError(err, `updating pull request #${existing.number}`, repoName, req.apiUrl);
     }
     req.log.info(`updated pull request #${pr.number}: ${pr.html_url}`);
   } else {
@@ -117,7 +119,7 @@ export async function openOrUpdatePullRequest(req: PullRequestRequest): Promise<
       pr = data;
       created = true;
     } catch (err) {
-      throw explainApiError(err, 'opening a pull request', repoName);
+      throw explainApiError(err, 'opening a pull request', repoName, req.apiUrl);
     }
     req.log.info(`opened pull request #${pr.number}: ${pr.html_url}`);
   }

@@ -1,4 +1,5 @@
 import { ActionError, type Logger } from '@slipway/action-kit';
+import { explainTlsError } from '@slipway/net/tls';
 import { Deadline, formatDuration, realClock, type ReleaseOutcome, type WaitSettings } from './outcome.ts';
 
 /** An Argo CD application to follow to one commit. */
@@ -150,6 +151,9 @@ export async function followArgoRelease(
       }
     } catch (err) {
       if (err instanceof ActionError) throw err;
+      // An untrusted certificate does not heal while waiting: stop at once with the fix.
+      const tls = explainTlsError(err, new URL(server).host);
+      if (tls) throw new ActionError(`Argo CD at ${server} cannot be read: ${tls}`);
       text =
         (err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED'
           ? 'connection refused'

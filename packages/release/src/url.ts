@@ -1,4 +1,5 @@
-import type { Logger } from '@slipway/action-kit';
+import { ActionError, type Logger } from '@slipway/action-kit';
+import { explainTlsError } from '@slipway/net/tls';
 import { Deadline, formatDuration, realClock, type ReleaseOutcome, type WaitSettings } from './outcome.ts';
 
 /** Where the endpoint's answer holds the version. */
@@ -104,6 +105,10 @@ async function observe(release: UrlRelease, timeoutMs: number): Promise<Observat
     });
     body = await res.text();
   } catch (err) {
+    // A certificate the runner does not trust stays untrusted however long the wait: the fix is
+    // the runner's trust (NODE_EXTRA_CA_CERTS), so stop at once instead of polling until timeout.
+    const tls = explainTlsError(err, new URL(release.url).host);
+    if (tls) throw new ActionError(`cannot read the version from ${release.url}: ${tls}`);
     return { state: networkReason(err), ok: false };
   }
   const state = `HTTP ${res.status}`;

@@ -21,7 +21,12 @@ export { startMoto } from './components/moto.ts';
 export type { MotoServer, StartMotoOptions } from './components/moto.ts';
 export { startRegistry } from './components/registry.ts';
 export type { RegistryServer, StartRegistryOptions } from './components/registry.ts';
-export { startDockerd } from './components/dockerd.ts';
+export {
+  startDockerd,
+  startDockerEngine,
+  findRunnerEngine,
+  RUNNER_DOCKER_HOST,
+} from './components/dockerd.ts';
 export type { DockerDaemon, StartDockerdOptions } from './components/dockerd.ts';
 export { startSlackDouble, SlackDouble, SLACK_LIMITS, validateBlocks } from './doubles/slack.ts';
 export type { SlackMessage, SlackDoubleServer } from './doubles/slack.ts';

@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDockerd } from './components/dockerd.ts';
+import { startDockerEngine } from './components/dockerd.ts';
 import { startMoto } from './components/moto.ts';
 import { startRegistry } from './components/registry.ts';
 import { startGitServer } from './components/git-server.ts';
@@ -164,7 +164,7 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
   }
   if (want.has('dockerd')) {
     tasks.push(
-      startDockerd({
+      startDockerEngine({
         stateDir,
         logDir: run.logDir,
         insecureRegistry: registryPort ? `127.0.0.1:${registryPort}` : undefined,

@@ -3,8 +3,8 @@
 // whose log lists each request it forwarded.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -13,6 +13,7 @@ import {
   createGitRepository,
   currentLogDir,
   runAction,
+  startCacheDouble,
   startVersionService,
   startProxy,
   testbed,
@@ -22,6 +23,7 @@ import {
   type ProxyServer,
 } from '@slipway/testbed';
 import { adminS3, createBucket, credentials, shopWorkspace } from '../render-manifest/helpers.ts';
+import { runJob } from '../test-cache/job.ts';
 
 const PROXY_PASSWORD = `px-${randomBytes(8).toString('hex')}`;
 const TOKEN = `xoxb-proxy-${randomBytes(8).toString('hex')}`;
@@ -31,6 +33,13 @@ let s3: S3Client;
 let bucket: string;
 
 const hostOf = (url: string) => new URL(url).host;
+
+/** An IPv4 address of this machine that is not loopback, if it has one. */
+function nonLoopbackAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+}
 
 /** The proxy variables of a runner behind an authenticating proxy; `noProxy` as the runner sets it. */
 const proxyEnv = (noProxy: string) => ({
@@ -177,6 +186,87 @@ describe('proxies', () => {
       await service.stop();
     }
   });
+
+  // @actions/http-client never sends loopback requests through a proxy, whatever NO_PROXY says, so
+  // the cache service listens on another address of this machine for this test.
+  const address = nonLoopbackAddress();
+  for (const protocol of ['v1', 'v2'] as const) {
+    it(
+      `test-cache saves and restores through it (${protocol} cache service), and NO_PROXY bypasses it`,
+      { skip: address ? false : 'this machine has no non-loopback IPv4 address' },
+      async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'slw-proxy-cache-'));
+        const cache = await startCacheDouble(join(dir, 'cache'), { host: address });
+        try {
+          assert.ok(!cache.url.includes('127.0.0.1'), cache.url);
+          /** A job on a fresh runner; runners of one prefix share their paths, as GitHub's do. */
+          const job = async (prefix: string, noProxy: string) => {
+            const workspace = join(dir, `${prefix}-workspace`);
+            const home = join(dir, `${prefix}-home`);
+            rmSync(workspace, { recursive: true, force: true });
+            rmSync(home, { recursive: true, force: true });
+            mkdirSync(workspace);
+            mkdirSync(join(home, '.npm', '_cacache'), { recursive: true });
+            writeFileSync(join(workspace, 'package.json'), '{"name":"shop","version":"1.0.0"}\n');
+            writeFileSync(
+              join(workspace, 'package-lock.json'),
+              `{"name":"shop","lockfileVersion":3,"packages":{},"x":"${prefix}"}\n`,
+            );
+            writeFileSync(join(home, '.npm', '_cacache', 'index'), `downloaded ${prefix}\n`);
+            return runJob({
+              workspace,
+              home,
+              cacheService: false,
+              inputs: { prefix },
+              env: {
+                ...proxyEnv(noProxy),
+                ACTIONS_RUNTIME_TOKEN: 'slipway-test-runtime-token',
+                ACTIONS_CACHE_URL: cache.url,
+                ACTIONS_RESULTS_URL: cache.url,
+                ...(protocol === 'v2' ? { ACTIONS_CACHE_SERVICE_V2: 'true' } : {}),
+              },
+            });
+          };
+          const saved = (prefix: string) =>
+            cache.double.listEntries().filter((e) => e.key.startsWith(`${prefix}-`) && e.committed);
+          const host = new URL(cache.url).host;
+
+          const before = proxy.requests().length;
+          const prefix = uniqueName(`proxied-${protocol}`);
+          const proxied = await job(prefix, '');
+          assert.equal(proxied.main.exitCode, 0, proxied.main.output);
+          assert.equal(proxied.post?.exitCode, 0, proxied.post?.output);
+          assert.deepEqual(
+            [...proxied.main.annotations, ...(proxied.post?.annotations ?? [])].filter(
+              (a) => a.level !== 'notice',
+            ),
+            [],
+            `${proxied.main.output}\n${proxied.post?.output}`,
+          );
+          assert.equal(saved(prefix).length, 1, proxied.post?.output);
+          const restored = await job(prefix, '');
+          assert.equal(restored.main.outputs['cache-hit'], 'true', restored.main.output);
+          const seen = proxy.requests().slice(before);
+          assert.ok(
+            seen.some((r) => r.includes(host)),
+            `the cache service was reached through the proxy:\n${seen.join('\n')}`,
+          );
+          assert.equal(cache.double.requests.length > 0, true);
+          assertNoProxySecret(proxied.main);
+
+          const bypassBefore = proxy.requests().length;
+          const directPrefix = uniqueName(`direct-${protocol}`);
+          const direct = await job(directPrefix, address ?? '');
+          assert.equal(direct.post?.exitCode, 0, direct.post?.output);
+          assert.equal(saved(directPrefix).length, 1, direct.post?.output);
+          assert.deepEqual(proxy.requests().slice(bypassBefore), [], 'NO_PROXY hosts go direct');
+        } finally {
+          await cache.stop();
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
+  }
 
   it('a proxy that wants credentials it was not given is a clear failure naming the fix, not a hang or a bypass', async () => {
     const targets: Record<string, string>[] = [

@@ -15,13 +15,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ComponentStartError } from '../process.ts';
 import { findExecutable } from '../paths.ts';
 import { listen, sendText } from '../doubles/http-double.ts';
+import type { ServerTls } from '../tls.ts';
 
 /** What a token may do in one repository. */
 export type GitAccess = 'read' | 'write';
 
 /** A running smart-HTTP Git server: Debian's `git http-backend` behind a token-checking front. */
 export interface GitServer {
-  /** `http://127.0.0.1:P/`; repositories at `url + 'owner/name.git'`. */
+  /** `http://127.0.0.1:P/` (https with `tls`); repositories at `url + 'owner/name.git'`. */
   url: string;
   /** Folder of the bare repositories (`<root>/<owner>/<name>.git`). */
   root: string;
@@ -88,8 +89,13 @@ function splitCgi(buffer: Buffer): { head: string; rest: Buffer } | undefined {
  * checks Basic or Bearer tokens the way GitHub does: no or unknown token → 401 with a Basic
  * challenge, a read token pushing → 403 "Permission to … denied". Each repository lists its tokens
  * in `slipway-access.json` (see {@link createGitRepository}); requests are logged without them.
+ * With `tls`, the front serves HTTPS with that certificate (git then has to trust its CA).
  */
-export async function startGitServer(opts: { root: string; logFile?: string }): Promise<GitServer> {
+export async function startGitServer(opts: {
+  root: string;
+  logFile?: string;
+  tls?: ServerTls;
+}): Promise<GitServer> {
   if (!findExecutable('git'))
     throw new ComponentStartError('git', 'git is not installed (apt-get install git)');
   mkdirSync(opts.root, { recursive: true });
@@ -200,7 +206,7 @@ export async function startGitServer(opts: { root: string; logFile?: string }): 
       req.pipe(child.stdin);
     });
   };
-  const server = await listen(handler);
+  const server = await listen(handler, opts.tls);
   return { url: server.url, root: opts.root, stop: server.stop };
 }
 

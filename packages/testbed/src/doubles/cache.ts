@@ -3,6 +3,7 @@ import { createReadStream, mkdirSync, rmSync } from 'node:fs';
 import { open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import type { ServerTls } from '../tls.ts';
 import {
   FailureInjector,
   listen,
@@ -575,10 +576,16 @@ export interface CacheDoubleServer extends RunningDouble {
 /**
  * Starts the cache-service double on a free 127.0.0.1 port, storing archives under `dir`.
  * Use `url` (with trailing slash) as both ACTIONS_CACHE_URL (v1) and ACTIONS_RESULTS_URL (v2).
+ * With `tls`, it serves HTTPS with that certificate (its signed upload and download URLs too).
+ * `host` binds another IPv4 address of this machine: `@actions/cache` never sends loopback
+ * requests through a proxy, so proving that it honours HTTPS_PROXY needs a non-loopback address.
  */
-export async function startCacheDouble(dir: string): Promise<CacheDoubleServer> {
+export async function startCacheDouble(
+  dir: string,
+  opts: { tls?: ServerTls; host?: string } = {},
+): Promise<CacheDoubleServer> {
   const double = new CacheDouble(dir);
-  const running = await listen((req, res) => double.handle(req, res));
+  const running = await listen((req, res) => double.handle(req, res), opts.tls, opts.host);
   double.baseUrl = running.url;
   return { ...running, double };
 }

@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
+import { Agent as HttpsAgent } from 'node:https';
 import { dirname, join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { parse as parseYaml } from 'yaml';
 import { repoRoot } from '../paths.ts';
+import type { ServerTls } from '../tls.ts';
 import { writeDeployTools, type DeployToolPlan, type DeployTools } from './deploy-tools.ts';
 import { listen, readBody, sendJson } from './http-double.ts';
 
@@ -14,6 +16,11 @@ import { listen, readBody, sendJson } from './http-double.ts';
 export interface PipelineStandInOptions {
   /** moto, for the S3 source (watched) and CloudWatch Logs (the build's output). */
   moto: { url: string };
+  /**
+   * Serve HTTPS with this certificate; its CA is also the one trusted for an https moto (a moto
+   * started with the same `tls`).
+   */
+  tls?: ServerTls;
   pipeline: string;
   /** The source: the stable key render-manifest publishes to, in a versioned bucket. */
   bucket: string;
@@ -157,6 +164,9 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
     endpoint: opts.moto.url,
     region,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    ...(opts.tls && opts.moto.url.startsWith('https:')
+      ? { requestHandler: { httpsAgent: new HttpsAgent({ ca: readFileSync(opts.tls.caFile) }) } }
+      : {}),
   };
   const s3 = new S3Client({ ...awsConfig, forcePathStyle: true });
   const logs = new cw.CloudWatchLogsClient(awsConfig);
@@ -621,7 +631,7 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
       return reply(200, { actionExecutionDetails: items, ...(nextToken ? { nextToken } : {}) });
     }
     return fail('UnknownOperationException', `the stand-in does not implement ${target}`);
-  });
+  }, opts.tls);
 
   const waitFor = (what: string, check: () => boolean, timeoutMs = 60_000) =>
     new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerTls } from '../tls.ts';
 import { listen, readBody, sendJson, type RecordedRequest, type RunningDouble } from './http-double.ts';
 
 type Json = Record<string, unknown>;
@@ -339,9 +340,11 @@ export interface GitHubDoubleServer extends RunningDouble {
  * Starts the GitHub REST double on a free 127.0.0.1 port. Control API (for tests in other
  * processes): `GET _control/pulls` (every pull request by repository), `GET _control/requests`
  * (each request with `invalid` when its body broke the schema), `POST _control/forbid {token}`
- * (answer 403 to that token), `POST _control/reset`.
+ * (answer 403 to that token), `POST _control/reset`. With `tls`, it serves HTTPS with that certificate.
  */
-export async function startGitHubDouble(opts: { gitRoot?: string } = {}): Promise<GitHubDoubleServer> {
+export async function startGitHubDouble(
+  opts: { gitRoot?: string; tls?: ServerTls } = {},
+): Promise<GitHubDoubleServer> {
   const v = await validators();
   const holder: { double?: GitHubDouble } = {};
   const server = await listen(async (req, res) => {
@@ -381,7 +384,7 @@ export async function startGitHubDouble(opts: { gitRoot?: string } = {}): Promis
     };
     d.requests.push(record);
     record.status = await d.handle(req, res, body, record);
-  });
+  }, opts.tls);
   const double = new GitHubDouble(v, server.url, opts.gitRoot);
   holder.double = double;
   return { ...server, double };

@@ -114,11 +114,13 @@ export interface RunningDouble {
 
 /**
  * Starts an HTTP server on a free 127.0.0.1 port (HTTPS with `tls`, a certificate and its key);
- * `handler` errors become 500s.
+ * `handler` errors become 500s. `host` binds another address of this machine instead (an IPv4
+ * address: clients that never proxy loopback, such as @actions/http-client, then can be proxied).
  */
 export async function listen(
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
   tls?: { certFile: string; keyFile: string },
+  host = '127.0.0.1',
 ): Promise<RunningDouble> {
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     handler(req, res).catch((err: unknown) => {
@@ -133,11 +135,11 @@ export async function listen(
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
+    url: `${tls ? 'https' : 'http'}://${host}:${port}/`,
     server,
     stop: () =>
       new Promise<void>((resolve) => {

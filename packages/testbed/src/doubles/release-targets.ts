@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { ServerTls } from '../tls.ts';
 import { listen, readBody, sendJson } from './http-double.ts';
 
 /** One answer of the version service. */
@@ -12,9 +15,9 @@ export interface VersionAnswer {
   headers?: Record<string, string>;
 }
 
-/** A plain HTTP service that reports a version, for await-release's url mode. */
+/** An HTTP(S) service that reports a version, for await-release's url mode. */
 export interface VersionService {
-  /** `http://127.0.0.1:PORT/` — the port stays the same across down() / up(). */
+  /** `http://127.0.0.1:PORT/` (https with `tls`) — the port stays the same across down() / up(). */
   url: string;
   /**
    * The answers of a path, in order: the n-th GET gets the n-th answer, the last one repeats.
@@ -29,8 +32,13 @@ export interface VersionService {
   stop(): Promise<void>;
 }
 
-/** Starts the version service on a free 127.0.0.1 port; `listening: false` starts it down. */
-export async function startVersionService(opts: { listening?: boolean } = {}): Promise<VersionService> {
+/**
+ * Starts the version service on a free 127.0.0.1 port; `listening: false` starts it down; with
+ * `tls` it serves HTTPS with that certificate.
+ */
+export async function startVersionService(
+  opts: { listening?: boolean; tls?: ServerTls } = {},
+): Promise<VersionService> {
   const scripts = new Map<string, VersionAnswer[]>();
   const counts = new Map<string, number>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
@@ -56,7 +64,12 @@ export async function startVersionService(opts: { listening?: boolean } = {}): P
   let port = 0;
   const up = async () => {
     if (server) return;
-    const s = createServer(handler);
+    const s = opts.tls
+      ? createHttpsServer(
+          { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) },
+          handler,
+        )
+      : createServer(handler);
     s.keepAliveTimeout = 1000;
     await new Promise<void>((resolve, reject) => {
       s.once('error', reject);
@@ -77,7 +90,7 @@ export async function startVersionService(opts: { listening?: boolean } = {}): P
   await up();
   if (opts.listening === false) await down();
   return {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
     script: (path, answers) => {
       if (!answers.length) throw new Error('script needs at least one answer');
       scripts.set(path, answers);
@@ -118,7 +131,7 @@ export interface ArgoApplicationState {
 
 /** An Argo CD API stand-in: `GET /api/v1/applications/<name>` with a Bearer token. */
 export interface ArgoCdStandIn {
-  /** `http://127.0.0.1:PORT` (no trailing slash), the server input. */
+  /** `http://127.0.0.1:PORT` (https with `tls`; no trailing slash), the server input. */
   url: string;
   /** The token it accepts. */
   token: string;
@@ -133,8 +146,11 @@ export interface ArgoCdStandIn {
 /**
  * Starts the Argo CD stand-in. Answers like Argo CD's API server: 401 `invalid session` without a
  * valid token, 404 `applications.argoproj.io "<name>" not found` for an unknown application.
+ * With `tls`, it serves HTTPS with that certificate, as Argo CD's API server does.
  */
-export async function startArgoCdStandIn(opts: { token?: string } = {}): Promise<ArgoCdStandIn> {
+export async function startArgoCdStandIn(
+  opts: { token?: string; tls?: ServerTls } = {},
+): Promise<ArgoCdStandIn> {
   const token = opts.token ?? `argocd-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
   const apps = new Map<string, ArgoApplicationState[]>();
   const counts = new Map<string, number>();
@@ -169,7 +185,7 @@ export async function startArgoCdStandIn(opts: { token?: string } = {}): Promise
       },
       status: { ...state, resources: state.resources ?? [] },
     });
-  });
+  }, opts.tls);
   return {
     url: double.url.replace(/\/$/, ''),
     token,
