@@ -1,5 +1,5 @@
 import { InputError, Inputs, quote } from '@slipway/action-kit';
-import type { InputSource } from '@slipway/action-kit';
+import type { InputSource, RunContext } from '@slipway/action-kit';
 import { parseRegistry, registryHostOf } from '@slipway/aws/ecr-auth.ts';
 import { resolveRegion } from '@slipway/aws/region.ts';
 import { readRegistryUrl } from '@slipway/aws/registry-url.ts';
@@ -21,9 +21,13 @@ export interface EcrLoginInputs {
   skipLogout: boolean;
 }
 
-/** Reads and validates every input before anything else happens. */
-export function readEcrLoginInputs(
-  source?: InputSource,
+/**
+ * Reads and validates every input before anything else happens. The region comes from the
+ * environment (`AWS_REGION`) when the inputs do not name one.
+ */
+export function readInputs(
+  source: InputSource,
+  _context: RunContext,
   env: NodeJS.ProcessEnv = process.env,
 ): EcrLoginInputs {
   const inputs = new Inputs(source);
