@@ -11,8 +11,10 @@ import {
   exportVariable,
   log,
   runAction,
+  runContext,
   setOutputs,
   type InputSource,
+  type RunContext,
 } from '@slipway/action-kit';
 import type { AwaitReleaseInputs } from '../actions/await-release/src/inputs.ts';
 // Each part's code is loaded only when its inputs switch it on, keeping the start path small.
@@ -65,11 +67,11 @@ const AWAIT_INPUT_NAMES: Record<string, string> = {
 
 /** Reads await-release's inputs, naming a bad one as the root action calls it. */
 function readAwaitInputs(
-  part: { readAwaitReleaseInputs: (source: InputSource) => AwaitReleaseInputs },
+  part: { readInputs: (source: InputSource, context: RunContext) => AwaitReleaseInputs },
   source: InputSource,
 ): AwaitReleaseInputs {
   try {
-    return part.readAwaitReleaseInputs(source);
+    return part.readInputs(source, runContext());
   } catch (err) {
     const root = err instanceof InputError ? AWAIT_INPUT_NAMES[err.input] : undefined;
     if (!root || !(err instanceof InputError)) throw err;

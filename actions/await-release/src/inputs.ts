@@ -1,4 +1,4 @@
-import { InputError, Inputs, quote, type InputSource } from '@slipway/action-kit';
+import { InputError, Inputs, quote, type InputSource, type RunContext } from '@slipway/action-kit';
 import { resolveRegion } from '@slipway/aws';
 import {
   RELEASE_STATUSES,
@@ -85,10 +85,12 @@ function httpUrl(inputs: Inputs, name: string, example: string): string {
 
 /**
  * Reads and validates every input before anything is fetched. Errors name the input, the bad value
- * (never the token) and the accepted form.
+ * (never the token) and the accepted form. The Argo CD revision defaults to the run's commit; the
+ * region comes from the environment (`AWS_REGION`) when no input names it.
  */
-export function readAwaitReleaseInputs(
-  source?: InputSource,
+export function readInputs(
+  source: InputSource,
+  context: RunContext,
   env: NodeJS.ProcessEnv = process.env,
 ): AwaitReleaseInputs {
   const inputs = new Inputs(source);
@@ -191,7 +193,7 @@ export function readAwaitReleaseInputs(
       'token',
       'is required in argocd mode: an Argo CD API token with get on the application',
     );
-  const revision = inputs.optional('expect') ?? env.GITHUB_SHA?.trim();
+  const revision = inputs.optional('expect') ?? (context.sha.trim() || undefined);
   if (!revision) {
     throw new InputError(
       'expect',

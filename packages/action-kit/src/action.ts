@@ -63,7 +63,7 @@ export interface ActionDefinition<I, S = never> {
    * Secret values among the raw inputs (a token, the parts of a webhook URL). They are registered
    * with the runner before any input is validated, so no message can print them.
    */
-  secrets?: (source: InputSource) => string[];
+  secrets?: (source: InputSource) => (string | undefined)[];
   /** Reads and validates every input before anything is done; throws InputError. */
   readInputs: (source: InputSource, context: RunContext) => I | Promise<I>;
   /** The work; throws ActionError (or ActionFailure, FileProblems) for expected failures. */
@@ -116,7 +116,7 @@ export function defineAction<I, S = never>(
     runAction(name, {
       async main() {
         const source = envInputs();
-        for (const secret of action.secrets?.(source) ?? []) setSecret(secret);
+        for (const secret of action.secrets?.(source) ?? []) if (secret) setSecret(secret);
         const context = runContext();
         const inputs = await action.readInputs(source, context);
         await runStep(name, () => action.run(inputs, context, log), action.state);
