@@ -29,14 +29,21 @@ export interface ActionResult<S = never> {
 /**
  * An expected failure that comes after work whose outputs and summary still matter (a scan gate
  * that failed, a release that failed): the wiring writes `result`, then fails the step with the
- * message, as for any ActionError.
+ * message, as for any ActionError. `reason`, when given, is what the step then fails with
+ * instead (see {@link ActionFailure.after}).
  */
 export class ActionFailure extends ActionError {
   constructor(
     message: string,
     readonly result: ActionResult<unknown>,
+    readonly reason?: unknown,
   ) {
     super(message);
+  }
+
+  /** Fails with `reason`, whatever it is (a bug included), once `result` was written. */
+  static after(reason: unknown, result: ActionResult<unknown>): ActionFailure {
+    return new ActionFailure(reason instanceof Error ? reason.message : String(reason), result, reason);
   }
 }
 
@@ -63,7 +70,7 @@ export interface ActionDefinition<I, S = never> {
    * Secret values among the raw inputs (a token, the parts of a webhook URL). They are registered
    * with the runner before any input is validated, so no message can print them.
    */
-  secrets?: (source: InputSource) => (string | undefined)[];
+  secrets?: (source: InputSource) => (string | undefined)[] | Promise<(string | undefined)[]>;
   /** Reads and validates every input before anything is done; throws InputError. */
   readInputs: (source: InputSource, context: RunContext) => I | Promise<I>;
   /** The work; throws ActionError (or ActionFailure, FileProblems) for expected failures. */
@@ -91,14 +98,18 @@ async function runStep<S>(
   try {
     result = await step();
   } catch (err) {
-    if (err instanceof ActionFailure) write(err.result as ActionResult<S>, slot);
-    if (err instanceof FileProblems) {
+    let failure = err;
+    if (failure instanceof ActionFailure) {
+      write(failure.result as ActionResult<S>, slot);
+      failure = failure.reason ?? failure;
+    }
+    if (failure instanceof FileProblems) {
       // The annotations are the error lines; the step fails without repeating them.
-      for (const p of err.problems) log.error(`${name}: ${p.message}`, p.properties);
+      for (const p of failure.problems) log.error(`${name}: ${p.message}`, p.properties);
       process.exitCode = 1;
       return;
     }
-    throw err;
+    throw failure;
   }
   write(result, slot);
 }
@@ -116,7 +127,7 @@ export function defineAction<I, S = never>(
     runAction(name, {
       async main() {
         const source = envInputs();
-        for (const secret of action.secrets?.(source) ?? []) if (secret) setSecret(secret);
+        for (const secret of (await action.secrets?.(source)) ?? []) if (secret) setSecret(secret);
         const context = runContext();
         const inputs = await action.readInputs(source, context);
         await runStep(name, () => action.run(inputs, context, log), action.state);
