@@ -1,7 +1,14 @@
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { InputError, quote, resolveInWorkspace, type Inputs } from '@slipway/action-kit';
+import {
+  InputError,
+  Inputs,
+  quote,
+  resolveInWorkspace,
+  type InputSource,
+  type RunContext,
+} from '@slipway/action-kit';
 import { resolveRegion } from '@slipway/aws';
 import { checkBucketName, checkKeyPrefix } from '@slipway/aws/s3-names.ts';
 import type { SseMode } from '@slipway/aws/s3-publish.ts';
@@ -119,12 +126,15 @@ function regionFor(input: string | undefined, env: NodeJS.ProcessEnv, dryRun: bo
 /**
  * Reads and checks every input before any template is rendered or any SDK is loaded: a bad input
  * is one error line and nothing is written. Cheap checks come first; then the files (templates,
- * values files) are looked up.
+ * values files) are looked up. The commit, ref, actor and run page come from `context`; the
+ * workspace, temporary folder and region from the environment.
  */
 export async function readInputs(
-  inputs: Inputs,
+  source: InputSource,
+  context: RunContext,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RenderManifestInputs> {
+  const inputs = new Inputs(source);
   const environment = name('environment', inputs.string('environment', { required: true }));
   const project = name('project', projectName(inputs.optional('project'), env));
   const namespace = inputs.string('namespace', { default: project });
@@ -139,7 +149,7 @@ export async function readInputs(
   const imageInput = inputs.optional('image');
   const image = imageInput ? parseImageReference(imageInput, 'image') : undefined;
 
-  const sha = env.GITHUB_SHA ?? '';
+  const sha = context.sha;
   const releasedAt = releaseTime(env);
   const version = releaseVersion(inputs.optional('version'), env, releasedAt);
 
@@ -207,10 +217,7 @@ export async function readInputs(
   checkValueNames(inline.values, 'values');
   const values = mergeValues(fromFiles.values, inline.values);
 
-  const runUrl =
-    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-      : '';
+  const runUrl = context.runUrl ?? '';
   return {
     workspace,
     templates,
@@ -228,6 +235,6 @@ export async function readInputs(
     bundle,
     publish,
     dryRun,
-    git: { sha, ref: env.GITHUB_REF ?? '', runUrl, actor: env.GITHUB_ACTOR ?? '' },
+    git: { sha, ref: context.ref, runUrl, actor: context.actor },
   };
 }

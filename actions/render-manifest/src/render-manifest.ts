@@ -2,13 +2,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   ActionError,
-  Inputs,
-  appendSummary,
-  log,
-  runAction,
-  setOutputs,
+  FileProblems,
   silentLogger,
-  type AnnotationProperties,
+  type ActionResult,
+  type FileProblem,
+  type Logger,
+  type RunContext,
 } from '@slipway/action-kit';
 import type { ReleaseStore, StoredObject } from '@slipway/aws/s3-publish.ts';
 import {
@@ -25,32 +24,29 @@ import {
   type ReleaseDiff,
   type RenderedFile,
 } from '@slipway/render';
-import { readInputs, type RenderManifestInputs } from './inputs.ts';
+import type { RenderManifestInputs } from './inputs.ts';
 import { releaseSummary } from './summary.ts';
 
-const ACTION = 'render-manifest';
-
-/** An error line with a file annotation, for failures that point into a template. */
-function annotatedError(message: string, props: AnnotationProperties): void {
-  process.exitCode = 1;
-  log.error(`${ACTION}: ${message}`, props);
+/** The outputs of render-manifest, as the step writes them. */
+export interface RenderManifestOutputs extends Record<string, string> {
+  version: string;
+  files: string;
+  's3-uri': string;
+  'artifact-key': string;
+  'artifact-version-id': string;
+  etag: string;
+  'previous-version': string;
+  changed: string;
 }
 
 const contentType = (name: string) => (/\.json$/i.test(name) ? 'application/json' : 'application/yaml');
 
-export default () =>
-  runAction(ACTION, {
-    async main() {
-      const inputs = await readInputs(new Inputs());
-      await renderManifest(inputs);
-    },
-  });
-
 /**
- * Renders and validates the templates, reporting every problem as an annotated error (exit code 1).
- * Returns the non-empty rendered files, or undefined when something was invalid. Writes nothing.
+ * Renders and validates the templates. Every invalid template or manifest is a FileProblems
+ * error, one annotation per problem on the template line; warnings are logged. Returns the
+ * non-empty rendered files. Writes nothing.
  */
-export async function renderAndValidate(inputs: RenderManifestInputs): Promise<RenderedFile[] | undefined> {
+export async function renderAndValidate(inputs: RenderManifestInputs, log: Logger): Promise<RenderedFile[]> {
   const { version, image } = inputs;
   for (const w of inputs.valuesWarnings) {
     log.warning(w.message, { file: w.file, startLine: w.line, title: 'YAML 1.1 value' });
@@ -84,29 +80,28 @@ export async function renderAndValidate(inputs: RenderManifestInputs): Promise<R
     });
   } catch (err) {
     if (!(err instanceof TemplateError)) throw err;
-    annotatedError(err.message, {
-      file: err.file,
-      startLine: err.line,
-      startColumn: err.column,
-      title: 'Template error',
-    });
-    return undefined;
+    throw new FileProblems([
+      {
+        message: err.message,
+        properties: { file: err.file, startLine: err.line, startColumn: err.column, title: 'Template error' },
+      },
+    ]);
   }
 
   const result = await log.group('Validate', () =>
     validateManifests(rendered, { namespace: inputs.namespace }),
   );
-  const errors = result.problems.filter((p) => p.level === 'error');
+  const errors: FileProblem[] = [];
   for (const p of result.problems) {
     const props = {
       file: p.source,
       startLine: p.sourceLine,
       title: p.level === 'error' ? 'Invalid manifest' : 'Suspicious manifest',
     };
-    if (p.level === 'error') annotatedError(formatProblem(p), props);
+    if (p.level === 'error') errors.push({ message: formatProblem(p), properties: props });
     else log.warning(formatProblem(p), props);
   }
-  if (errors.length > 0) return undefined;
+  if (errors.length > 0) throw new FileProblems(errors);
   const manifests = rendered.filter((f) => f.content.trim() !== '');
   if (manifests.length === 0) {
     throw new ActionError('the templates render to no Kubernetes object; nothing to publish');
@@ -124,7 +119,7 @@ export async function renderAndValidate(inputs: RenderManifestInputs): Promise<R
  * unversioned bucket is reported when publishing. Nothing to check without a bucket or in a dry
  * run (which reads the bucket itself and only warns).
  */
-export async function checkPublishTarget(inputs: RenderManifestInputs): Promise<void> {
+export async function checkPublishTarget(inputs: RenderManifestInputs, log: Logger): Promise<void> {
   const { publish } = inputs;
   if (!publish?.region || inputs.dryRun) return;
   const { ReleaseStore } = await import('@slipway/aws/s3-publish.ts');
@@ -135,17 +130,18 @@ export async function checkPublishTarget(inputs: RenderManifestInputs): Promise<
 }
 
 /**
- * Renders, validates and (with a bucket) publishes one release, writing outputs and the summary.
- * Returns the outputs, or undefined after reporting invalid templates or manifests (exit code 1).
+ * Renders, validates and (with a bucket) publishes one release; returns the outputs and the
+ * summary. Invalid templates or manifests are a FileProblems error, and nothing is written.
  * Shared by this action and the one-step root action.
  */
 export async function renderManifest(
   inputs: RenderManifestInputs,
-): Promise<Record<string, string> | undefined> {
+  _context: RunContext,
+  log: Logger,
+): Promise<ActionResult & { outputs: RenderManifestOutputs; summary: string }> {
   const { version, image, publish } = inputs;
   log.info(`release ${version} of ${inputs.project} for ${inputs.environment}`);
-  const manifests = await renderAndValidate(inputs);
-  if (!manifests) return undefined;
+  const manifests = await renderAndValidate(inputs, log);
 
   // Only now, with everything valid, is anything written.
   const paths: string[] = [];
@@ -157,7 +153,7 @@ export async function renderManifest(
   }
   log.info(`wrote ${paths.length} file(s) to ${inputs.outputDir}`);
 
-  const outputs = {
+  const outputs: RenderManifestOutputs = {
     version,
     files: JSON.stringify(paths),
     's3-uri': '',
@@ -177,9 +173,7 @@ export async function renderManifest(
   };
   if (!publish) {
     if (inputs.dryRun) log.info('dry run without a bucket: nothing to publish');
-    setOutputs(outputs);
-    appendSummary(releaseSummary(summary));
-    return outputs;
+    return { outputs, summary: releaseSummary(summary) };
   }
 
   const { ReleaseStore, publishRelease } = await import('@slipway/aws/s3-publish.ts');
@@ -207,7 +201,7 @@ export async function renderManifest(
       );
     }
     const previous = previousRelease(ledger, version);
-    const diff = await diffAgainst(store, previous?.files ?? [], manifests, previous?.version);
+    const diff = await diffAgainst(store, previous?.files ?? [], manifests, previous?.version, log);
     return { previous, diff };
   };
 
@@ -234,9 +228,10 @@ export async function renderManifest(
       'previous-version': state?.previous?.version ?? '',
       changed: String(state?.diff.changed ?? true),
     });
-    setOutputs(outputs);
-    appendSummary(releaseSummary({ ...facts, previousVersion: state?.previous?.version, diff: state?.diff }));
-    return outputs;
+    return {
+      outputs,
+      summary: releaseSummary({ ...facts, previousVersion: state?.previous?.version, diff: state?.diff }),
+    };
   }
 
   const { previous, diff } = await log.group(`Read s3://${publish.bucket}/${publish.prefix}`, readState);
@@ -282,17 +277,16 @@ export async function renderManifest(
     'previous-version': previous?.version ?? '',
     changed: String(diff.changed),
   });
-  setOutputs(outputs);
-  appendSummary(
-    releaseSummary({
+  return {
+    outputs,
+    summary: releaseSummary({
       ...facts,
       previousVersion: previous?.version,
       artifactVersionId: published.artifact.versionId,
       unchanged: published.files.filter((f: StoredObject) => f.unchanged).length,
       diff,
     }),
-  );
-  return outputs;
+  };
 }
 
 /** The diff between the previous release's files (read back from S3) and the rendered ones. */
@@ -301,6 +295,7 @@ async function diffAgainst(
   previousFiles: { name: string; key: string }[],
   current: RenderedFile[],
   previousVersion: string | undefined,
+  log: Logger,
 ): Promise<ReleaseDiff> {
   const before: FileText[] = [];
   for (const f of previousFiles) {
