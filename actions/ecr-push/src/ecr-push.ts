@@ -1,5 +1,11 @@
-// ecr-push: an image from files, a registry, the local engine or ECR itself into an ECR repository.
-import { ActionError, appendSummary, log, runAction, setOutputs, setSecret } from '@slipway/action-kit';
+import {
+  ActionError,
+  ActionFailure,
+  setSecret,
+  type ActionResult,
+  type Logger,
+  type RunContext,
+} from '@slipway/action-kit';
 import { getEcrAuthorization } from '@slipway/aws/ecr-auth.ts';
 import {
   batchGetImages,
@@ -14,22 +20,30 @@ import {
   formatCounts,
   waitForScanFindings,
 } from '@slipway/aws/ecr-scan.ts';
-import { type EcrPushInputs, readEcrPushInputs } from './inputs.ts';
+import type { EcrPushInputs } from './inputs.ts';
 import { type PushSummary, findingsMessage, summaryMarkdown } from './summary.ts';
 
-export default () =>
-  runAction('ecr-push', {
-    async main() {
-      await ecrPush(readEcrPushInputs());
-    },
-  });
+/** The outputs of ecr-push, as the step writes them. */
+export interface EcrPushOutputs extends Record<string, string> {
+  registry: string;
+  image: string;
+  digest: string;
+  'image-ref': string;
+  tags: string;
+  'pushed-bytes': string;
+  'reused-bytes': string;
+}
 
 /**
- * Pushes (or retags) the image the validated inputs describe, writes the outputs and the job
- * summary, then applies the scan gate. Returns the outputs. Shared by this action and the
- * one-step root action.
+ * Pushes (or retags) the image the validated inputs describe, then applies the scan gate; returns
+ * the outputs and the job summary. Findings at or above the threshold are an ActionFailure that
+ * carries both, since the image was pushed. Shared by this action and the one-step root action.
  */
-export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, string>> {
+export async function ecrPush(
+  inputs: EcrPushInputs,
+  _context: RunContext,
+  log: Logger,
+): Promise<ActionResult & { outputs: EcrPushOutputs; summary: string }> {
   const { repository, source } = inputs;
   // The registry login and the source (manifests, compression, the local image) do not need the
   // repository: they start now and run while the ECR API looks the repository up. Creating it and
@@ -58,7 +72,7 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
             repository,
             tags: inputs.tags,
             concurrency: inputs.concurrency,
-            tempDir: process.env.RUNNER_TEMP || (process.env.TMPDIR ?? '/tmp'),
+            tempDir: inputs.tempDir,
             log,
           });
         });
@@ -149,7 +163,7 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
       );
     }
 
-    const outputs: Record<string, string> = {
+    const outputs: EcrPushOutputs = {
       registry,
       image,
       digest: pushed.digest,
@@ -158,23 +172,35 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
       'pushed-bytes': String(pushed.pushedBytes),
       'reused-bytes': String(pushed.reusedBytes),
     };
-    setOutputs(outputs);
 
     let scan: ScanReport | undefined;
     if (inputs.scanSeverityThreshold !== 'none') {
-      scan = await log.group(`Scan findings of ${pushed.digest}`, () =>
-        waitForScanFindings(api, { repository, digest: pushed.digest, log }),
-      );
+      try {
+        scan = await log.group(`Scan findings of ${pushed.digest}`, () =>
+          waitForScanFindings(api, { repository, digest: pushed.digest, log }),
+        );
+      } catch (err) {
+        // The image is pushed whatever the scan says: its outputs are still written.
+        if (err instanceof ActionError) throw new ActionFailure(err.message, { outputs });
+        throw err;
+      }
       log.info(`scan ${scan.status}: ${formatCounts(scan.counts)}`);
     }
     const failing = scan ? findingsAtOrAbove(scan, inputs.scanSeverityThreshold) : [];
-    appendSummary(summaryMarkdown({ image, pushed, scan, threshold: inputs.scanSeverityThreshold, failing }));
+    const summary = summaryMarkdown({
+      image,
+      pushed,
+      scan,
+      threshold: inputs.scanSeverityThreshold,
+      failing,
+    });
     if (failing.length) {
-      throw new ActionError(
+      throw new ActionFailure(
         findingsMessage(`${image}@${pushed.digest}`, inputs.scanSeverityThreshold, failing),
+        { outputs, summary },
       );
     }
-    return outputs;
+    return { outputs, summary };
   } finally {
     api.close();
     // Whatever happened, free the registry connections and temporary files.
