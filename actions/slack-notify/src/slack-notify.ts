@@ -1,16 +1,12 @@
-// slack-notify: one deployment message, posted or updated in place, that never fails a deploy by default.
 import {
   ActionError,
+  ActionFailure,
   InputError,
-  appendSummary,
-  envInputs,
-  exportVariable,
-  issueCommand,
-  log,
   markdownTable,
-  runAction,
-  setOutputs,
-  setSecret,
+  type ActionResult,
+  type InputSource,
+  type Logger,
+  type RunContext,
 } from '@slipway/action-kit';
 import {
   type DeliveryResult,
@@ -30,21 +26,28 @@ import {
   templateValues,
   webhookSecrets,
 } from '@slipway/slack';
-import type { DeploymentFacts, SlackMessage, TemplateProblems } from '@slipway/slack';
-import { RELEASE_VARIABLE, parseHandoff } from '@slipway/release/handoff';
-import {
-  STARTED_AT_VARIABLE,
-  type SlackNotifyInputs,
-  readSecretInputs,
-  readSlackNotifyInputs,
-} from './inputs.ts';
+import type { DeploymentFacts, Destination, SlackMessage, TemplateProblems } from '@slipway/slack';
+import { STARTED_AT_VARIABLE, type SlackNotifyInputs, readSecretInputs } from './inputs.ts';
 
-/** Masks the token and every secret part of the webhook URL before any other input is looked at. */
-function maskSecrets(): string[] {
-  const { webhookUrl, token } = readSecretInputs(envInputs());
-  const secrets = [...(webhookUrl ? webhookSecrets(webhookUrl) : []), ...(token ? [token] : [])];
-  for (const secret of secrets) setSecret(secret);
-  return secrets;
+/** The outputs of slack-notify, as the step writes them. */
+export interface SlackNotifyOutputs extends Record<string, string> {
+  ts: string;
+  channel: string;
+  'thread-ts': string;
+}
+
+/**
+ * The token and every secret part of the webhook URL among the raw inputs: masked before any
+ * other input is looked at.
+ */
+export function slackSecrets(source: InputSource): string[] {
+  const { webhookUrl, token } = readSecretInputs(source);
+  return [...(webhookUrl ? webhookSecrets(webhookUrl) : []), ...(token ? [token] : [])];
+}
+
+/** Removes the destination's secrets from a message, in case Slack or a proxy echoed one. */
+function redactorOf(destination: Destination): (text: string) => string {
+  return redactor(destination.kind === 'webhook' ? webhookSecrets(destination.url) : [destination.token]);
 }
 
 /** Expands templates in a title or fields value; unknown placeholders are the author's to fix. */
@@ -56,11 +59,11 @@ function expand(text: string, values: Record<string, string>, input: string): st
 }
 
 /** The facts of this run, with the title and fields templates expanded. */
-export function gatherFacts(inputs: SlackNotifyInputs, now: Date): DeploymentFacts {
+export function gatherFacts(inputs: SlackNotifyInputs, _context: RunContext, now: Date): DeploymentFacts {
   const run = readRunContext();
   const startedAt = inputs.startedAt ?? (inputs.status === 'started' ? now : undefined);
-  // An earlier await-release step of the job left what became of the release.
-  const release = inputs.status === 'started' ? undefined : parseHandoff(process.env[RELEASE_VARIABLE]);
+  // What became of the release, as an earlier await-release step of the job left it.
+  const release = inputs.status === 'started' ? undefined : inputs.release;
   const base = {
     run,
     status: inputs.status,
@@ -107,24 +110,30 @@ function summarize(
   where: string,
   result: DeliveryResult | undefined,
   problem?: string,
-) {
+): string {
   const outcome = result
     ? result.method === 'incoming webhook'
       ? 'posted'
       : `${result.method === 'chat.update' ? 'updated' : 'posted'} ts ${result.ts} in ${result.channel}`
     : `not delivered: ${problem ?? 'unknown error'}`;
-  appendSummary(
-    `### Slack notification\n\n${markdownTable(
-      ['status', 'sent to', 'how', 'result'],
-      [[inputs.status, where, result?.method ?? methodOf(inputs), outcome]],
-    )}`,
-  );
+  return `### Slack notification\n\n${markdownTable(
+    ['status', 'sent to', 'how', 'result'],
+    [[inputs.status, where, result?.method ?? methodOf(inputs), outcome]],
+  )}`;
 }
 
-/** Builds the message and sends it; everything here runs after the inputs were accepted. */
-async function notify(inputs: SlackNotifyInputs): Promise<DeliveryResult> {
+/**
+ * Builds the message and sends it; everything here runs after the inputs were accepted. `env`
+ * receives the variables later steps of the job read.
+ */
+async function notify(
+  inputs: SlackNotifyInputs,
+  context: RunContext,
+  log: Logger,
+  env: Record<string, string>,
+): Promise<DeliveryResult> {
   const now = new Date();
-  const facts = gatherFacts(inputs, now);
+  const facts = gatherFacts(inputs, context, now);
   const built = await buildMessage(inputs, facts);
   const { message, changes } = fitToLimits(built);
   if (changes.length) {
@@ -134,7 +143,7 @@ async function notify(inputs: SlackNotifyInputs): Promise<DeliveryResult> {
   }
   if (inputs.status === 'started' && facts.startedAt) {
     // Later slack-notify steps of this job measure their duration from here.
-    exportVariable(STARTED_AT_VARIABLE, facts.startedAt.toISOString());
+    env[STARTED_AT_VARIABLE] = facts.startedAt.toISOString();
   }
   const where = describeDestination(inputs.destination);
   return log.group(
@@ -154,18 +163,22 @@ async function notify(inputs: SlackNotifyInputs): Promise<DeliveryResult> {
 }
 
 /**
- * Sends the notification the inputs describe and writes the outputs; a Slack failure is a warning
- * unless fail-on-error. Shared by this action and the one-step root action.
+ * Sends the notification the inputs describe and returns the outputs and the summary; a Slack
+ * failure is a warning (no outputs) unless fail-on-error, which makes it an ActionFailure carrying
+ * the summary. Shared by this action and the one-step root action.
  */
 export async function slackNotify(
   inputs: SlackNotifyInputs,
-  redact: (text: string) => string,
-): Promise<{ ts: string; channel: string; 'thread-ts': string } | undefined> {
+  context: RunContext,
+  log: Logger,
+): Promise<ActionResult & { outputs: Partial<SlackNotifyOutputs>; summary: string }> {
   for (const note of inputs.notes) log.warning(note);
+  const redact = redactorOf(inputs.destination);
   const where = describeDestination(inputs.destination);
+  const env: Record<string, string> = {};
   let result: DeliveryResult;
   try {
-    result = await notify(inputs);
+    result = await notify(inputs, context, log, env);
   } catch (err) {
     // Template and payload problems are the author's to fix: one error line, nothing sent.
     if (err instanceof InputError) throw err;
@@ -176,20 +189,22 @@ export async function slackNotify(
         ? err.message
         : `slack-notify failed unexpectedly: ${(err as Error)?.message ?? String(err)}. This is a bug in Slipway: please report it with the step's debug log`,
     );
-    if (!expected && err instanceof Error && err.stack) issueCommand('debug', redact(err.stack));
-    summarize(inputs, where, undefined, problem);
-    if (inputs.failOnError) throw new ActionError(problem);
+    if (!expected && err instanceof Error && err.stack) log.debug(redact(err.stack));
+    const failed = { outputs: {}, summary: summarize(inputs, where, undefined, problem), env };
+    if (inputs.failOnError) throw new ActionFailure(problem, failed);
     log.warning(`${problem} (the step still succeeds; set fail-on-error: true to fail it)`);
-    return undefined;
+    return failed;
   }
-  const outputs = { ts: result.ts, channel: result.channel, 'thread-ts': result.threadTs };
-  setOutputs(outputs);
+  const outputs: SlackNotifyOutputs = {
+    ts: result.ts,
+    channel: result.channel,
+    'thread-ts': result.threadTs,
+  };
   const landed = result.ts ? ` as ts ${result.ts} in ${result.channel}` : '';
   log.info(
     `Slack: ${result.method === 'chat.update' ? 'updated' : 'posted'} the ${inputs.status} message${landed}`,
   );
-  summarize(inputs, where, result);
-  return outputs;
+  return { outputs, summary: summarize(inputs, where, result), env };
 }
 
 // Answers that say Slack is busy, not that the token is wrong: the check lets the work go on.
@@ -209,11 +224,9 @@ const PASSING_CODES = new Set([
  * a warning, since the message is not the deployment. An incoming webhook cannot be checked
  * without posting to it, so it is first used for the real message.
  */
-export async function checkSlackTarget(
-  inputs: SlackNotifyInputs,
-  redact: (text: string) => string,
-): Promise<void> {
+export async function checkSlackTarget(inputs: SlackNotifyInputs, log: Logger): Promise<void> {
   const destination = inputs.destination;
+  const redact = redactorOf(destination);
   if (destination.kind === 'webhook') {
     log.info(
       'Slack: an incoming webhook cannot be checked without posting to it; it is first used for the message itself',
@@ -235,16 +248,3 @@ export async function checkSlackTarget(
     log.warning(`could not check the Slack token before starting (${message}); going on`);
   }
 }
-
-/** Masks the token and webhook URL, then returns a redactor for messages that might quote them. */
-export function maskSlackSecrets(): (text: string) => string {
-  return redactor(maskSecrets());
-}
-
-export default () =>
-  runAction('slack-notify', {
-    async main() {
-      const redact = maskSlackSecrets();
-      await slackNotify(await readSlackNotifyInputs(), redact);
-    },
-  });
