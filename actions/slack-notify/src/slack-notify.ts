@@ -16,6 +16,7 @@ import {
   describeDestination,
   describeTemplateProblems,
   fitToLimits,
+  PayloadError,
   parsePayload,
   readRunContext,
   redactor,
@@ -87,7 +88,13 @@ export function gatherFacts(inputs: SlackNotifyInputs, _context: RunContext, now
 export async function buildMessage(inputs: SlackNotifyInputs, facts: DeploymentFacts): Promise<SlackMessage> {
   if (!inputs.payload) return buildDefaultMessage(facts);
   const { input, text, syntax } = inputs.payload;
-  const parsed = await parsePayload(text, input, syntax);
+  let parsed: SlackMessage;
+  try {
+    parsed = await parsePayload(text, syntax);
+  } catch (err) {
+    if (err instanceof PayloadError) throw new InputError(input, err.reason);
+    throw err;
+  }
   const values = templateValues(facts);
   const { message, problems } = renderTemplates(parsed, values);
   if (!templateOk(problems)) throw new InputError(input, describeTemplateProblems(problems, values));
