@@ -19,6 +19,7 @@ import {
   parseImageReference,
   parseValues,
   projectName,
+  RenderParameterError,
   releaseTime,
   releaseVersion,
   resolveTemplateRoot,
@@ -113,6 +114,16 @@ function checkOutputDir(path: string, given: string | undefined): void {
   }
 }
 
+/** Runs a render function, naming `input` in front of what it says about its parameter. */
+export async function asInput<T>(input: string, work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RenderParameterError) throw new InputError(input, err.reason);
+    throw err;
+  }
+}
+
 /** The region; a dry run may go without one (it then only prints the keys it would write). */
 function regionFor(input: string | undefined, env: NodeJS.ProcessEnv, dryRun: boolean): string | undefined {
   try {
@@ -147,7 +158,7 @@ export async function readInputs(
   }
   const cluster = inputs.optional('cluster');
   const imageInput = inputs.optional('image');
-  const image = imageInput ? parseImageReference(imageInput, 'image') : undefined;
+  const image = imageInput ? await asInput('image', () => parseImageReference(imageInput)) : undefined;
 
   const sha = context.sha;
   const releasedAt = releaseTime(env);
@@ -206,15 +217,19 @@ export async function readInputs(
     ? resolveInWorkspace('output-dir', outputInput, { workspace, allowOutside })
     : join(env.RUNNER_TEMP || tmpdir(), 'render-manifest', `${project}-${environment}`);
   checkOutputDir(outputDir, outputInput);
-  const templates = await resolveTemplates(inputs.list('templates'), workspace, { allowOutside });
-  const templateRoot = resolveTemplateRoot(inputs.optional('template-root'), templates, workspace, {
-    allowOutside,
-  });
+  const templates = await asInput('templates', () =>
+    resolveTemplates(inputs.list('templates'), workspace, { allowOutside }),
+  );
+  const templateRoot = await asInput('template-root', () =>
+    resolveTemplateRoot(inputs.optional('template-root'), templates, workspace, { allowOutside }),
+  );
   const valuesFiles = inputs.list('values-files');
-  const fromFiles = await loadValuesFiles(valuesFiles, workspace, { allowOutside });
-  const inline = await parseValues(inputs.optional('values') ?? '', 'values');
-  checkValueNames(fromFiles.values, 'values-files');
-  checkValueNames(inline.values, 'values');
+  const fromFiles = await asInput('values-files', () =>
+    loadValuesFiles(valuesFiles, workspace, { allowOutside }),
+  );
+  const inline = await asInput('values', () => parseValues(inputs.optional('values') ?? ''));
+  await asInput('values-files', () => checkValueNames(fromFiles.values));
+  await asInput('values', () => checkValueNames(inline.values));
   const values = mergeValues(fromFiles.values, inline.values);
 
   const runUrl = context.runUrl ?? '';

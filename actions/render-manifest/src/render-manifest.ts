@@ -24,7 +24,7 @@ import {
   type ReleaseDiff,
   type RenderedFile,
 } from '@slipway/render';
-import type { RenderManifestInputs } from './inputs.ts';
+import { asInput, type RenderManifestInputs } from './inputs.ts';
 import { releaseSummary } from './summary.ts';
 
 /** The outputs of render-manifest, as the step writes them. */
@@ -52,21 +52,24 @@ export async function renderAndValidate(inputs: RenderManifestInputs, log: Logge
     log.warning(w.message, { file: w.file, startLine: w.line, title: 'YAML 1.1 value' });
   }
 
-  const context = templateContext(
-    {
-      project: inputs.project,
-      deploy_env: inputs.environment,
-      namespace: inputs.namespace,
-      cluster_name: inputs.cluster,
-      deploy_image: image?.pinned,
-      docker_tag: image?.tag,
-      image_digest: image?.digest,
-      version,
-      git_sha: inputs.git.sha,
-      git_ref: inputs.git.ref,
-      run_url: inputs.git.runUrl,
-    },
-    inputs.values,
+  // templateContext refuses a value that shadows a built-in, as readInputs already did.
+  const context = await asInput('values', () =>
+    templateContext(
+      {
+        project: inputs.project,
+        deploy_env: inputs.environment,
+        namespace: inputs.namespace,
+        cluster_name: inputs.cluster,
+        deploy_image: image?.pinned,
+        docker_tag: image?.tag,
+        image_digest: image?.digest,
+        version,
+        git_sha: inputs.git.sha,
+        git_ref: inputs.git.ref,
+        run_url: inputs.git.runUrl,
+      },
+      inputs.values,
+    ),
   );
 
   let rendered: RenderedFile[];
