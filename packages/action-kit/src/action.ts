@@ -81,9 +81,10 @@ export interface ActionDefinition<I, S = never> {
   post?: (state: S | undefined, context: RunContext, log: Logger) => Promise<ActionResult<never>>;
 }
 
-function write<S>(result: ActionResult<S>, slot: StateSlot<S> | undefined): void {
+async function write<S>(result: ActionResult<S>, slot: StateSlot<S> | undefined): Promise<void> {
   setOutputs(result.outputs);
-  if (result.summary) appendSummary(result.summary);
+  // Awaited: a runner interface may write the summary file asynchronously.
+  if (result.summary) await appendSummary(result.summary);
   for (const [name, value] of Object.entries(result.env ?? {})) exportVariable(name, value);
   if (slot && result.state !== undefined) slot.set(result.state);
 }
@@ -100,7 +101,7 @@ async function runStep<S>(
   } catch (err) {
     let failure = err;
     if (failure instanceof ActionFailure) {
-      write(failure.result as ActionResult<S>, slot);
+      await write(failure.result as ActionResult<S>, slot);
       failure = failure.reason ?? failure;
     }
     if (failure instanceof FileProblems) {
@@ -111,7 +112,7 @@ async function runStep<S>(
     }
     throw failure;
   }
-  write(result, slot);
+  await write(result, slot);
 }
 
 /**
