@@ -1,5 +1,5 @@
 import { InputError, Inputs, quote, type InputSource, type RunContext } from '@slipway/action-kit';
-import { resolveRegion } from '@slipway/aws';
+import { AwsParameterError, resolveRegion } from '@slipway/aws';
 import {
   RELEASE_STATUSES,
   type ArgoRelease,
@@ -83,6 +83,16 @@ function httpUrl(inputs: Inputs, name: string, example: string): string {
   return value;
 }
 
+/** Calls an AWS helper, naming `input` in front of what it says about its parameter. */
+function asInput<T>(input: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof AwsParameterError) throw new InputError(input, err.reason);
+    throw err;
+  }
+}
+
 /**
  * Reads and validates every input before anything is fetched. Errors name the input, the bad value
  * (never the token) and the accepted form. The Argo CD revision defaults to the run's commit; the
@@ -154,7 +164,7 @@ export function readInputs(
       );
     }
     const logLines = inputs.integer('log-lines', { default: 50, min: 0, max: 1000 }) ?? 50;
-    const region = resolveRegion(inputs.optional('region'), env);
+    const region = asInput('region', () => resolveRegion(inputs.optional('region'), env));
     return { ...common, mode, pipeline: { pipeline, versionId, region, logLines } };
   }
 

@@ -5,6 +5,7 @@ import type { InputSource, RunContext } from '@slipway/action-kit';
 import { parseRegistry } from '@slipway/aws/ecr-auth.ts';
 import { keepLastPolicy, validateLifecyclePolicy } from '@slipway/aws/ecr-repository.ts';
 import { SEVERITY_THRESHOLDS, type SeverityThreshold } from '@slipway/aws/ecr-scan.ts';
+import { AwsParameterError } from '@slipway/aws/parameter-error.ts';
 import { resolveRegion } from '@slipway/aws/region.ts';
 import { readRegistryUrl } from '@slipway/aws/registry-url.ts';
 import { isValidRepositoryName, isValidTag } from '@slipway/registry/reference.ts';
@@ -95,6 +96,16 @@ export function readLifecyclePolicy(value: string, baseDir: string, allowOutside
   }
 }
 
+/** Calls an AWS helper, naming `input` in front of what it says about its parameter. */
+function asInput<T>(input: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof AwsParameterError) throw new InputError(input, err.reason);
+    throw err;
+  }
+}
+
 /**
  * Reads and validates every input; nothing has touched AWS or a registry yet. The default tags
  * come from `context`; the workspace, temporary folder and region from the environment.
@@ -148,7 +159,8 @@ export function readInputs(
   const lifecyclePolicy =
     policyValue === undefined ? undefined : readLifecyclePolicy(policyValue, base, allowOutside);
   const urlValue = inputs.optional('registry-url');
-  const registryUrl = urlValue === undefined ? undefined : readRegistryUrl(urlValue);
+  const registryUrl =
+    urlValue === undefined ? undefined : asInput('registry-url', () => readRegistryUrl(urlValue));
 
   const registryValue = inputs.optional('registry');
   const envRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION;
@@ -159,7 +171,9 @@ export function readInputs(
       `${quote(registryValue)} is not an AWS account ID (12 digits) or an ECR registry host such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com`,
     );
   }
-  const region = resolveRegion(inputs.optional('region') ?? parsedRegistry?.region, env);
+  const region = asInput('region', () =>
+    resolveRegion(inputs.optional('region') ?? parsedRegistry?.region, env),
+  );
 
   const scanSeverityThreshold = inputs.enum('scan-severity-threshold', SEVERITY_THRESHOLDS, 'none');
   const concurrency = inputs.integer('concurrency', { default: 4, min: 1, max: 32 }) ?? 4;

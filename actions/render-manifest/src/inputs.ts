@@ -9,7 +9,7 @@ import {
   type InputSource,
   type RunContext,
 } from '@slipway/action-kit';
-import { resolveRegion } from '@slipway/aws';
+import { AwsParameterError, resolveRegion } from '@slipway/aws';
 import { checkBucketName, checkKeyPrefix } from '@slipway/aws/s3-names.ts';
 import type { SseMode } from '@slipway/aws/s3-publish.ts';
 import {
@@ -114,12 +114,14 @@ function checkOutputDir(path: string, given: string | undefined): void {
   }
 }
 
-/** Runs a render function, naming `input` in front of what it says about its parameter. */
+/** Runs a render or AWS helper, naming `input` in front of what it says about its parameter. */
 export async function asInput<T>(input: string, work: () => T | Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof RenderParameterError) throw new InputError(input, err.reason);
+    if (err instanceof RenderParameterError || err instanceof AwsParameterError) {
+      throw new InputError(input, err.reason);
+    }
     throw err;
   }
 }
@@ -198,13 +200,13 @@ export async function readInputs(
       );
     }
     publish = {
-      bucket: checkBucketName(bucketInput, 'bucket'),
-      prefix: checkKeyPrefix(prefixInput ?? `${project}/${environment}`, 'key-prefix'),
+      bucket: await asInput('bucket', () => checkBucketName(bucketInput)),
+      prefix: await asInput('key-prefix', () => checkKeyPrefix(prefixInput ?? `${project}/${environment}`)),
       artifactName,
       acl,
       sse,
       kmsKeyId,
-      region: regionFor(regionInput, env, dryRun),
+      region: await asInput('region', () => regionFor(regionInput, env, dryRun)),
     };
   }
 

@@ -105,7 +105,7 @@ test('bucket names follow the S3 rules; s3:// is accepted', () => {
   ]) {
     assert.throws(
       () => checkBucketName(bad),
-      /^InputError: input bucket: .* is not a valid S3 bucket name/,
+      /^AwsParameterError: bucket: .* is not a valid S3 bucket name/,
       bad,
     );
   }
@@ -114,5 +114,5 @@ test('bucket names follow the S3 rules; s3:// is accepted', () => {
 test('key prefixes lose their outer slashes and refuse empty or dot segments', () => {
   assert.equal(checkKeyPrefix('/shop/staging/'), 'shop/staging');
   for (const bad of ['/', 'a//b', 'a/../b', 'a b', 'ä'])
-    assert.throws(() => checkKeyPrefix(bad), /input key-prefix/, bad);
+    assert.throws(() => checkKeyPrefix(bad), /^AwsParameterError: prefix: /, bad);
 });
