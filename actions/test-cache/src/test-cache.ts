@@ -16,7 +16,7 @@ export async function restoreTestCache(
   log: Logger,
 ): Promise<ActionResult<TestCacheState>> {
   const startedAt = Date.now();
-  const service = detectCacheService(process.env);
+  const service = detectCacheService(process.env, context.serverUrl);
   if (!service.available) {
     // One warning, so a cache that silently never works shows on the run page: on GitHub
     // Enterprise Server the Actions cache needs storage set up by an administrator.
