@@ -1,6 +1,14 @@
-import { markdownTable, type Logger } from '@slipway/action-kit';
 import {
+  ActionFailure,
+  markdownTable,
+  type ActionResult,
+  type Logger,
+  type RunContext,
+} from '@slipway/action-kit';
+import {
+  RELEASE_VARIABLE,
   formatDuration,
+  toHandoff,
   followArgoRelease,
   followPipelineRelease,
   followUrlRelease,
@@ -10,7 +18,7 @@ import {
 import type { AwaitReleaseInputs } from './inputs.ts';
 
 /** The outputs of await-release, as written to GITHUB_OUTPUT. */
-export interface AwaitReleaseOutputs {
+export interface AwaitReleaseOutputs extends Record<string, string> {
   status: string;
   detail: string;
   url: string;
@@ -92,4 +100,23 @@ export async function awaitRelease(
     'failed-stage': outcome.failedStage,
   };
   return { outcome, outputs, summary: releaseSummary(outcome, inputs.mode) };
+}
+
+/**
+ * The work of await-release: follows the release, and hands what became of it to the later steps
+ * of the job (slack-notify's default message says it). A status listed in fail-on is an
+ * ActionFailure carrying the outputs and the summary, which are written before the step fails.
+ */
+export async function runAwaitRelease(
+  inputs: AwaitReleaseInputs,
+  _context: RunContext,
+  log: Logger,
+): Promise<ActionResult & { outputs: AwaitReleaseOutputs; summary: string }> {
+  const { outcome, outputs, summary } = await awaitRelease(inputs, log);
+  const result = { outputs, summary, env: { [RELEASE_VARIABLE]: JSON.stringify(toHandoff(outcome)) } };
+  const line = `release ${outcome.status} after ${formatDuration(outcome.durationMs)}: ${outcome.detail}`;
+  if (inputs.failOn.includes(outcome.status)) throw new ActionFailure(line, result);
+  if (outcome.status === 'live') log.info(`✅ ${line}`);
+  else log.warning(`${line} (fail-on does not include ${outcome.status}, so the step succeeds)`);
+  return result;
 }

@@ -1,5 +1,5 @@
-import { InputError, Inputs, quote, type InputSource } from '@slipway/action-kit';
-import { resolveRegion } from '@slipway/aws';
+import { InputError, Inputs, quote, type InputSource, type RunContext } from '@slipway/action-kit';
+import { AwsParameterError, resolveRegion } from '@slipway/aws';
 import {
   RELEASE_STATUSES,
   type ArgoRelease,
@@ -83,12 +83,24 @@ function httpUrl(inputs: Inputs, name: string, example: string): string {
   return value;
 }
 
+/** Calls an AWS helper, naming `input` in front of what it says about its parameter. */
+function asInput<T>(input: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof AwsParameterError) throw new InputError(input, err.reason);
+    throw err;
+  }
+}
+
 /**
  * Reads and validates every input before anything is fetched. Errors name the input, the bad value
- * (never the token) and the accepted form.
+ * (never the token) and the accepted form. The Argo CD revision defaults to the run's commit; the
+ * region comes from the environment (`AWS_REGION`) when no input names it.
  */
-export function readAwaitReleaseInputs(
-  source?: InputSource,
+export function readInputs(
+  source: InputSource,
+  context: RunContext,
   env: NodeJS.ProcessEnv = process.env,
 ): AwaitReleaseInputs {
   const inputs = new Inputs(source);
@@ -152,7 +164,7 @@ export function readAwaitReleaseInputs(
       );
     }
     const logLines = inputs.integer('log-lines', { default: 50, min: 0, max: 1000 }) ?? 50;
-    const region = resolveRegion(inputs.optional('region'), env);
+    const region = asInput('region', () => resolveRegion(inputs.optional('region'), env));
     return { ...common, mode, pipeline: { pipeline, versionId, region, logLines } };
   }
 
@@ -191,7 +203,7 @@ export function readAwaitReleaseInputs(
       'token',
       'is required in argocd mode: an Argo CD API token with get on the application',
     );
-  const revision = inputs.optional('expect') ?? env.GITHUB_SHA?.trim();
+  const revision = inputs.optional('expect') ?? (context.sha.trim() || undefined);
   if (!revision) {
     throw new InputError(
       'expect',

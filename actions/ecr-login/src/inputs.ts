@@ -1,6 +1,7 @@
 import { InputError, Inputs, quote } from '@slipway/action-kit';
-import type { InputSource } from '@slipway/action-kit';
+import type { InputSource, RunContext } from '@slipway/action-kit';
 import { parseRegistry, registryHostOf } from '@slipway/aws/ecr-auth.ts';
+import { AwsParameterError } from '@slipway/aws/parameter-error.ts';
 import { resolveRegion } from '@slipway/aws/region.ts';
 import { readRegistryUrl } from '@slipway/aws/registry-url.ts';
 
@@ -21,9 +22,23 @@ export interface EcrLoginInputs {
   skipLogout: boolean;
 }
 
-/** Reads and validates every input before anything else happens. */
-export function readEcrLoginInputs(
-  source?: InputSource,
+/** Calls an AWS helper, naming `input` in front of what it says about its parameter. */
+function asInput<T>(input: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof AwsParameterError) throw new InputError(input, err.reason);
+    throw err;
+  }
+}
+
+/**
+ * Reads and validates every input before anything else happens. The region comes from the
+ * environment (`AWS_REGION`) when the inputs do not name one.
+ */
+export function readInputs(
+  source: InputSource,
+  _context: RunContext,
   env: NodeJS.ProcessEnv = process.env,
 ): EcrLoginInputs {
   const inputs = new Inputs(source);
@@ -41,14 +56,17 @@ export function readEcrLoginInputs(
   });
   // Registry hosts carry their own region; a region is needed only for account IDs and the default.
   const hostRegion = given.length > 0 && given.every((r) => r.region) ? given[0]?.region : undefined;
-  const region = regionInput || !hostRegion ? resolveRegion(regionInput, env) : hostRegion;
+  const region =
+    regionInput || !hostRegion ? asInput('region', () => resolveRegion(regionInput, env)) : hostRegion;
   const registries = given.map((r): RegistryRequest => ({
     accountId: r.accountId,
     region: r.region ?? region,
   }));
   const registryUrl = inputs.optional('registry-url');
   const registryHost =
-    registryUrl === undefined ? undefined : registryHostOf(readRegistryUrl(registryUrl).href);
+    registryUrl === undefined
+      ? undefined
+      : registryHostOf(asInput('registry-url', () => readRegistryUrl(registryUrl)).href);
   if (registryHost !== undefined && registries.length > 1) {
     throw new InputError(
       'registry-url',

@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { InputError, Inputs, quote, resolveInWorkspace } from '@slipway/action-kit';
-import type { InputSource } from '@slipway/action-kit';
+import type { InputSource, RunContext } from '@slipway/action-kit';
 import { parseRegistry } from '@slipway/aws/ecr-auth.ts';
 import { keepLastPolicy, validateLifecyclePolicy } from '@slipway/aws/ecr-repository.ts';
 import { SEVERITY_THRESHOLDS, type SeverityThreshold } from '@slipway/aws/ecr-scan.ts';
+import { AwsParameterError } from '@slipway/aws/parameter-error.ts';
 import { resolveRegion } from '@slipway/aws/region.ts';
 import { readRegistryUrl } from '@slipway/aws/registry-url.ts';
 import { isValidRepositoryName, isValidTag } from '@slipway/registry/reference.ts';
@@ -31,6 +33,8 @@ export interface EcrPushInputs {
   region: string;
   scanSeverityThreshold: SeverityThreshold;
   concurrency: number;
+  /** Where temporary files go (RUNNER_TEMP). */
+  tempDir: string;
 }
 
 /** The workspace, against which relative paths are resolved (the runner's working directory). */
@@ -39,11 +43,11 @@ export function workspace(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /**
- * `git-<sha7>` always, plus `latest` when the run is on the repository's default branch (read
- * from the event payload, which every event of a repository carries).
+ * `git-<sha7>` always, plus `latest` when the run is on the repository's default branch (named
+ * by the event payload, which every event of a repository carries).
  */
-export function defaultTags(env: NodeJS.ProcessEnv = process.env): string[] {
-  const sha = env.GITHUB_SHA;
+export function defaultTags(context: RunContext): string[] {
+  const sha = context.sha;
   if (!sha || !/^[0-9a-f]{7,}$/i.test(sha)) {
     throw new InputError(
       'tags',
@@ -51,18 +55,8 @@ export function defaultTags(env: NodeJS.ProcessEnv = process.env): string[] {
     );
   }
   const tags = [`git-${sha.slice(0, 7).toLowerCase()}`];
-  let defaultBranch: string | undefined;
-  try {
-    if (env.GITHUB_EVENT_PATH && existsSync(env.GITHUB_EVENT_PATH)) {
-      const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as {
-        repository?: { default_branch?: string };
-      };
-      defaultBranch = event.repository?.default_branch;
-    }
-  } catch {
-    // A missing or odd payload only means `latest` is not added.
-  }
-  if (defaultBranch && env.GITHUB_REF === `refs/heads/${defaultBranch}`) tags.push('latest');
+  const defaultBranch = context.defaultBranch;
+  if (defaultBranch && context.ref === `refs/heads/${defaultBranch}`) tags.push('latest');
   return tags;
 }
 
@@ -102,8 +96,25 @@ export function readLifecyclePolicy(value: string, baseDir: string, allowOutside
   }
 }
 
-/** Reads and validates every input; nothing has touched AWS or a registry yet. */
-export function readEcrPushInputs(source?: InputSource, env: NodeJS.ProcessEnv = process.env): EcrPushInputs {
+/** Calls an AWS helper, naming `input` in front of what it says about its parameter. */
+function asInput<T>(input: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof AwsParameterError) throw new InputError(input, err.reason);
+    throw err;
+  }
+}
+
+/**
+ * Reads and validates every input; nothing has touched AWS or a registry yet. The default tags
+ * come from `context`; the workspace, temporary folder and region from the environment.
+ */
+export function readInputs(
+  source: InputSource,
+  context: RunContext,
+  env: NodeJS.ProcessEnv = process.env,
+): EcrPushInputs {
   const inputs = new Inputs(source);
   const base = workspace(env);
 
@@ -132,7 +143,7 @@ export function readEcrPushInputs(source?: InputSource, env: NodeJS.ProcessEnv =
   }
 
   const given = inputs.list('tags');
-  const tags = [...new Set(given.length ? given : defaultTags(env))];
+  const tags = [...new Set(given.length ? given : defaultTags(context))];
   const bad = tags.filter((t) => !isValidTag(t));
   if (bad.length) {
     throw new InputError(
@@ -148,7 +159,8 @@ export function readEcrPushInputs(source?: InputSource, env: NodeJS.ProcessEnv =
   const lifecyclePolicy =
     policyValue === undefined ? undefined : readLifecyclePolicy(policyValue, base, allowOutside);
   const urlValue = inputs.optional('registry-url');
-  const registryUrl = urlValue === undefined ? undefined : readRegistryUrl(urlValue);
+  const registryUrl =
+    urlValue === undefined ? undefined : asInput('registry-url', () => readRegistryUrl(urlValue));
 
   const registryValue = inputs.optional('registry');
   const envRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION;
@@ -159,7 +171,9 @@ export function readEcrPushInputs(source?: InputSource, env: NodeJS.ProcessEnv =
       `${quote(registryValue)} is not an AWS account ID (12 digits) or an ECR registry host such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com`,
     );
   }
-  const region = resolveRegion(inputs.optional('region') ?? parsedRegistry?.region, env);
+  const region = asInput('region', () =>
+    resolveRegion(inputs.optional('region') ?? parsedRegistry?.region, env),
+  );
 
   const scanSeverityThreshold = inputs.enum('scan-severity-threshold', SEVERITY_THRESHOLDS, 'none');
   const concurrency = inputs.integer('concurrency', { default: 4, min: 1, max: 32 }) ?? 4;
@@ -179,5 +193,6 @@ export function readEcrPushInputs(source?: InputSource, env: NodeJS.ProcessEnv =
     region,
     scanSeverityThreshold,
     concurrency,
+    tempDir: env.RUNNER_TEMP || tmpdir(),
   };
 }

@@ -1,9 +1,15 @@
-import { markdownTable, type Logger } from '@slipway/action-kit';
-import { authorizationHeader, publishRelease, type FileChange, type PublishResult } from '@slipway/gitops';
+import { ActionError, markdownTable, type Logger, type RunContext } from '@slipway/action-kit';
+import {
+  GitOpsError,
+  authorizationHeader,
+  publishRelease,
+  type FileChange,
+  type PublishResult,
+} from '@slipway/gitops';
 import type { GitOpsPublishInputs } from './inputs.ts';
 
 /** The outputs of gitops-publish, as the step writes them. */
-export interface GitOpsPublishOutputs {
+export interface GitOpsPublishOutputs extends Record<string, string> {
   commit: string;
   changed: string;
   'pull-request-url': string;
@@ -49,11 +55,32 @@ export function pullRequestBody(inputs: GitOpsPublishInputs, result: PublishResu
   ].join('\n');
 }
 
+/** Removes every secret from a message, in case a server echoed one. */
+function redactor(secrets: string[]): (text: string) => string {
+  return (text) => secrets.reduce((t, s) => (s ? t.split(s).join('***') : t), text);
+}
+
 /**
  * Publishes the rendered release into the config repository (commit or pull request) and returns
- * the outputs and the summary; writes neither itself, so the root action can compose it.
+ * the outputs and the summary; writes neither itself, so the root action can compose it. A git or
+ * GitHub failure is an ActionError; no message, expected or not, carries the token.
  */
-export async function gitopsPublish(inputs: GitOpsPublishInputs, log: Logger): Promise<GitOpsPublishResult> {
+export async function gitopsPublish(
+  inputs: GitOpsPublishInputs,
+  _context: RunContext,
+  log: Logger,
+): Promise<GitOpsPublishResult> {
+  const redact = redactor(tokenSecrets(inputs.token));
+  try {
+    return await publish(inputs, log);
+  } catch (err) {
+    if (err instanceof GitOpsError) throw new ActionError(redact(err.message));
+    if (err instanceof Error) err.message = redact(err.message);
+    throw err;
+  }
+}
+
+async function publish(inputs: GitOpsPublishInputs, log: Logger): Promise<GitOpsPublishResult> {
   log.info(
     `publishing ${inputs.files.length} file(s) of ${inputs.project} ${inputs.version} for ${inputs.environment} to ${inputs.repository.fullName}:${inputs.path} (${inputs.mode})`,
   );

@@ -1,8 +1,15 @@
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { InputError, quote, resolveInWorkspace, type Inputs } from '@slipway/action-kit';
-import { resolveRegion } from '@slipway/aws';
+import {
+  InputError,
+  Inputs,
+  quote,
+  resolveInWorkspace,
+  type InputSource,
+  type RunContext,
+} from '@slipway/action-kit';
+import { AwsParameterError, resolveRegion } from '@slipway/aws';
 import { checkBucketName, checkKeyPrefix } from '@slipway/aws/s3-names.ts';
 import type { SseMode } from '@slipway/aws/s3-publish.ts';
 import {
@@ -12,6 +19,7 @@ import {
   parseImageReference,
   parseValues,
   projectName,
+  RenderParameterError,
   releaseTime,
   releaseVersion,
   resolveTemplateRoot,
@@ -106,6 +114,18 @@ function checkOutputDir(path: string, given: string | undefined): void {
   }
 }
 
+/** Runs a render or AWS helper, naming `input` in front of what it says about its parameter. */
+export async function asInput<T>(input: string, work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof RenderParameterError || err instanceof AwsParameterError) {
+      throw new InputError(input, err.reason);
+    }
+    throw err;
+  }
+}
+
 /** The region; a dry run may go without one (it then only prints the keys it would write). */
 function regionFor(input: string | undefined, env: NodeJS.ProcessEnv, dryRun: boolean): string | undefined {
   try {
@@ -119,12 +139,15 @@ function regionFor(input: string | undefined, env: NodeJS.ProcessEnv, dryRun: bo
 /**
  * Reads and checks every input before any template is rendered or any SDK is loaded: a bad input
  * is one error line and nothing is written. Cheap checks come first; then the files (templates,
- * values files) are looked up.
+ * values files) are looked up. The commit, ref, actor and run page come from `context`; the
+ * workspace, temporary folder and region from the environment.
  */
 export async function readInputs(
-  inputs: Inputs,
+  source: InputSource,
+  context: RunContext,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<RenderManifestInputs> {
+  const inputs = new Inputs(source);
   const environment = name('environment', inputs.string('environment', { required: true }));
   const project = name('project', projectName(inputs.optional('project'), env));
   const namespace = inputs.string('namespace', { default: project });
@@ -137,9 +160,9 @@ export async function readInputs(
   }
   const cluster = inputs.optional('cluster');
   const imageInput = inputs.optional('image');
-  const image = imageInput ? parseImageReference(imageInput, 'image') : undefined;
+  const image = imageInput ? await asInput('image', () => parseImageReference(imageInput)) : undefined;
 
-  const sha = env.GITHUB_SHA ?? '';
+  const sha = context.sha;
   const releasedAt = releaseTime(env);
   const version = releaseVersion(inputs.optional('version'), env, releasedAt);
 
@@ -177,13 +200,13 @@ export async function readInputs(
       );
     }
     publish = {
-      bucket: checkBucketName(bucketInput, 'bucket'),
-      prefix: checkKeyPrefix(prefixInput ?? `${project}/${environment}`, 'key-prefix'),
+      bucket: await asInput('bucket', () => checkBucketName(bucketInput)),
+      prefix: await asInput('key-prefix', () => checkKeyPrefix(prefixInput ?? `${project}/${environment}`)),
       artifactName,
       acl,
       sse,
       kmsKeyId,
-      region: regionFor(regionInput, env, dryRun),
+      region: await asInput('region', () => regionFor(regionInput, env, dryRun)),
     };
   }
 
@@ -196,21 +219,22 @@ export async function readInputs(
     ? resolveInWorkspace('output-dir', outputInput, { workspace, allowOutside })
     : join(env.RUNNER_TEMP || tmpdir(), 'render-manifest', `${project}-${environment}`);
   checkOutputDir(outputDir, outputInput);
-  const templates = await resolveTemplates(inputs.list('templates'), workspace, { allowOutside });
-  const templateRoot = resolveTemplateRoot(inputs.optional('template-root'), templates, workspace, {
-    allowOutside,
-  });
+  const templates = await asInput('templates', () =>
+    resolveTemplates(inputs.list('templates'), workspace, { allowOutside }),
+  );
+  const templateRoot = await asInput('template-root', () =>
+    resolveTemplateRoot(inputs.optional('template-root'), templates, workspace, { allowOutside }),
+  );
   const valuesFiles = inputs.list('values-files');
-  const fromFiles = await loadValuesFiles(valuesFiles, workspace, { allowOutside });
-  const inline = await parseValues(inputs.optional('values') ?? '', 'values');
-  checkValueNames(fromFiles.values, 'values-files');
-  checkValueNames(inline.values, 'values');
+  const fromFiles = await asInput('values-files', () =>
+    loadValuesFiles(valuesFiles, workspace, { allowOutside }),
+  );
+  const inline = await asInput('values', () => parseValues(inputs.optional('values') ?? ''));
+  await asInput('values-files', () => checkValueNames(fromFiles.values));
+  await asInput('values', () => checkValueNames(inline.values));
   const values = mergeValues(fromFiles.values, inline.values);
 
-  const runUrl =
-    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-      : '';
+  const runUrl = context.runUrl ?? '';
   return {
     workspace,
     templates,
@@ -228,6 +252,6 @@ export async function readInputs(
     bundle,
     publish,
     dryRun,
-    git: { sha, ref: env.GITHUB_REF ?? '', runUrl, actor: env.GITHUB_ACTOR ?? '' },
+    git: { sha, ref: context.ref, runUrl, actor: context.actor },
   };
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { ActionError, InputError, Inputs, quote, resolveInWorkspace } from '@slipway/action-kit';
-import type { InputSource } from '@slipway/action-kit';
+import type { InputSource, RunContext } from '@slipway/action-kit';
+import { RELEASE_VARIABLE, parseHandoff, type ReleaseHandoff } from '@slipway/release/handoff';
 import {
   DEFAULT_SLACK_API_URL,
   type DeploymentStatus,
@@ -40,6 +41,8 @@ export interface SlackNotifyInputs {
   policy: RetryPolicy;
   /** Input problems that do not stop the step, e.g. a channel given with a webhook. */
   notes: string[];
+  /** What became of the release, as an earlier await-release step of the job left it. */
+  release?: ReleaseHandoff;
 }
 
 const TS = /^\d{9,11}\.\d{1,9}$/;
@@ -194,10 +197,12 @@ function fieldText(name: string, value: unknown, notes: string[]): string {
 
 /**
  * Reads and validates every input before anything is sent. Errors name the input, the bad value
- * (never for webhook-url or token, which are secrets) and the accepted form.
+ * (never for webhook-url or token, which are secrets) and the accepted form. What earlier steps of
+ * the job left (the start time, the release's outcome) and the workspace come from the environment.
  */
-export async function readSlackNotifyInputs(
-  source?: InputSource,
+export async function readInputs(
+  source: InputSource,
+  _context: RunContext,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<SlackNotifyInputs> {
   const inputs = new Inputs(source);
@@ -232,6 +237,7 @@ export async function readSlackNotifyInputs(
     }
   }
 
+  const release = parseHandoff(env[RELEASE_VARIABLE]);
   const retries = inputs.integer('retries', { default: 3, min: 0, max: 10 }) ?? 3;
   const timeoutMs = inputs.duration('timeout', '60s') ?? 60_000;
   if (timeoutMs < 1000 || timeoutMs > 600_000) {
@@ -250,5 +256,6 @@ export async function readSlackNotifyInputs(
     failOnError: inputs.boolean('fail-on-error', false),
     policy: { retries, timeoutMs },
     notes,
+    ...(release ? { release } : {}),
   };
 }

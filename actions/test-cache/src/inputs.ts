@@ -1,9 +1,16 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { InputError, quote, resolveInWorkspace, type Inputs } from '@slipway/action-kit';
+import {
+  InputError,
+  Inputs,
+  quote,
+  resolveInWorkspace,
+  type InputSource,
+  type RunContext,
+} from '@slipway/action-kit';
 // Deep imports keep the start path small: only what validation needs loads before it.
 import { ECOSYSTEMS, type Ecosystem } from '@slipway/cache/kinds.ts';
-import { isGlob, isInside, resolveUserPath } from '@slipway/cache/paths.ts';
+import { homeDir, isGlob, isInside, resolveUserPath } from '@slipway/cache/paths.ts';
 import { SAVE_MODES, type SaveMode } from '@slipway/cache/save-policy.ts';
 
 /** The validated inputs of test-cache. */
@@ -129,4 +136,17 @@ export function readTestCacheInputs(inputs: Inputs, ctx: PathContext): TestCache
     saveOnFailure: inputs.boolean('save-on-failure', false),
     prune: inputs.boolean('prune', true),
   };
+}
+
+/**
+ * Reads and validates every input before anything touches a cache, with the folders paths are
+ * resolved against (the workspace and HOME, from the environment).
+ */
+export function readInputs(
+  source: InputSource,
+  _context: RunContext,
+  env: NodeJS.ProcessEnv = process.env,
+): TestCacheInputs & PathContext {
+  const paths: PathContext = { workspace: env.GITHUB_WORKSPACE || process.cwd(), home: homeDir(env) };
+  return { ...readTestCacheInputs(new Inputs(source), paths), ...paths };
 }

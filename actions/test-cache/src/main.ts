@@ -1,47 +1,12 @@
-import { Inputs, appendSummary, issueCommand, log, runAction, setOutputs } from '@slipway/action-kit';
-import { homeDir } from '@slipway/cache/paths.ts';
-import { detectCacheService } from './cache-service.ts';
-import { readTestCacheInputs } from './inputs.ts';
+// test-cache: dependency and build caches restored for the job and saved by the post step, as the save policy allows.
+import { defineAction } from '@slipway/action-kit';
+import { readInputs } from './inputs.ts';
+import { cacheState } from './state.ts';
+import { restoreTestCache, saveTestCache } from './test-cache.ts';
 
-export default () =>
-  runAction('test-cache', {
-    async main() {
-      const startedAt = Date.now();
-      const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-      const home = homeDir();
-      const inputs = readTestCacheInputs(new Inputs(), { workspace, home });
-
-      const service = detectCacheService(process.env);
-      if (!service.available) {
-        // One warning, so a cache that silently never works shows on the run page: on GitHub
-        // Enterprise Server the Actions cache needs storage set up by an administrator.
-        issueCommand(
-          'warning',
-          `test-cache: no cache service is configured on this runner (${service.missing} is not set), so nothing is restored or saved and the job runs uncached. GitHub-hosted runners and act provide one; on GitHub Enterprise Server an administrator enables the Actions cache (see docs/ghes.md).`,
-        );
-        setOutputs({ 'cache-hit': false, 'restored-key': '', key: '' });
-        appendSummary('### test-cache\nNo cache service on this runner: nothing restored or saved.\n');
-        return;
-      }
-      // Everything past validation loads now, keeping the start path to what validation needs.
-      const { restoreStep } = await import('./restore-step.ts');
-      try {
-        await restoreStep(inputs, { workspace, home, startedAt }, log);
-      } catch (err) {
-        // Past input validation a cache never fails the job: the job runs on, uncached.
-        log.warning(
-          `test-cache: restoring failed, the job runs without the cache: ${(err as Error).message}`,
-        );
-        setOutputs({ 'cache-hit': false, 'restored-key': '', key: '' });
-      }
-    },
-    async post() {
-      const { saveStep } = await import('./save.ts');
-      try {
-        await saveStep(log);
-      } catch (err) {
-        // Nothing the post step does may fail the job: an unsaved cache only makes the next run slower.
-        log.warning(`test-cache: saving failed, nothing more is saved: ${(err as Error).message}`);
-      }
-    },
-  });
+export default defineAction('test-cache', {
+  readInputs,
+  run: restoreTestCache,
+  state: cacheState,
+  post: saveTestCache,
+});

@@ -1,15 +1,13 @@
 import { existsSync } from 'node:fs';
 import {
-  appendSummary,
-  exportVariable,
   issueCommand,
   markdownTable,
-  setOutputs,
+  type ActionResult,
   type Logger,
+  type RunContext,
 } from '@slipway/action-kit';
 import {
   decideSave,
-  defaultBranchFromEvent,
   formatBytes,
   formatDuration,
   listCargoBins,
@@ -21,7 +19,7 @@ import {
 } from '@slipway/cache';
 import type { TestCacheInputs } from './inputs.ts';
 import { restoreCaches, type RestoreResult } from './restore.ts';
-import { SAVE_ON_FAILURE_ENV, cacheState, type StoredEntry } from './state.ts';
+import { SAVE_ON_FAILURE_ENV, type StoredEntry, type TestCacheState } from './state.ts';
 
 /** Where the step runs. */
 export interface StepContext {
@@ -78,8 +76,16 @@ async function afterRustRestore(
   return readsRecorded;
 }
 
-/** The main step once inputs are valid and a cache service exists: plan, restore, hand over. */
-export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log: Logger): Promise<void> {
+/**
+ * The main step once inputs are valid and a cache service exists: plan, restore, and return the
+ * outputs, the summary and what the post step needs to save.
+ */
+export async function restoreStep(
+  inputs: TestCacheInputs,
+  ctx: StepContext,
+  context: RunContext,
+  log: Logger,
+): Promise<ActionResult<TestCacheState>> {
   // @actions/cache resolves relative paths from the working directory but writes archive entries
   // relative to GITHUB_WORKSPACE; they must be the same folder.
   if (process.cwd() !== ctx.workspace && existsSync(ctx.workspace)) process.chdir(ctx.workspace);
@@ -92,7 +98,7 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
       ecosystems: inputs.ecosystems,
       extraPaths: inputs.paths,
       prefix: inputs.prefix,
-      job: [process.env.GITHUB_JOB || 'job', inputs.key].filter(Boolean).join('-'),
+      job: [context.job || 'job', inputs.key].filter(Boolean).join('-'),
       os: (process.env.RUNNER_OS || process.platform).toLowerCase(),
       arch: (process.env.RUNNER_ARCH || process.arch).toLowerCase(),
     },
@@ -108,9 +114,10 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
       'notice',
       'test-cache: nothing to cache: no ecosystem was found or set up, and no path was given.',
     );
-    setOutputs({ 'cache-hit': false, 'restored-key': '', key: '' });
-    appendSummary('### test-cache\nNothing to cache: no usable ecosystem and no `path`.\n');
-    return;
+    return {
+      outputs: { 'cache-hit': false, 'restored-key': '', key: '' },
+      summary: '### test-cache\nNothing to cache: no usable ecosystem and no `path`.\n',
+    };
   }
 
   // What the job starts with, before anything is restored: the post step caches only additions.
@@ -152,9 +159,9 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
     });
   }
 
-  const defaultBranch = defaultBranchFromEvent(process.env.GITHUB_EVENT_PATH);
-  const ref = process.env.GITHUB_REF;
-  const event = process.env.GITHUB_EVENT_NAME || undefined;
+  const defaultBranch = context.defaultBranch;
+  const ref = context.ref || undefined;
+  const event = context.eventName || undefined;
   for (const item of stored) {
     const decision = decideSave({
       mode: inputs.save,
@@ -169,26 +176,28 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
     );
   }
 
-  setOutputs({
-    'cache-hit': stored.every((e) => e.exactHit),
-    'restored-key': stored.map((e) => e.restoredKey ?? '').join('\n'),
-    key: stored.map((e) => e.key).join('\n'),
-  });
-  if (inputs.saveOnFailure) exportVariable(SAVE_ON_FAILURE_ENV, 'true');
-  cacheState.set({
-    entries: stored,
-    save: inputs.save,
-    saveBranches: inputs.saveBranches,
-    saveOnFailure: inputs.saveOnFailure,
-    prune: inputs.prune,
-    ...(ref ? { ref } : {}),
-    ...(event ? { event } : {}),
-    ...(defaultBranch ? { defaultBranch } : {}),
-    startedAt: ctx.startedAt,
-    readsRecorded,
-    workspace: ctx.workspace,
-    home: ctx.home,
-    ...(untrusted ? { untrusted } : {}),
-  });
-  appendSummary(restoreSummary(plan.entries, restored));
+  return {
+    outputs: {
+      'cache-hit': stored.every((e) => e.exactHit),
+      'restored-key': stored.map((e) => e.restoredKey ?? '').join('\n'),
+      key: stored.map((e) => e.key).join('\n'),
+    },
+    summary: restoreSummary(plan.entries, restored),
+    ...(inputs.saveOnFailure ? { env: { [SAVE_ON_FAILURE_ENV]: 'true' } } : {}),
+    state: {
+      entries: stored,
+      save: inputs.save,
+      saveBranches: inputs.saveBranches,
+      saveOnFailure: inputs.saveOnFailure,
+      prune: inputs.prune,
+      ...(ref ? { ref } : {}),
+      ...(event ? { event } : {}),
+      ...(defaultBranch ? { defaultBranch } : {}),
+      startedAt: ctx.startedAt,
+      readsRecorded,
+      workspace: ctx.workspace,
+      home: ctx.home,
+      ...(untrusted ? { untrusted } : {}),
+    },
+  };
 }

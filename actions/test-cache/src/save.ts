@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type * as CacheModule from '@actions/cache';
-import { appendSummary, markdownTable, setOutputs, type Logger } from '@slipway/action-kit';
+import { markdownTable, type ActionResult, type Logger } from '@slipway/action-kit';
 import {
   decideSave,
   formatBytes,
@@ -12,7 +12,7 @@ import {
   type PruneReport,
 } from '@slipway/cache';
 import { untrustedCacheService, watchLibrary } from './cache-service.ts';
-import { SAVE_ON_FAILURE_ENV, cacheState, type StoredEntry, type TestCacheState } from './state.ts';
+import { SAVE_ON_FAILURE_ENV, type StoredEntry, type TestCacheState } from './state.ts';
 
 interface SaveRow {
   entry: StoredEntry;
@@ -59,14 +59,12 @@ function failureUnknown(state: TestCacheState): string | undefined {
   return 'another test-cache step of this job set save-on-failure, so this post step also runs when the job failed and cannot tell; set save-on-failure the same on every test-cache step';
 }
 
-/** The post step: prunes, then saves each entry the policy allows. */
-export async function saveStep(log: Logger): Promise<void> {
-  const state = cacheState.get();
+/** The post step: prunes, then saves each entry the policy allows; returns the saved size and the summary. */
+export async function saveStep(state: TestCacheState | undefined, log: Logger): Promise<ActionResult> {
   if (!state) {
     // No cache service, or nothing to cache: main said so already.
     log.debug('test-cache: the main step left nothing to save');
-    setOutputs({ 'saved-size': 0 });
-    return;
+    return { outputs: { 'saved-size': 0 } };
   }
   if (process.cwd() !== state.workspace && existsSync(state.workspace)) process.chdir(state.workspace);
   // Main already warned that the service's certificate is not trusted: the same holds now.
@@ -151,7 +149,6 @@ export async function saveStep(log: Logger): Promise<void> {
     log.info(`${row.entry.ecosystem}: not saved (${row.reason})`);
 
   const savedBytes = rows.reduce((sum, r) => sum + (r.saved ? (r.bytes ?? 0) : 0), 0);
-  setOutputs({ 'saved-size': savedBytes });
   const pruneLines = rows
     .flatMap((r) => r.pruned ?? [])
     .map(
@@ -160,19 +157,19 @@ export async function saveStep(log: Logger): Promise<void> {
         `(workspace crates ${formatBytes(p.removed.workspace)}, incremental ${formatBytes(p.removed.incremental)}, ` +
         `unused in this run ${formatBytes(p.removed.unused)}).`,
     );
-  appendSummary(
+  const summary =
     '### test-cache: save\n' +
-      markdownTable(
-        ['cache', 'key', 'saved', 'size', 'time', 'why'],
-        rows.map((r) => [
-          r.entry.ecosystem,
-          `\`${r.entry.key}\``,
-          r.saved ? 'yes' : 'no',
-          r.bytes !== undefined ? formatBytes(r.bytes) : '-',
-          r.ms !== undefined ? formatDuration(r.ms) : '-',
-          r.reason,
-        ]),
-      ) +
-      (pruneLines.length ? `\n${pruneLines.join('\n')}\n` : ''),
-  );
+    markdownTable(
+      ['cache', 'key', 'saved', 'size', 'time', 'why'],
+      rows.map((r) => [
+        r.entry.ecosystem,
+        `\`${r.entry.key}\``,
+        r.saved ? 'yes' : 'no',
+        r.bytes !== undefined ? formatBytes(r.bytes) : '-',
+        r.ms !== undefined ? formatDuration(r.ms) : '-',
+        r.reason,
+      ]),
+    ) +
+    (pruneLines.length ? `\n${pruneLines.join('\n')}\n` : '');
+  return { outputs: { 'saved-size': savedBytes }, summary };
 }

@@ -29,3 +29,12 @@ export type { WorkspacePathOptions } from './workspace-paths.ts';
 export { isWithin, realPathOf, resolveInWorkspace, workspaceDir } from './workspace-paths.ts';
 export type { RunContext } from './context.ts';
 export { runContext, readRunContext } from './context.ts';
+export {
+  defineAction,
+  ActionFailure,
+  FileProblems,
+  type ActionDefinition,
+  type ActionResult,
+  type FileProblem,
+  type OutputValues,
+} from './action.ts';

@@ -1,17 +1,23 @@
 import type { Agent } from 'node:http';
-import { InputError } from '@slipway/action-kit';
+import { AwsParameterError } from './parameter-error.ts';
 
-/** The region from the `region` input, else AWS_REGION / AWS_DEFAULT_REGION, as the AWS CLI does. */
-export function resolveRegion(input: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const region = input || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+/**
+ * The region given, else AWS_REGION / AWS_DEFAULT_REGION, as the AWS CLI does. Throws an
+ * AwsParameterError about `region` when there is none or it is not a region.
+ */
+export function resolveRegion(given: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const region = given || env.AWS_REGION || env.AWS_DEFAULT_REGION;
   if (!region) {
-    throw new InputError(
+    throw new AwsParameterError(
       'region',
       'no AWS region: set the region input or AWS_REGION (aws-actions/configure-aws-credentials sets it)',
     );
   }
   if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new InputError('region', `${JSON.stringify(region)} is not an AWS region; use e.g. us-east-1`);
+    throw new AwsParameterError(
+      'region',
+      `${JSON.stringify(region)} is not an AWS region; use e.g. us-east-1`,
+    );
   }
   return region;
 }

@@ -1,4 +1,4 @@
-import { InputError } from '@slipway/action-kit';
+import { RenderParameterError } from './errors.ts';
 import type { PyValue } from '@slipway/jinja';
 import type { Values } from './values.ts';
 
@@ -36,13 +36,13 @@ export const BUILTIN_SOURCES: Record<keyof BuiltinValues, string> = {
 
 /**
  * Refuses values that would shadow a built-in value: which one wins would surprise half the
- * readers. `source` is the input they came from.
+ * readers. Throws a RenderParameterError about `values`.
  */
-export function checkValueNames(values: Values, source: string): void {
+export function checkValueNames(values: Values): void {
   for (const name of [...Object.keys(BUILTIN_SOURCES), 'values']) {
     if (values.has(name)) {
-      throw new InputError(
-        source,
+      throw new RenderParameterError(
+        'values',
         `defines ${name}, which is a built-in value; rename it (built-ins: ${Object.keys(BUILTIN_SOURCES).join(', ')})`,
       );
     }
@@ -55,7 +55,7 @@ export function checkValueNames(values: Values, source: string): void {
  * are set. Unset built-ins stay undefined, so a template printing one fails with a hint.
  */
 export function templateContext(builtins: BuiltinValues, values: Values): Map<string, PyValue> {
-  checkValueNames(values, 'values');
+  checkValueNames(values);
   const context = new Map<string, PyValue>();
   // Keys that are not strings (`1: one` in YAML) are reachable through values[1] only.
   for (const [key, value] of values) if (typeof key === 'string') context.set(key, value);

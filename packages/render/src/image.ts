@@ -1,4 +1,5 @@
-import { InputError, quote } from '@slipway/action-kit';
+import { quote } from '@slipway/action-kit';
+import { RenderParameterError } from './errors.ts';
 
 /** An image reference split into the parts templates use. */
 export interface ImageReference {
@@ -24,10 +25,10 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$|^sha512:[a-f0-9]{128}$/;
 
 /**
- * Parses `registry/repo[:tag][@sha256:…]`. Throws an InputError naming `input` for anything a
- * container runtime would refuse, so a typo fails here and not at `kubectl apply`.
+ * Parses `registry/repo[:tag][@sha256:…]`. Throws a RenderParameterError about `reference` for
+ * anything a container runtime would refuse, so a typo fails here and not at `kubectl apply`.
  */
-export function parseImageReference(reference: string, input = 'image'): ImageReference {
+export function parseImageReference(reference: string): ImageReference {
   const at = reference.indexOf('@');
   const digest = at >= 0 ? reference.slice(at + 1) : undefined;
   const named = at >= 0 ? reference.slice(0, at) : reference;
@@ -37,13 +38,19 @@ export function parseImageReference(reference: string, input = 'image'): ImageRe
   const tag = colon >= 0 ? named.slice(colon + 1) : undefined;
   const form = 'use registry/repository:tag, registry/repository@sha256:<64 hex> or both';
   if (!REPOSITORY.test(repository) || repository.length > 255) {
-    throw new InputError(input, `${quote(reference)} is not an image reference; ${form}`);
+    throw new RenderParameterError('reference', `${quote(reference)} is not an image reference; ${form}`);
   }
   if (tag !== undefined && !TAG.test(tag)) {
-    throw new InputError(input, `${quote(reference)} has an invalid tag ${quote(tag)}; ${form}`);
+    throw new RenderParameterError(
+      'reference',
+      `${quote(reference)} has an invalid tag ${quote(tag)}; ${form}`,
+    );
   }
   if (digest !== undefined && !DIGEST.test(digest)) {
-    throw new InputError(input, `${quote(reference)} has an invalid digest ${quote(digest)}; ${form}`);
+    throw new RenderParameterError(
+      'reference',
+      `${quote(reference)} has an invalid digest ${quote(digest)}; ${form}`,
+    );
   }
   const pinned = digest ? `${repository}@${digest}` : tag ? `${repository}:${tag}` : repository;
   return { repository, tag, digest, pinned };

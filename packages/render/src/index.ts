@@ -1,5 +1,6 @@
 // Every module here keeps its heavy dependencies (the Jinja engine, yaml, kubernetes-models, fflate,
 // diff) behind `await import()`, so importing this package costs nothing at start-up.
+export { RenderParameterError } from './errors.ts';
 export type { ImageReference } from './image.ts';
 export { parseImageReference } from './image.ts';
 export type { VersionSource } from './version.ts';

@@ -1,6 +1,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { InputError, quote } from '@slipway/action-kit';
+import { quote } from '@slipway/action-kit';
+import { RenderParameterError } from './errors.ts';
 
 /** A template file and the name of the manifest it renders to. */
 export interface TemplateFile {
@@ -28,7 +29,10 @@ export async function resolveTemplates(
   opts: { allowOutside?: boolean } = {},
 ): Promise<TemplateFile[]> {
   if (patterns.length === 0) {
-    throw new InputError('templates', 'is required; list template files or globs such as deploy/*.yaml.j2');
+    throw new RenderParameterError(
+      'templates',
+      'is required; list template files or globs such as deploy/*.yaml.j2',
+    );
   }
   const { glob, isDynamicPattern } = await import('tinyglobby');
   const found = new Set<string>();
@@ -41,16 +45,16 @@ export async function resolveTemplates(
         expandDirectories: false,
       });
       if (matches.length === 0) {
-        throw new InputError('templates', `${quote(pattern)} matches no file under ${workspace}`);
+        throw new RenderParameterError('templates', `${quote(pattern)} matches no file under ${workspace}`);
       }
       for (const m of matches) found.add(resolve(m));
       continue;
     }
     const path = resolve(workspace, pattern);
     if (!existsSync(path))
-      throw new InputError('templates', `${quote(pattern)} does not exist (looked for ${path})`);
+      throw new RenderParameterError('templates', `${quote(pattern)} does not exist (looked for ${path})`);
     if (!statSync(path).isFile()) {
-      throw new InputError(
+      throw new RenderParameterError(
         'templates',
         `${quote(pattern)} is a folder; use a glob such as ${pattern}/*.yaml`,
       );
@@ -60,7 +64,7 @@ export async function resolveTemplates(
   const realWorkspace = realpathSync(workspace);
   for (const path of opts.allowOutside ? [] : found) {
     if (!within(realWorkspace, realpathSync(path))) {
-      throw new InputError(
+      throw new RenderParameterError(
         'templates',
         `${quote(toPosix(relative(workspace, path)))} is outside the workspace ${workspace} (symlinks are followed); use files of the repository, or set allow-outside-workspace: true`,
       );
@@ -75,7 +79,7 @@ export async function resolveTemplates(
     const source = toPosix(relative(workspace, path));
     const clash = byOutput.get(output);
     if (clash) {
-      throw new InputError(
+      throw new RenderParameterError(
         'templates',
         `${quote(clash.source)} and ${quote(source)} would both render to ${output}; list only one of them`,
       );
@@ -104,19 +108,19 @@ export function resolveTemplateRoot(
 ): string {
   const root = input ? resolve(workspace, input) : commonFolder(templates.map((t) => t.path));
   if (!existsSync(root) || !statSync(root).isDirectory()) {
-    throw new InputError('template-root', `${quote(input ?? root)} is not a folder of the workspace`);
+    throw new RenderParameterError('root', `${quote(input ?? root)} is not a folder of the workspace`);
   }
   const realRoot = realpathSync(root);
   if (!opts.allowOutside && !within(realpathSync(workspace), realRoot)) {
-    throw new InputError(
-      'template-root',
+    throw new RenderParameterError(
+      'root',
       `${quote(input ?? root)} is outside the workspace ${workspace} (symlinks are followed); use a folder of the repository such as deploy, or set allow-outside-workspace: true`,
     );
   }
   const stray = templates.find((t) => !within(realRoot, realpathSync(t.path)));
   if (stray) {
-    throw new InputError(
-      'template-root',
+    throw new RenderParameterError(
+      'root',
       `${quote(stray.source)} is not inside ${quote(toPosix(relative(workspace, root)) || '.')}; set template-root to a folder holding every template`,
     );
   }

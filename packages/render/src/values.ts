@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { InputError, quote, resolveInWorkspace } from '@slipway/action-kit';
+import { quote, resolveInWorkspace } from '@slipway/action-kit';
+import { RenderParameterError } from './errors.ts';
 import type { PyDict, PyValue, YamlVersionWarning } from '@slipway/jinja';
 
 /** Template values: a Python dict, as PyYAML reads a values file (ints stay ints, `2.0` a float). */
@@ -48,38 +49,37 @@ function warningFor(w: YamlVersionWarning, file: string | undefined): ValuesWarn
 /**
  * Reads one values document (a values file or the `values` input) with YAML 1.1 rules, as PyYAML
  * does: `yes`/`no`/`on`/`off` are booleans, `0644` is octal, ints and floats keep their kind.
- * `input` names the input in errors; `file` the values file, when it is one.
+ * `file` names the values file, when it is one. Throws a RenderParameterError about `text`.
  */
 export async function parseValues(
   text: string,
-  input: string,
   file?: string,
 ): Promise<{ values: Values; warnings: ValuesWarning[] }> {
   const { readValuesYaml, ValuesYamlError } = await jinja();
   let read;
   try {
-    read = readValuesYaml(text, file ?? input);
+    read = readValuesYaml(text, file ?? 'values');
   } catch (err) {
     if (err instanceof ValuesYamlError) {
       const where = file ? `${quote(file)}${err.line ? ` line ${err.line}` : ''}` : `line ${err.line ?? 1}`;
       const prefix = `${err.file}${err.line === undefined ? '' : `:${err.line}`}: `;
       const reason = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
-      throw new InputError(input, `${where}: ${reason}; use a mapping such as "replicas: 3"`);
+      throw new RenderParameterError('text', `${where}: ${reason}; use a mapping such as "replicas: 3"`);
     }
     throw err;
   }
   if (read.value === null) return { values: new Map(), warnings: [] };
   if (!isMapping(read.value)) {
     const what = file ? `${quote(file)} must hold` : 'must be';
-    throw new InputError(input, `${what} a mapping such as "replicas: 3"`);
+    throw new RenderParameterError('text', `${what} a mapping such as "replicas: 3"`);
   }
   return { values: read.value, warnings: read.warnings.map((w) => warningFor(w, file)) };
 }
 
 /**
  * Reads the `values-files` in order, later files overriding earlier ones. A missing file, one
- * outside the workspace (unless `allowOutside`), or one that is not a YAML mapping is an
- * InputError naming the file.
+ * outside the workspace (unless `allowOutside`), or one that is not a YAML mapping is a
+ * RenderParameterError about `files` naming the file.
  */
 export async function loadValuesFiles(
   files: string[],
@@ -99,9 +99,15 @@ export async function loadValuesFiles(
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(err)})`;
-      throw new InputError('values-files', `${quote(file)} ${why} (looked for ${path})`);
+      throw new RenderParameterError('files', `${quote(file)} ${why} (looked for ${path})`);
     }
-    const read = await parseValues(text, 'values-files', file);
+    let read;
+    try {
+      read = await parseValues(text, file);
+    } catch (err) {
+      if (err instanceof RenderParameterError) throw new RenderParameterError('files', err.reason);
+      throw err;
+    }
     warnings.push(...read.warnings);
     merged = mergeValues(merged, read.values);
   }

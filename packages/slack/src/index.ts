@@ -16,7 +16,7 @@ export {
   releasePhrase,
 } from './default-message.ts';
 export type { PayloadSyntax } from './payload.ts';
-export { syntaxOfFile, toMessage, parsePayload } from './payload.ts';
+export { syntaxOfFile, toMessage, parsePayload, PayloadError } from './payload.ts';
 export type { FitResult } from './limits.ts';
 export { SLACK_LIMITS, fitToLimits } from './limits.ts';
 export type { SlackCall } from './errors.ts';

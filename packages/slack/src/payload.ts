@@ -1,5 +1,16 @@
-import { InputError } from '@slipway/action-kit';
 import type { Attachment, Block, SlackMessage } from './message.ts';
+
+/**
+ * A payload that is not a Slack message: `reason` says what is wrong with the text given to
+ * {@link parsePayload} (or the value given to {@link toMessage}), in words the author can act on.
+ * The action names its input in front of it.
+ */
+export class PayloadError extends Error {
+  override readonly name = 'PayloadError';
+  constructor(readonly reason: string) {
+    super(`payload: ${reason}`);
+  }
+}
 
 /** How to read a payload: by a file's extension, or by its first character. */
 export type PayloadSyntax = 'json' | 'yaml' | 'auto';
@@ -19,7 +30,7 @@ async function parseYaml(text: string): Promise<unknown> {
 
 const firstLineOf = (err: unknown) => ((err as Error).message ?? String(err)).split('\n')[0] ?? '';
 
-async function parseText(text: string, syntax: PayloadSyntax, input: string): Promise<unknown> {
+async function parseText(text: string, syntax: PayloadSyntax): Promise<unknown> {
   const trimmed = text.trim();
   const looksJson = trimmed.startsWith('{') || trimmed.startsWith('[');
   if (syntax === 'json' || (syntax === 'auto' && looksJson)) {
@@ -27,21 +38,20 @@ async function parseText(text: string, syntax: PayloadSyntax, input: string): Pr
       return JSON.parse(trimmed);
     } catch (jsonErr) {
       if (syntax === 'json') {
-        throw new InputError(input, `is not valid JSON (${firstLineOf(jsonErr)})`);
+        throw new PayloadError(`is not valid JSON (${firstLineOf(jsonErr)})`);
       }
       // YAML reads most JSON-like text too (trailing commas aside), so give it a chance.
       try {
         return await parseYaml(trimmed);
       } catch {
-        throw new InputError(input, `is not valid JSON or YAML (${firstLineOf(jsonErr)})`);
+        throw new PayloadError(`is not valid JSON or YAML (${firstLineOf(jsonErr)})`);
       }
     }
   }
   try {
     return await parseYaml(trimmed);
   } catch (err) {
-    throw new InputError(
-      input,
+    throw new PayloadError(
       `is not valid ${syntax === 'yaml' ? 'YAML' : 'JSON or YAML'} (${firstLineOf(err)})`,
     );
   }
@@ -50,12 +60,11 @@ async function parseText(text: string, syntax: PayloadSyntax, input: string): Pr
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function checkBlocks(blocks: unknown, where: string, input: string): Block[] {
-  if (!Array.isArray(blocks)) throw new InputError(input, `${where} must be a list of blocks`);
+function checkBlocks(blocks: unknown, where: string): Block[] {
+  if (!Array.isArray(blocks)) throw new PayloadError(`${where} must be a list of blocks`);
   blocks.forEach((block, i) => {
     if (!isObject(block) || typeof block.type !== 'string' || !block.type) {
-      throw new InputError(
-        input,
+      throw new PayloadError(
         `${where}[${i}] is not a block: each block is a mapping with a "type" (section, header, context …)`,
       );
     }
@@ -68,11 +77,10 @@ function checkBlocks(blocks: unknown, where: string, input: string): Block[] {
  * `blocks` and/or `attachments` (plus any other chat.postMessage argument), or a bare list of
  * blocks. Block contents are not second-guessed; Slack's limits are applied later.
  */
-export function toMessage(parsed: unknown, input: string): SlackMessage {
-  if (Array.isArray(parsed)) return { blocks: checkBlocks(parsed, 'blocks', input) };
+export function toMessage(parsed: unknown): SlackMessage {
+  if (Array.isArray(parsed)) return { blocks: checkBlocks(parsed, 'blocks') };
   if (!isObject(parsed)) {
-    throw new InputError(
-      input,
+    throw new PayloadError(
       'must be a Slack message (a mapping with text, blocks or attachments) or a list of blocks',
     );
   }
@@ -80,14 +88,14 @@ export function toMessage(parsed: unknown, input: string): SlackMessage {
   if (message.text !== undefined) {
     if (typeof message.text === 'number' || typeof message.text === 'boolean')
       message.text = String(message.text);
-    if (typeof message.text !== 'string') throw new InputError(input, 'text must be a string');
+    if (typeof message.text !== 'string') throw new PayloadError('text must be a string');
   }
-  if (message.blocks !== undefined) message.blocks = checkBlocks(message.blocks, 'blocks', input);
+  if (message.blocks !== undefined) message.blocks = checkBlocks(message.blocks, 'blocks');
   if (message.attachments !== undefined) {
-    if (!Array.isArray(message.attachments)) throw new InputError(input, 'attachments must be a list');
+    if (!Array.isArray(message.attachments)) throw new PayloadError('attachments must be a list');
     message.attachments.forEach((a: unknown, i) => {
-      if (!isObject(a)) throw new InputError(input, `attachments[${i}] must be a mapping`);
-      if (a.blocks !== undefined) checkBlocks(a.blocks, `attachments[${i}].blocks`, input);
+      if (!isObject(a)) throw new PayloadError(`attachments[${i}] must be a mapping`);
+      if (a.blocks !== undefined) checkBlocks(a.blocks, `attachments[${i}].blocks`);
     });
     message.attachments = message.attachments as Attachment[];
   }
@@ -96,20 +104,16 @@ export function toMessage(parsed: unknown, input: string): SlackMessage {
     (message.blocks?.length ?? 0) > 0 ||
     (message.attachments?.length ?? 0) > 0;
   if (!hasContent) {
-    throw new InputError(input, 'has nothing to send: give text, blocks or attachments');
+    throw new PayloadError('has nothing to send: give text, blocks or attachments');
   }
   return message;
 }
 
 /**
  * Parses a payload written as JSON or YAML into a message (see {@link toMessage}). Errors are
- * InputErrors naming `input`, with the parser's reason (line and column for YAML).
+ * PayloadErrors with the parser's reason (line and column for YAML).
  */
-export async function parsePayload(
-  text: string,
-  input: string,
-  syntax: PayloadSyntax = 'auto',
-): Promise<SlackMessage> {
-  if (!text.trim()) throw new InputError(input, 'is empty');
-  return toMessage(await parseText(text, syntax, input), input);
+export async function parsePayload(text: string, syntax: PayloadSyntax = 'auto'): Promise<SlackMessage> {
+  if (!text.trim()) throw new PayloadError('is empty');
+  return toMessage(await parseText(text, syntax));
 }

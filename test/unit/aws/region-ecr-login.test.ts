@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InputError } from '@slipway/action-kit';
+import { AwsParameterError } from '@slipway/aws/parameter-error.ts';
 import { resolveRegion } from '@slipway/aws/region.ts';
 
 describe('resolveRegion', () => {
@@ -12,18 +12,19 @@ describe('resolveRegion', () => {
     assert.equal(resolveRegion(undefined, { AWS_REGION: 'us-gov-west-1' }), 'us-gov-west-1');
   });
 
-  it('fails on the region input when no region is set anywhere', () => {
+  it('fails about the region when no region is set anywhere', () => {
     assert.throws(
       () => resolveRegion(undefined, {}),
-      (err: Error) => err instanceof InputError && err.input === 'region' && /AWS_REGION/.test(err.message),
+      (err: Error) =>
+        err instanceof AwsParameterError && err.parameter === 'region' && /AWS_REGION/.test(err.message),
     );
   });
 
   it('rejects something that is not a region, naming the value and an example', () => {
     assert.throws(
       () => resolveRegion('us-east', {}),
-      /input region: "us-east" is not an AWS region; use e\.g\. us-east-1/,
+      /region: "us-east" is not an AWS region; use e\.g\. us-east-1/,
     );
-    assert.throws(() => resolveRegion('US-EAST-1', {}), InputError);
+    assert.throws(() => resolveRegion('US-EAST-1', {}), AwsParameterError);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InputError } from '@slipway/action-kit';
+import { AwsParameterError } from '@slipway/aws/parameter-error.ts';
 import { readRegistryUrl } from '@slipway/aws/registry-url.ts';
 
 describe('readRegistryUrl', () => {
@@ -12,13 +12,13 @@ describe('readRegistryUrl', () => {
     );
   });
 
-  it('refuses paths, queries and other schemes, naming the input and the accepted form', () => {
+  it('refuses paths, queries and other schemes, naming the accepted form', () => {
     for (const bad of ['http://127.0.0.1:5000/v2/', 'ftp://host', 'http://host?x=1']) {
       assert.throws(
         () => readRegistryUrl(bad),
         (e: unknown) =>
-          e instanceof InputError &&
-          e.input === 'registry-url' &&
+          e instanceof AwsParameterError &&
+          e.parameter === 'registryUrl' &&
           /such as http:\/\/127\.0\.0\.1:5000/.test(e.message),
       );
     }
@@ -32,7 +32,7 @@ describe('readRegistryUrl', () => {
     ]) {
       assert.throws(
         () => readRegistryUrl(bad),
-        (e: unknown) => e instanceof InputError && !e.message.includes('SuperSecretPw'),
+        (e: unknown) => e instanceof AwsParameterError && !e.message.includes('SuperSecretPw'),
       );
     }
   });

@@ -3,8 +3,11 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { InputError, mapInputs } from '@slipway/action-kit';
-import { readGitOpsPublishInputs } from '../../../actions/gitops-publish/src/inputs.ts';
+import { InputError, mapInputs, readRunContext, type InputSource } from '@slipway/action-kit';
+import { readInputs } from '../../../actions/gitops-publish/src/inputs.ts';
+
+const readGitOpsPublishInputs = (source: InputSource, env: NodeJS.ProcessEnv) =>
+  readInputs(source, readRunContext(env), env);
 
 const TOKEN = 'ghs_s3cr3tt0k3n';
 

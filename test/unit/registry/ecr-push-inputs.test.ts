@@ -3,8 +3,17 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { InputError, collectingLogger, mapInputs } from '@slipway/action-kit';
-import { defaultTags, readEcrPushInputs } from '../../../actions/ecr-push/src/inputs.ts';
+import {
+  InputError,
+  collectingLogger,
+  mapInputs,
+  readRunContext,
+  type InputSource,
+} from '@slipway/action-kit';
+import { defaultTags, readInputs } from '../../../actions/ecr-push/src/inputs.ts';
+
+const readEcrPushInputs = (source: InputSource, env: NodeJS.ProcessEnv) =>
+  readInputs(source, readRunContext(env), env);
 import { configKeys, sourceCredentials } from '../../../actions/ecr-push/src/source-credentials.ts';
 import { findingsMessage, summaryMarkdown } from '../../../actions/ecr-push/src/summary.ts';
 import { explainDockerPush, parsePushOutput } from '@slipway/registry';
@@ -67,14 +76,15 @@ describe('ecr-push inputs', () => {
   test('adds latest only on the default branch named by the event payload', () => {
     const event = join(ws, 'event.json');
     writeFileSync(event, JSON.stringify({ repository: { default_branch: 'trunk' } }));
-    assert.deepEqual(defaultTags({ ...env, GITHUB_EVENT_PATH: event, GITHUB_REF: 'refs/heads/trunk' }), [
-      'git-abcdef0',
-      'latest',
-    ]);
-    assert.deepEqual(defaultTags({ ...env, GITHUB_EVENT_PATH: event, GITHUB_REF: 'refs/heads/feature' }), [
-      'git-abcdef0',
-    ]);
-    assert.deepEqual(defaultTags({ ...env, GITHUB_REF: 'refs/heads/main' }), ['git-abcdef0']);
+    assert.deepEqual(
+      defaultTags(readRunContext({ ...env, GITHUB_EVENT_PATH: event, GITHUB_REF: 'refs/heads/trunk' })),
+      ['git-abcdef0', 'latest'],
+    );
+    assert.deepEqual(
+      defaultTags(readRunContext({ ...env, GITHUB_EVENT_PATH: event, GITHUB_REF: 'refs/heads/feature' })),
+      ['git-abcdef0'],
+    );
+    assert.deepEqual(defaultTags(readRunContext({ ...env, GITHUB_REF: 'refs/heads/main' })), ['git-abcdef0']);
   });
 
   test('tags: a list, deduplicated; an invalid one names itself and the grammar', () => {

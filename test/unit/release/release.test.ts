@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mapInputs } from '@slipway/action-kit';
+import { mapInputs, readRunContext } from '@slipway/action-kit';
 import {
   Deadline,
   formatDuration,
@@ -9,7 +9,7 @@ import {
   unhealthyResources,
   withoutCommandEchoes,
 } from '@slipway/release';
-import { parseVersionAt, readAwaitReleaseInputs } from '../../../actions/await-release/src/inputs.ts';
+import { parseVersionAt, readInputs } from '../../../actions/await-release/src/inputs.ts';
 
 describe('readJsonPointer (RFC 6901)', () => {
   const doc = { build: { version: '1.4.2', 'a/b': 1, 'm~n': 2 }, list: ['x', 'y'], '': 'empty key' };
@@ -141,7 +141,7 @@ describe('formatDuration', () => {
 
 describe('await-release inputs', () => {
   const read = (values: Record<string, string>, env: NodeJS.ProcessEnv = { AWS_REGION: 'eu-west-1' }) =>
-    readAwaitReleaseInputs(mapInputs(values), env);
+    readInputs(mapInputs(values), readRunContext(env), env);
 
   it('chooses the mode from the inputs given, with the defaults', () => {
     const inputs = read({ pipeline: 'shop-staging', 'version-id': 'abc' });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Inputs, mapInputs } from '@slipway/action-kit';
+import { mapInputs, readRunContext } from '@slipway/action-kit';
 import { toJS } from '@slipway/jinja';
 import { readInputs } from '../../../actions/render-manifest/src/inputs.ts';
 import { releaseSummary, MAX_DIFF_CHARS } from '../../../actions/render-manifest/src/summary.ts';
@@ -26,7 +26,11 @@ function runnerEnv(dir: string): NodeJS.ProcessEnv {
 }
 
 const read = (dir: string, values: Record<string, string>, env: NodeJS.ProcessEnv = runnerEnv(dir)) =>
-  readInputs(new Inputs(mapInputs({ templates: 'deploy/*.j2', environment: 'staging', ...values })), env);
+  readInputs(
+    mapInputs({ templates: 'deploy/*.j2', environment: 'staging', ...values }),
+    readRunContext(env),
+    env,
+  );
 
 test('defaults: project from the repository, namespace from the project, version from branch, time and commit', async () => {
   const dir = workspace('shop');

@@ -25,9 +25,9 @@ test('an image with a digest is pinned by digest; the tag stays available', () =
   assert.equal(parseImageReference(`nginx@${DIGEST}`).tag, undefined);
 });
 
-test('a malformed image reference is an input error naming image', () => {
+test('a malformed image reference is an error about the reference (render-manifest names its image input)', () => {
   for (const bad of ['Web:1.0', 'web:', 'web@sha256:abc', 'web:tag with space', 'web::1', '']) {
-    assert.throws(() => parseImageReference(bad), /^InputError: input image: /, bad);
+    assert.throws(() => parseImageReference(bad), /^RenderParameterError: reference: /, bad);
   }
 });
 
@@ -46,18 +46,9 @@ test('values files merge like Helm: mappings key by key, lists and scalars repla
 
 test('a missing values file is an error naming it; so is one that is not a mapping or not YAML', async () => {
   const dir = workspace(undefined, { 'list.yaml': '- a\n- b\n', 'bad.yaml': 'a: [1\n', 'ok.yaml': 'a: 1\n' });
-  await assert.rejects(
-    loadValuesFiles(['ok.yaml', 'nope.yaml'], dir),
-    /input values-files: "nope\.yaml" does not exist/,
-  );
-  await assert.rejects(
-    loadValuesFiles(['list.yaml'], dir),
-    /input values-files: "list\.yaml" must hold a mapping/,
-  );
-  await assert.rejects(
-    loadValuesFiles(['bad.yaml'], dir),
-    /input values-files: "bad\.yaml" line \d+: invalid YAML/,
-  );
+  await assert.rejects(loadValuesFiles(['ok.yaml', 'nope.yaml'], dir), /files: "nope\.yaml" does not exist/);
+  await assert.rejects(loadValuesFiles(['list.yaml'], dir), /files: "list\.yaml" must hold a mapping/);
+  await assert.rejects(loadValuesFiles(['bad.yaml'], dir), /files: "bad\.yaml" line \d+: invalid YAML/);
   writeFileSync(join(dir, 'empty.yaml'), '');
   assert.deepEqual(toJS((await loadValuesFiles(['ok.yaml', 'empty.yaml'], dir)).values), { a: 1 });
 });
@@ -80,14 +71,14 @@ test('a template pattern that matches nothing is an error naming it', async () =
   const dir = workspace('shop');
   await assert.rejects(
     resolveTemplates(['deploy/*.j2', 'k8s/*.yaml'], dir),
-    /input templates: "k8s\/\*\.yaml" matches no file/,
+    /templates: "k8s\/\*\.yaml" matches no file/,
   );
   await assert.rejects(
     resolveTemplates(['deploy/missing.yaml.j2'], dir),
-    /input templates: "deploy\/missing\.yaml\.j2" does not exist/,
+    /templates: "deploy\/missing\.yaml\.j2" does not exist/,
   );
-  await assert.rejects(resolveTemplates(['deploy'], dir), /input templates: "deploy" is a folder/);
-  await assert.rejects(resolveTemplates([], dir), /input templates: is required/);
+  await assert.rejects(resolveTemplates(['deploy'], dir), /templates: "deploy" is a folder/);
+  await assert.rejects(resolveTemplates([], dir), /templates: is required/);
 });
 
 test('two templates that would render to the same file are an error', async () => {
@@ -114,7 +105,7 @@ test('bucket names follow the S3 rules; s3:// is accepted', () => {
   ]) {
     assert.throws(
       () => checkBucketName(bad),
-      /^InputError: input bucket: .* is not a valid S3 bucket name/,
+      /^AwsParameterError: bucket: .* is not a valid S3 bucket name/,
       bad,
     );
   }
@@ -123,5 +114,5 @@ test('bucket names follow the S3 rules; s3:// is accepted', () => {
 test('key prefixes lose their outer slashes and refuse empty or dot segments', () => {
   assert.equal(checkKeyPrefix('/shop/staging/'), 'shop/staging');
   for (const bad of ['/', 'a//b', 'a/../b', 'a b', 'ä'])
-    assert.throws(() => checkKeyPrefix(bad), /input key-prefix/, bad);
+    assert.throws(() => checkKeyPrefix(bad), /^AwsParameterError: prefix: /, bad);
 });

@@ -155,6 +155,6 @@ test('a template syntax error names the file and line', async () => {
 test('a value may not shadow a built-in', () => {
   assert.throws(
     () => templateContext(BUILTINS, dict({ version: '1' })),
-    /input values: defines version, which is a built-in value/,
+    /values: defines version, which is a built-in value/,
   );
 });

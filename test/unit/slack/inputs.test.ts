@@ -3,13 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ActionError, InputError, mapInputs } from '@slipway/action-kit';
-import { readSlackNotifyInputs } from '../../../actions/slack-notify/src/inputs.ts';
+import { ActionError, InputError, mapInputs, readRunContext } from '@slipway/action-kit';
+import { readInputs } from '../../../actions/slack-notify/src/inputs.ts';
 
 const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/s3cr3tw3bh00k';
 const TOKEN = 'xoxb-1-s3cr3t-t0k3n';
 const read = (values: Record<string, string>, env: NodeJS.ProcessEnv = {}) =>
-  readSlackNotifyInputs(mapInputs({ status: 'success', ...values }), env);
+  readInputs(mapInputs({ status: 'success', ...values }), readRunContext(env), env);
 
 async function inputError(
   values: Record<string, string>,

@@ -1,29 +1,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InputError } from '@slipway/action-kit';
-import { parsePayload } from '@slipway/slack';
+import { PayloadError, parsePayload } from '@slipway/slack';
 
 const rejects = (text: string, pattern: RegExp, syntax?: 'json' | 'yaml' | 'auto') =>
-  assert.rejects(parsePayload(text, 'payload', syntax), (err: unknown) => {
-    assert.ok(err instanceof InputError);
-    assert.equal(err.input, 'payload');
+  assert.rejects(parsePayload(text, syntax), (err: unknown) => {
+    assert.ok(err instanceof PayloadError);
     assert.match(err.message, pattern);
     return true;
   });
 
 describe('parsePayload', () => {
   it('reads a full message written as JSON', async () => {
-    const message = await parsePayload(
-      '{"text":"hi","blocks":[{"type":"divider"}],"unfurl_links":false}',
-      'payload',
-    );
+    const message = await parsePayload('{"text":"hi","blocks":[{"type":"divider"}],"unfurl_links":false}');
     assert.deepEqual(message, { text: 'hi', blocks: [{ type: 'divider' }], unfurl_links: false });
   });
 
   it('reads a full message written as YAML', async () => {
     const message = await parsePayload(
       'text: hi\nattachments:\n  - color: "#ff0000"\n    blocks:\n      - type: divider\n',
-      'payload',
     );
     assert.deepEqual(message, {
       text: 'hi',
@@ -34,7 +28,6 @@ describe('parsePayload', () => {
   it('reads a bare list of blocks as the message blocks', async () => {
     const message = await parsePayload(
       '- type: header\n  text: {type: plain_text, text: Hi}\n- type: divider',
-      'payload',
     );
     assert.deepEqual(
       message.blocks?.map((b) => b.type),
