@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test bed needs on a Debian machine, and only what is missing (idempotent):
-# apt: docker-registry, apache2-utils (htpasswd), docker.io (dockerd), skopeo, zstd and the
+# apt: docker-registry, apache2-utils (htpasswd), docker.io (dockerd), mount (umount), skopeo, zstd and the
 # vendored Rust crates the test-cache fixture builds offline (with Debian's cargo when no other is
 # installed), jq and unzip for the workflow and buildspec tests, tinyproxy (a real forward proxy),
 # openssl (a private test CA), git (git http-backend serves the GitOps config repositories),
@@ -17,6 +17,8 @@ wanted=(
   docker-registry:docker-registry
   apache2-utils:htpasswd
   docker.io:dockerd
+  # The test bed unmounts what a stopped dockerd leaves mounted in its state folder.
+  mount:umount
   skopeo:skopeo
   zstd:zstd
   jq:jq

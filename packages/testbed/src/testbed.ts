@@ -54,7 +54,13 @@ let hooksInstalled = false;
 /** Removes a bed's state dir, unmounting what dockerd may have left mounted in it first. */
 function removeStateDir(dir: string): void {
   unmountUnder(dir);
-  rmSync(dir, { recursive: true, force: true });
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch (err) {
+    // A mount that would not go away must not hide why the bed stopped (a component that did
+    // not start, say): the folder is left behind and said so.
+    process.stderr.write(`testbed: could not remove ${dir}: ${(err as Error).message}\n`);
+  }
 }
 
 function installSignalHooks(): void {
