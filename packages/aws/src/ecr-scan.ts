@@ -4,7 +4,7 @@
  * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html
  */
 import { ActionError, type Logger } from '@slipway/action-kit';
-import type { EcrApi } from './ecr-repository.ts';
+import type { EcrApi } from './ecr-api.ts';
 import { awsErrorCode, explainAwsError } from './errors.ts';
 
 /** The values of `scan-severity-threshold`. */
