@@ -84,17 +84,34 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
           `ecr:${key}: the repository ${repository} does not exist, so it has no image ${what} ${key}; ecr: retags an image already pushed there. Nothing was created.`,
         );
       }
-      // With registry-url the image lives in that registry, not behind the ECR API; the retag
-      // there looks it up itself before it changes anything.
-      const found = inputs.registryUrl
-        ? undefined
-        : await batchGetImages(api, repository, [
-            source.digest ? { imageDigest: source.digest } : { imageTag: key },
-          ]);
-      if (found && !found.has(key)) {
-        throw new ActionError(
-          `ecr:${key}: the repository ${repository} has no image ${what} ${key}. Nothing was changed.`,
-        );
+      // With registry-url the image lives in that registry, not behind the ECR API: look it up
+      // there, before the lifecycle policy is put.
+      if (inputs.registryUrl) {
+        const [login] = await getEcrAuthorization({
+          region: inputs.region,
+          ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
+          log,
+        });
+        if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
+        setSecret(login.password);
+        const { registryHasImage } = await import('./retag-registry.ts');
+        const credentials = { username: login.username, password: login.password };
+        if (
+          !(await registryHasImage({ baseUrl: inputs.registryUrl, credentials, repository, ref: key, log }))
+        ) {
+          throw new ActionError(
+            `ecr:${key}: the repository ${repository} at ${inputs.registryUrl.host} has no image ${what} ${key}. Nothing was changed.`,
+          );
+        }
+      } else {
+        const found = await batchGetImages(api, repository, [
+          source.digest ? { imageDigest: source.digest } : { imageTag: key },
+        ]);
+        if (!found.has(key)) {
+          throw new ActionError(
+            `ecr:${key}: the repository ${repository} has no image ${what} ${key}. Nothing was changed.`,
+          );
+        }
       }
     }
     const ready = prepared ? await prepared : undefined;
