@@ -16,6 +16,7 @@ import type { Agent } from 'node:http';
 import { ActionError, type Logger, isTransientNetworkError, withRetry } from '@slipway/action-kit';
 import { explainTlsError } from '@slipway/net/tls';
 import { type AwsCredentials, detectCredentialSource } from './credentials.ts';
+import { explainAwsError } from './errors.ts';
 import { clientConfig } from './region.ts';
 
 /** The ECR API for one region and registry. */
@@ -146,6 +147,25 @@ export function isRetryableEcrError(err: unknown): boolean {
     );
   }
   return isTransientNetworkError(err);
+}
+
+/**
+ * Explains a failed ECR call to the user in terms of the IAM action it needed (`ecr:<operation>`):
+ * AccessDenied names the permission to add, refused or expired credentials say so, anything else
+ * keeps AWS's code, status and words. An ActionError (an unreachable endpoint, a TLS failure, an
+ * answer that is not ECR's) is kept as it is.
+ */
+export function explainEcrError(
+  err: unknown,
+  operation: string,
+  resource?: string,
+  accessDeniedHints?: string[],
+): ActionError {
+  return explainAwsError(err, {
+    action: `ecr:${operation}`,
+    ...(resource ? { resource } : {}),
+    ...(accessDeniedHints?.length ? { accessDeniedHints } : {}),
+  });
 }
 
 /**

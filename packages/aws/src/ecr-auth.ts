@@ -8,7 +8,7 @@ import type { Logger } from '@slipway/action-kit';
 import { ActionError } from '@slipway/action-kit';
 import { describeCredentialSource, detectCredentialSource } from './credentials.ts';
 import type { CredentialSource } from './credentials.ts';
-import { dnsSuffix, openEcr } from './ecr-api.ts';
+import { dnsSuffix, explainEcrError, openEcr } from './ecr-api.ts';
 import { explainAwsError } from './errors.ts';
 
 /** A registry login as ECR hands it out: the token decoded into Docker credentials. */
@@ -40,7 +40,7 @@ const ATTEMPT = { action: 'ecr:GetAuthorizationToken' } as const;
 /**
  * Gets a registry login for each requested registry (one call to ECR GetAuthorizationToken in
  * `region`). Masks nothing itself: the caller registers the passwords as secrets. Failures come
- * back as ActionErrors from {@link explainAwsError}; AccessDenied names `ecr:GetAuthorizationToken`.
+ * back as ActionErrors from {@link explainEcrError}; AccessDenied names `ecr:GetAuthorizationToken`.
  * Throttling, 5xx and dropped connections are retried a bounded number of times; nothing else is.
  */
 export async function getEcrAuthorization(opts: EcrAuthorizationOptions): Promise<EcrAuthorization[]> {
@@ -72,7 +72,7 @@ export async function getEcrAuthorization(opts: EcrAuthorizationOptions): Promis
         opts.registryIds?.length ? { registryIds: opts.registryIds } : {},
       );
     } catch (err) {
-      throw explainAwsError(err, ATTEMPT);
+      throw explainEcrError(err, 'GetAuthorizationToken');
     }
     if (answer.authorizationData !== undefined && !Array.isArray(answer.authorizationData)) {
       throw new ActionError(

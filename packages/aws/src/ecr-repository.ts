@@ -4,19 +4,18 @@
  * (BatchGetImage + PutImage). Calls go through {@link EcrApi} (ecr-api.ts).
  */
 import { ActionError, type Logger } from '@slipway/action-kit';
-import type { EcrApi } from './ecr-api.ts';
-import { awsErrorCode, explainAwsError } from './errors.ts';
+import { type EcrApi, explainEcrError } from './ecr-api.ts';
+import { awsErrorCode } from './errors.ts';
 
 // The actions open the API where they use the repository functions.
 export { type EcrApi, openEcr } from './ecr-api.ts';
 
 /** Runs one ECR call and explains a failure in terms of the IAM action it needed. */
-async function call<T>(action: string, resource: string, fn: () => Promise<T>): Promise<T> {
+async function call<T>(operation: string, resource: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ActionError) throw err;
-    throw explainAwsError(err, { action, resource });
+    throw explainEcrError(err, operation, resource);
   }
 }
 
@@ -188,7 +187,7 @@ export async function lookupRepository(
       return raw ? toRepository(raw, false) : undefined;
     } catch (err) {
       if (awsErrorCode(err) === 'RepositoryNotFoundException') return undefined;
-      throw explainAwsError(err, { action: 'ecr:DescribeRepositories', resource: name });
+      throw explainEcrError(err, 'DescribeRepositories', name);
     }
   };
   const existing = await describe();
@@ -213,7 +212,7 @@ export async function lookupRepository(
         );
       } catch (err) {
         if (awsErrorCode(err) !== 'RepositoryAlreadyExistsException') {
-          throw explainAwsError(err, { action: 'ecr:CreateRepository', resource: name });
+          throw explainEcrError(err, 'CreateRepository', name);
         }
         repo = await describe();
         if (!repo)
@@ -231,7 +230,7 @@ export async function lookupRepository(
     }
     if (opts.lifecyclePolicy) {
       const policy = opts.lifecyclePolicy;
-      await call('ecr:PutLifecyclePolicy', name, () =>
+      await call('PutLifecyclePolicy', name, () =>
         api.send('PutLifecyclePolicy', {
           repositoryName: name,
           ...(registryId ? { registryId } : {}),
@@ -295,7 +294,7 @@ export async function batchGetImages(
   const { registryId } = api;
   const found = new Map<string, EcrImage>();
   const request = async (batch: typeof ids) => {
-    const out = await call('ecr:BatchGetImage', repository, () =>
+    const out = await call('BatchGetImage', repository, () =>
       api.send<RawBatchGetImage>('BatchGetImage', {
         repositoryName: repository,
         ...(registryId ? { registryId } : {}),
@@ -460,7 +459,7 @@ export async function retagImage(
           `${repository}:${t.tag} already names another image and the repository's tags are immutable (ECR: ${(err as Error).message}). Push under a new tag, or make the repository MUTABLE.`,
         );
       }
-      throw explainAwsError(err, { action: 'ecr:PutImage', resource: `${repository}:${t.tag}` });
+      throw explainEcrError(err, 'PutImage', `${repository}:${t.tag}`);
     }
   }
   const size = await imageSize(api, repository, image);
