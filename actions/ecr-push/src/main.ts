@@ -74,6 +74,8 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
       ...(inputs.lifecyclePolicy ? { lifecyclePolicy: inputs.lifecyclePolicy } : {}),
       log,
     });
+    /** The registry login of an ecr: retag through registry-url, got while checking its source. */
+    let retagCredentials: { username: string; password: string } | undefined;
     if (source.transport === 'ecr') {
       // An ecr: source is an image already in this repository: it must be found before anything
       // is created or changed (CreateRepository, PutLifecyclePolicy).
@@ -96,6 +98,7 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
         setSecret(login.password);
         const { registryHasImage } = await import('./retag-registry.ts');
         const credentials = { username: login.username, password: login.password };
+        retagCredentials = credentials;
         if (
           !(await registryHasImage({ baseUrl: inputs.registryUrl, credentials, repository, ref: key, log }))
         ) {
@@ -139,17 +142,11 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
           }
           // The image was pushed through this registry's API: retag it there, not through the ECR
           // API of the endpoint, which may not know it.
-          const [login] = await getEcrAuthorization({
-            region: inputs.region,
-            ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
-            log,
-          });
-          if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
-          setSecret(login.password);
+          if (!retagCredentials) throw new Error('the ecr: source was not checked in the registry');
           const { retagInRegistry } = await import('./retag-registry.ts');
           return retagInRegistry({
             baseUrl: registryUrl,
-            credentials: { username: login.username, password: login.password },
+            credentials: retagCredentials,
             repository,
             source: from,
             tags: inputs.tags,
