@@ -11,6 +11,7 @@ import { ActionError, collectingLogger } from '@slipway/action-kit';
 import {
   AwsJsonError,
   ecrApiEndpoint,
+  explainEcrError,
   isRetryableEcrError,
   openEcr,
   type EcrApi,
@@ -18,6 +19,8 @@ import {
 import { ensureRepository } from '@slipway/aws/ecr-repository.ts';
 import { awsErrorCode, explainAwsError } from '@slipway/aws/errors.ts';
 import { type IamUserKeys, type MotoServer, createRestrictedUser, startMoto } from '@slipway/testbed';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 const work = mkdtempSync(join(tmpdir(), 'slw-ecr-api-'));
 let moto: MotoServer;
@@ -25,13 +28,18 @@ let moto: MotoServer;
 let reader: IamUserKeys;
 /** May do anything in ECR. */
 let admin: IamUserKeys;
+/** May create roles and assume them (for temporary credentials with a session token). */
+let assumer: IamUserKeys;
 
 before(async () => {
-  // Two users take three IAM calls each; every request after those six is signature-checked and
-  // authorised against the caller's policy.
-  moto = await startMoto({ initialNoAuthActionCount: 6, logDir: work });
+  // Three users take three IAM calls each; every request after those nine is signature-checked
+  // and authorised against the caller's policy.
+  moto = await startMoto({ initialNoAuthActionCount: 9, logDir: work });
   admin = await createRestrictedUser(moto, 'ecr-admin', {
     Statement: [{ Effect: 'Allow', Action: ['ecr:*'], Resource: '*' }],
+  });
+  assumer = await createRestrictedUser(moto, 'role-assumer', {
+    Statement: [{ Effect: 'Allow', Action: ['iam:*', 'sts:*'], Resource: '*' }],
   });
   reader = await createRestrictedUser(moto, 'ecr-reader', {
     Statement: [
@@ -78,6 +86,66 @@ function profileEnv(keys: IamUserKeys): NodeJS.ProcessEnv {
     AWS_PROFILE: 'ci',
     AWS_SHARED_CREDENTIALS_FILE: file,
     AWS_CONFIG_FILE: join(work, 'no-config'),
+  };
+}
+
+/** An IAM or STS (query protocol) call to moto, signed with `keys`; returns the XML answer. */
+async function queryCall(keys: IamUserKeys, service: 'iam' | 'sts', params: Record<string, string>) {
+  const url = new URL(moto.url);
+  const body = new URLSearchParams(params).toString();
+  const signer = new SignatureV4({ service, region: 'us-east-1', credentials: keys, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: Number(url.port),
+    path: '/',
+    query: {},
+    headers: { host: url.host, 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  const res = await fetch(`${moto.url}/`, {
+    method: 'POST',
+    headers: signed.headers as Record<string, string>,
+    body,
+  });
+  const xml = await res.text();
+  if (!res.ok) throw new Error(`${service} ${params.Action} answered ${res.status}: ${xml.slice(0, 300)}`);
+  return xml;
+}
+
+/** Temporary credentials (with a session token) of a role that may only describe repositories. */
+async function assumeReaderRole(): Promise<NodeJS.ProcessEnv> {
+  const policy = (statement: unknown) => JSON.stringify({ Version: '2012-10-17', Statement: [statement] });
+  await queryCall(assumer, 'iam', {
+    Action: 'CreateRole',
+    Version: '2010-05-08',
+    RoleName: 'ecr-reader-role',
+    AssumeRolePolicyDocument: policy({
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::123456789012:user/role-assumer' },
+      Action: 'sts:AssumeRole',
+    }),
+  });
+  await queryCall(assumer, 'iam', {
+    Action: 'PutRolePolicy',
+    Version: '2010-05-08',
+    RoleName: 'ecr-reader-role',
+    PolicyName: 'describe',
+    PolicyDocument: policy({ Effect: 'Allow', Action: 'ecr:DescribeRepositories', Resource: '*' }),
+  });
+  const xml = await queryCall(assumer, 'sts', {
+    Action: 'AssumeRole',
+    Version: '2011-06-15',
+    RoleArn: 'arn:aws:iam::123456789012:role/ecr-reader-role',
+    RoleSessionName: 'ci-run',
+  });
+  const field = (tag: string) => new RegExp(`<${tag}>([^<]+)</${tag}>`).exec(xml)?.[1] ?? '';
+  return {
+    AWS_ENDPOINT_URL: moto.url,
+    AWS_ACCESS_KEY_ID: field('AccessKeyId'),
+    AWS_SECRET_ACCESS_KEY: field('SecretAccessKey'),
+    AWS_SESSION_TOKEN: field('SessionToken'),
   };
 }
 
@@ -144,6 +212,28 @@ describe('ECR calls signed with the SDK signer, checked by moto', () => {
       repositoryName: 'signed/ok',
     });
     assert.equal(out.repository?.repositoryName, 'signed/ok');
+  });
+
+  it('carry the session token of temporary credentials, which moto checks', async () => {
+    const env = await assumeReaderRole();
+    assert.match(env.AWS_ACCESS_KEY_ID ?? '', /^ASIA/);
+    const api = await openEcr('us-east-1', undefined, { env });
+    const out = await api.send<{ repositories?: unknown[] }>('DescribeRepositories', {});
+    assert.ok(Array.isArray(out.repositories));
+    const denied = await api
+      .send('CreateRepository', { repositoryName: 'role/denied' })
+      .catch((e: unknown) => e);
+    assert.match(
+      explainEcrError(denied, 'CreateRepository', 'role/denied').message,
+      /^AWS denied ecr:CreateRepository on role\/denied \(AccessDenied\): the role or user needs the IAM permission ecr:CreateRepository\. AWS said: User: arn:aws:sts::123456789012:assumed-role\/ecr-reader-role\/ci-run/,
+    );
+    const forged = await openEcr('us-east-1', undefined, { env: { ...env, AWS_SESSION_TOKEN: 'forged' } });
+    const refused = await forged.send('DescribeRepositories', {}).catch((e: unknown) => e);
+    assert.equal(awsErrorCode(refused), 'InvalidClientTokenId');
+    assert.match(
+      explainEcrError(refused, 'DescribeRepositories').message,
+      /^AWS did not accept the credentials for ecr:DescribeRepositories \(InvalidClientTokenId\)/,
+    );
   });
 
   it('are refused with a wrong secret, explained as a credential problem and not retried', async () => {
