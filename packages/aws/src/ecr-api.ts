@@ -150,19 +150,20 @@ export function isRetryableEcrError(err: unknown): boolean {
 }
 
 /**
- * Explains a failed ECR call to the user in terms of the IAM action it needed (`ecr:<operation>`):
+ * Explains a failed ECR call to the user in terms of the IAM action it needed (`ecr:PutImage` …):
  * AccessDenied names the permission to add, refused or expired credentials say so, anything else
  * keeps AWS's code, status and words. An ActionError (an unreachable endpoint, a TLS failure, an
- * answer that is not ECR's) is kept as it is.
+ * answer that is not ECR's) is kept as it is. Callers spell the action out in full: the shipped
+ * IAM policies are checked against the `ecr:` actions the code names.
  */
 export function explainEcrError(
   err: unknown,
-  operation: string,
+  action: `ecr:${string}`,
   resource?: string,
   accessDeniedHints?: string[],
 ): ActionError {
   return explainAwsError(err, {
-    action: `ecr:${operation}`,
+    action,
     ...(resource ? { resource } : {}),
     ...(accessDeniedHints?.length ? { accessDeniedHints } : {}),
   });

@@ -72,7 +72,7 @@ export async function getEcrAuthorization(opts: EcrAuthorizationOptions): Promis
         opts.registryIds?.length ? { registryIds: opts.registryIds } : {},
       );
     } catch (err) {
-      throw explainEcrError(err, 'GetAuthorizationToken');
+      throw explainEcrError(err, 'ecr:GetAuthorizationToken');
     }
     if (answer.authorizationData !== undefined && !Array.isArray(answer.authorizationData)) {
       throw new ActionError(

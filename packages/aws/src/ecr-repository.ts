@@ -11,11 +11,11 @@ import { awsErrorCode } from './errors.ts';
 export { type EcrApi, openEcr } from './ecr-api.ts';
 
 /** Runs one ECR call and explains a failure in terms of the IAM action it needed. */
-async function call<T>(operation: string, resource: string, fn: () => Promise<T>): Promise<T> {
+async function call<T>(action: `ecr:${string}`, resource: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    throw explainEcrError(err, operation, resource);
+    throw explainEcrError(err, action, resource);
   }
 }
 
@@ -187,7 +187,7 @@ export async function lookupRepository(
       return raw ? toRepository(raw, false) : undefined;
     } catch (err) {
       if (awsErrorCode(err) === 'RepositoryNotFoundException') return undefined;
-      throw explainEcrError(err, 'DescribeRepositories', name);
+      throw explainEcrError(err, 'ecr:DescribeRepositories', name);
     }
   };
   const existing = await describe();
@@ -212,7 +212,7 @@ export async function lookupRepository(
         );
       } catch (err) {
         if (awsErrorCode(err) !== 'RepositoryAlreadyExistsException') {
-          throw explainEcrError(err, 'CreateRepository', name);
+          throw explainEcrError(err, 'ecr:CreateRepository', name);
         }
         repo = await describe();
         if (!repo)
@@ -230,7 +230,7 @@ export async function lookupRepository(
     }
     if (opts.lifecyclePolicy) {
       const policy = opts.lifecyclePolicy;
-      await call('PutLifecyclePolicy', name, () =>
+      await call('ecr:PutLifecyclePolicy', name, () =>
         api.send('PutLifecyclePolicy', {
           repositoryName: name,
           ...(registryId ? { registryId } : {}),
@@ -294,7 +294,7 @@ export async function batchGetImages(
   const { registryId } = api;
   const found = new Map<string, EcrImage>();
   const request = async (batch: typeof ids) => {
-    const out = await call('BatchGetImage', repository, () =>
+    const out = await call('ecr:BatchGetImage', repository, () =>
       api.send<RawBatchGetImage>('BatchGetImage', {
         repositoryName: repository,
         ...(registryId ? { registryId } : {}),
@@ -459,7 +459,7 @@ export async function retagImage(
           `${repository}:${t.tag} already names another image and the repository's tags are immutable (ECR: ${(err as Error).message}). Push under a new tag, or make the repository MUTABLE.`,
         );
       }
-      throw explainEcrError(err, 'PutImage', `${repository}:${t.tag}`);
+      throw explainEcrError(err, 'ecr:PutImage', `${repository}:${t.tag}`);
     }
   }
   const size = await imageSize(api, repository, image);

@@ -152,14 +152,14 @@ export async function waitForScanFindings(
         } catch (startErr) {
           const startCode = awsErrorCode(startErr);
           if (startCode !== 'LimitExceededException') {
-            throw explainEcrError(startErr, 'StartImageScan', `${repository}@${digest}`);
+            throw explainEcrError(startErr, 'ecr:StartImageScan', `${repository}@${digest}`);
           }
           // A scan-on-push scan may have registered meanwhile: look once more before failing.
           refused = ((startErr as { message?: string }).message ?? '').split('\n')[0] || 'no reason given';
         }
         continue;
       } else if (code !== 'ScanNotFoundException' && code !== 'ImageNotFoundException') {
-        throw explainEcrError(err, 'DescribeImageScanFindings', `${repository}@${digest}`);
+        throw explainEcrError(err, 'ecr:DescribeImageScanFindings', `${repository}@${digest}`);
       }
     }
     const status = first?.imageScanStatus?.status ?? 'PENDING';
@@ -170,7 +170,7 @@ export async function waitForScanFindings(
         const page = await api
           .send<RawFindings>('DescribeImageScanFindings', { ...base, maxResults: 1000, nextToken: token })
           .catch((err: unknown) => {
-            throw explainEcrError(err, 'DescribeImageScanFindings', `${repository}@${digest}`);
+            throw explainEcrError(err, 'ecr:DescribeImageScanFindings', `${repository}@${digest}`);
           });
         findings.push(...toFindings(page));
         token = page.nextToken;

@@ -224,14 +224,14 @@ describe('ECR calls signed with the SDK signer, checked by moto', () => {
       .send('CreateRepository', { repositoryName: 'role/denied' })
       .catch((e: unknown) => e);
     assert.match(
-      explainEcrError(denied, 'CreateRepository', 'role/denied').message,
+      explainEcrError(denied, 'ecr:CreateRepository', 'role/denied').message,
       /^AWS denied ecr:CreateRepository on role\/denied \(AccessDenied\): the role or user needs the IAM permission ecr:CreateRepository\. AWS said: User: arn:aws:sts::123456789012:assumed-role\/ecr-reader-role\/ci-run/,
     );
     const forged = await openEcr('us-east-1', undefined, { env: { ...env, AWS_SESSION_TOKEN: 'forged' } });
     const refused = await forged.send('DescribeRepositories', {}).catch((e: unknown) => e);
     assert.equal(awsErrorCode(refused), 'InvalidClientTokenId');
     assert.match(
-      explainEcrError(refused, 'DescribeRepositories').message,
+      explainEcrError(refused, 'ecr:DescribeRepositories').message,
       /^AWS did not accept the credentials for ecr:DescribeRepositories \(InvalidClientTokenId\)/,
     );
   });
