@@ -77,7 +77,7 @@ try {
     [
       { name: 'node -e 0', run: () => void runChecked(node24, ['-e', '0']) },
       {
-        name: 'login (env keys, signed directly)',
+        name: 'login (env keys, SDK signer)',
         run: () => void runChecked(node24, [bundle], { env: envKeys }),
       },
       { name: 'post step (logout)', run: () => void runChecked(node24, [bundle], { env: postEnv }) },
@@ -85,13 +85,16 @@ try {
         name: 'input error (bad region)',
         run: () => void runChecked(node24, [bundle], { env: badInput, expectExit: 1 }),
       },
-      { name: 'login (profile, AWS SDK)', run: () => void runChecked(node24, [bundle], { env: profile }) },
+      {
+        name: 'login (profile, SDK ECRClient)',
+        run: () => void runChecked(node24, [bundle], { env: profile }),
+      },
     ],
     rounds,
   );
   const baseline = medians.get('node -e 0') ?? 1;
   const targets: Record<string, string> = {
-    'login (env keys, signed directly)': '≤ 2.5',
+    'login (env keys, SDK signer)': '≤ 2.5',
     'input error (bad region)': '≤ 1.5',
   };
   printTable(

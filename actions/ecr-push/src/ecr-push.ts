@@ -88,6 +88,8 @@ export async function ecrPush(
       ...(inputs.lifecyclePolicy ? { lifecyclePolicy: inputs.lifecyclePolicy } : {}),
       log,
     });
+    /** The registry login of an ecr: retag through registry-url, got while checking its source. */
+    let retagCredentials: { username: string; password: string } | undefined;
     if (source.transport === 'ecr') {
       // An ecr: source is an image already in this repository: it must be found before anything
       // is created or changed (CreateRepository, PutLifecyclePolicy).
@@ -98,17 +100,35 @@ export async function ecrPush(
           `ecr:${key}: the repository ${repository} does not exist, so it has no image ${what} ${key}; ecr: retags an image already pushed there. Nothing was created.`,
         );
       }
-      // With registry-url the image lives in that registry, not behind the ECR API; the retag
-      // there looks it up itself before it changes anything.
-      const found = inputs.registryUrl
-        ? undefined
-        : await batchGetImages(api, repository, [
-            source.digest ? { imageDigest: source.digest } : { imageTag: key },
-          ]);
-      if (found && !found.has(key)) {
-        throw new ActionError(
-          `ecr:${key}: the repository ${repository} has no image ${what} ${key}. Nothing was changed.`,
-        );
+      // With registry-url the image lives in that registry, not behind the ECR API: look it up
+      // there, before the lifecycle policy is put.
+      if (inputs.registryUrl) {
+        const [login] = await getEcrAuthorization({
+          region: inputs.region,
+          ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
+          log,
+        });
+        if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
+        setSecret(login.password);
+        const { registryHasImage } = await import('./retag-registry.ts');
+        const credentials = { username: login.username, password: login.password };
+        retagCredentials = credentials;
+        if (
+          !(await registryHasImage({ baseUrl: inputs.registryUrl, credentials, repository, ref: key, log }))
+        ) {
+          throw new ActionError(
+            `ecr:${key}: the repository ${repository} at ${inputs.registryUrl.host} has no image ${what} ${key}. Nothing was changed.`,
+          );
+        }
+      } else {
+        const found = await batchGetImages(api, repository, [
+          source.digest ? { imageDigest: source.digest } : { imageTag: key },
+        ]);
+        if (!found.has(key)) {
+          throw new ActionError(
+            `ecr:${key}: the repository ${repository} has no image ${what} ${key}. Nothing was changed.`,
+          );
+        }
       }
     }
     const ready = prepared ? await prepared : undefined;
@@ -136,17 +156,11 @@ export async function ecrPush(
           }
           // The image was pushed through this registry's API: retag it there, not through the ECR
           // API of the endpoint, which may not know it.
-          const [login] = await getEcrAuthorization({
-            region: inputs.region,
-            ...(inputs.registry ? { registryIds: [inputs.registry.accountId] } : {}),
-            log,
-          });
-          if (!login) throw new ActionError('ECR GetAuthorizationToken returned no authorization data');
-          setSecret(login.password);
+          if (!retagCredentials) throw new Error('the ecr: source was not checked in the registry');
           const { retagInRegistry } = await import('./retag-registry.ts');
           return retagInRegistry({
             baseUrl: registryUrl,
-            credentials: { username: login.username, password: login.password },
+            credentials: retagCredentials,
             repository,
             source: from,
             tags: inputs.tags,

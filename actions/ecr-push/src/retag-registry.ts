@@ -31,6 +31,34 @@ async function imageSize(
 }
 
 /**
+ * Whether `repository` of the registry at `baseUrl` has an image under `ref` (a tag or a digest):
+ * one manifest HEAD, nothing changed. Run before anything else changes, so a missing `ecr:`
+ * source leaves the repository and its lifecycle policy as they were.
+ */
+export async function registryHasImage(opts: {
+  baseUrl: URL;
+  credentials: RegistryCredentials;
+  repository: string;
+  ref: string;
+  log: Logger;
+}): Promise<boolean> {
+  const agent = new ProxyAwareAgent({ maxSockets: 1 });
+  const client = new RegistryClient({
+    baseUrl: opts.baseUrl,
+    credentials: opts.credentials,
+    agent,
+    log: opts.log,
+  });
+  try {
+    return Boolean(await client.manifestInfo(opts.repository, opts.ref));
+  } catch (err) {
+    throw explainPushError(err, opts.baseUrl.host);
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
  * Points `tags` at an image already in `repository` of the registry at `baseUrl`, by tag or
  * digest: the manifest is read and put again under each tag. Tags already on the image are left
  * alone; a tag on another image in an immutable repository stops everything before the first put.

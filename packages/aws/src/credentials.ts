@@ -4,7 +4,14 @@
  * keys first, unless AWS_PROFILE is set, in which case the SDK skips them; then SSO/profile files,
  * process credentials, a web identity token file, container and instance metadata.
  */
-import type { AwsCredentials } from './sigv4.ts';
+
+/** Static AWS credentials, as the environment or an assumed role gives them. */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Present for temporary credentials (assumed roles, OIDC). */
+  sessionToken?: string;
+}
 
 /** Where the credentials will come from, in words a log line can show (never a secret). */
 export type CredentialSource =

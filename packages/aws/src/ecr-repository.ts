@@ -1,158 +1,21 @@
 /**
  * ECR repositories and images through the API (control plane): make sure a repository exists
  * with the settings asked for, read its tag mutability, and retag an image without moving a blob
- * (BatchGetImage + PutImage).
- *
- * Calls go through {@link EcrApi.send}. With environment keys (the usual case on a runner) each
- * call is signed here with SigV4 and sent over one keep-alive connection, as ecr-auth.ts does for
- * GetAuthorizationToken: loading `@aws-sdk/client-ecr` and its credential chain costs more than a
- * whole re-push or retag otherwise takes. Every other credential source (profiles, web identity,
- * container or instance metadata) loads the SDK, lazily, after the action has validated its inputs.
+ * (BatchGetImage + PutImage). Calls go through {@link EcrApi} (ecr-api.ts).
  */
-import { ActionError, type Logger, withRetry } from '@slipway/action-kit';
-import { detectCredentialSource } from './credentials.ts';
-import { ecrApiEndpoint, isRetryableEcrError, parseAwsJsonError, postOnce } from './ecr-auth.ts';
-import { explainTlsError } from '@slipway/net/tls';
-import { awsErrorCode, explainAwsError } from './errors.ts';
-import { clientConfig } from './region.ts';
-import { type AwsCredentials, signRequest } from './sigv4.ts';
+import { ActionError, type Logger } from '@slipway/action-kit';
+import { type EcrApi, explainEcrError } from './ecr-api.ts';
+import { awsErrorCode } from './errors.ts';
 
-/** The ECR API (JSON 1.1 protocol) for one region and registry. */
-export interface EcrApi {
-  /**
-   * Calls an operation (`DescribeRepositories` …) with its JSON input and returns its JSON output.
-   * Failures are shaped like the SDK's (`name` = AWS error code, `$metadata.httpStatusCode`), so
-   * `awsErrorCode` and `explainAwsError` read both alike.
-   */
-  send<T = Record<string, unknown>>(operation: string, input: Record<string, unknown>): Promise<T>;
-  /** The account of the registry; undefined = the caller's own. */
-  registryId?: string;
-  /** How calls are made: signed here, or through the AWS SDK. */
-  readonly via: 'signed' | 'sdk';
-  /** Closes connections so the process can exit. */
-  close(): void;
-}
-
-const TARGET_PREFIX = 'AmazonEC2ContainerRegistry_V20150921.';
-
-/**
- * Opens the ECR API for `region`: signed requests with environment keys and a known endpoint
- * (AWS_ENDPOINT_URL(_ECR) or the public one), the SDK's client otherwise.
- */
-export async function openEcr(
-  region: string,
-  registryId?: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<EcrApi> {
-  const source = detectCredentialSource(env);
-  const endpoint = ecrApiEndpoint(region, env);
-  const base = registryId ? { registryId } : {};
-  if (source.kind === 'env' && endpoint) {
-    return { ...base, ...(await signedApi(region, endpoint, source.credentials)) };
-  }
-  const sdk = await import('@aws-sdk/client-ecr');
-  const client = new sdk.ECRClient(await clientConfig(region));
-  const commands = sdk as unknown as Record<
-    string,
-    new (input: unknown) => Parameters<typeof client.send>[0]
-  >;
-  return {
-    ...base,
-    via: 'sdk',
-    async send<T>(operation: string, input: Record<string, unknown>): Promise<T> {
-      const Command = commands[`${operation}Command`];
-      if (!Command) throw new Error(`the ECR SDK has no ${operation}Command`);
-      return (await client.send(new Command(input))) as T;
-    },
-    close: () => client.destroy(),
-  };
-}
-
-async function signedApi(
-  region: string,
-  endpoint: string,
-  credentials: AwsCredentials,
-): Promise<Pick<EcrApi, 'send' | 'via' | 'close'>> {
-  let url: URL;
-  try {
-    url = new URL(endpoint);
-  } catch {
-    throw new ActionError(
-      `the ECR endpoint ${JSON.stringify(endpoint)} (AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL) is not a URL`,
-    );
-  }
-  const { ProxyAwareAgent } = await import('@slipway/net');
-  const agent = new ProxyAwareAgent({ maxSockets: 8 });
-  const post = (headers: Record<string, string>, body: string) => postOnce(url, headers, body, agent, 30_000);
-  return {
-    via: 'signed',
-    async send<T>(operation: string, input: Record<string, unknown>): Promise<T> {
-      const body = JSON.stringify(input);
-      try {
-        return await withRetry(
-          async () => {
-            const headers = signRequest(
-              {
-                method: 'POST',
-                url,
-                headers: {
-                  'content-type': 'application/x-amz-json-1.1',
-                  'x-amz-target': TARGET_PREFIX + operation,
-                },
-                body,
-              },
-              { region, service: 'ecr', credentials },
-            );
-            const res = await post(
-              {
-                ...headers,
-                'user-agent': 'slipway-ecr-push',
-                'content-length': String(Buffer.byteLength(body)),
-              },
-              body,
-            );
-            if (res.status !== 200) throw parseAwsJsonError(res.status, res.headers, res.body);
-            try {
-              const doc: unknown = res.body ? JSON.parse(res.body) : {};
-              if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not an object');
-              return doc as T;
-            } catch {
-              throw new ActionError(
-                `the ECR API at ${url.origin} answered ecr:${operation} with HTTP 200 and a body that is not a JSON object; check that registry-url / AWS_ENDPOINT_URL_ECR point at ECR`,
-              );
-            }
-          },
-          {
-            attempts: 4,
-            baseDelayMs: 200,
-            maxDelayMs: 3000,
-            retryable: isRetryableEcrError,
-            what: `ECR ${operation}`,
-          },
-        );
-      } catch (err) {
-        const tls = explainTlsError(err, url.host);
-        if (tls) throw new ActionError(`ecr:${operation} failed: ${tls}`);
-        const e = err as NodeJS.ErrnoException;
-        if (e && !('$metadata' in e) && e.code && /^E[A-Z]+$/.test(e.code)) {
-          throw new ActionError(
-            `could not reach the ECR API at ${url.origin} for ecr:${operation}: ${e.code} ${e.message}`,
-          );
-        }
-        throw err;
-      }
-    },
-    close: () => agent.destroy(),
-  };
-}
+// The actions open the API where they use the repository functions.
+export { type EcrApi, openEcr } from './ecr-api.ts';
 
 /** Runs one ECR call and explains a failure in terms of the IAM action it needed. */
-async function call<T>(action: string, resource: string, fn: () => Promise<T>): Promise<T> {
+async function call<T>(action: `ecr:${string}`, resource: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof ActionError) throw err;
-    throw explainAwsError(err, { action, resource });
+    throw explainEcrError(err, action, resource);
   }
 }
 
@@ -324,7 +187,7 @@ export async function lookupRepository(
       return raw ? toRepository(raw, false) : undefined;
     } catch (err) {
       if (awsErrorCode(err) === 'RepositoryNotFoundException') return undefined;
-      throw explainAwsError(err, { action: 'ecr:DescribeRepositories', resource: name });
+      throw explainEcrError(err, 'ecr:DescribeRepositories', name);
     }
   };
   const existing = await describe();
@@ -349,7 +212,7 @@ export async function lookupRepository(
         );
       } catch (err) {
         if (awsErrorCode(err) !== 'RepositoryAlreadyExistsException') {
-          throw explainAwsError(err, { action: 'ecr:CreateRepository', resource: name });
+          throw explainEcrError(err, 'ecr:CreateRepository', name);
         }
         repo = await describe();
         if (!repo)
@@ -596,7 +459,7 @@ export async function retagImage(
           `${repository}:${t.tag} already names another image and the repository's tags are immutable (ECR: ${(err as Error).message}). Push under a new tag, or make the repository MUTABLE.`,
         );
       }
-      throw explainAwsError(err, { action: 'ecr:PutImage', resource: `${repository}:${t.tag}` });
+      throw explainEcrError(err, 'ecr:PutImage', `${repository}:${t.tag}`);
     }
   }
   const size = await imageSize(api, repository, image);

@@ -4,8 +4,8 @@
  * https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-scanning.html
  */
 import { ActionError, type Logger } from '@slipway/action-kit';
-import type { EcrApi } from './ecr-repository.ts';
-import { awsErrorCode, explainAwsError } from './errors.ts';
+import { type EcrApi, explainEcrError } from './ecr-api.ts';
+import { awsErrorCode } from './errors.ts';
 
 /** The values of `scan-severity-threshold`. */
 export const SEVERITY_THRESHOLDS = ['none', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
@@ -152,20 +152,14 @@ export async function waitForScanFindings(
         } catch (startErr) {
           const startCode = awsErrorCode(startErr);
           if (startCode !== 'LimitExceededException') {
-            throw explainAwsError(startErr, {
-              action: 'ecr:StartImageScan',
-              resource: `${repository}@${digest}`,
-            });
+            throw explainEcrError(startErr, 'ecr:StartImageScan', `${repository}@${digest}`);
           }
           // A scan-on-push scan may have registered meanwhile: look once more before failing.
           refused = ((startErr as { message?: string }).message ?? '').split('\n')[0] || 'no reason given';
         }
         continue;
       } else if (code !== 'ScanNotFoundException' && code !== 'ImageNotFoundException') {
-        throw explainAwsError(err, {
-          action: 'ecr:DescribeImageScanFindings',
-          resource: `${repository}@${digest}`,
-        });
+        throw explainEcrError(err, 'ecr:DescribeImageScanFindings', `${repository}@${digest}`);
       }
     }
     const status = first?.imageScanStatus?.status ?? 'PENDING';
@@ -173,11 +167,11 @@ export async function waitForScanFindings(
       const findings = toFindings(first);
       let token = first.nextToken;
       while (token) {
-        const page = await api.send<RawFindings>('DescribeImageScanFindings', {
-          ...base,
-          maxResults: 1000,
-          nextToken: token,
-        });
+        const page = await api
+          .send<RawFindings>('DescribeImageScanFindings', { ...base, maxResults: 1000, nextToken: token })
+          .catch((err: unknown) => {
+            throw explainEcrError(err, 'ecr:DescribeImageScanFindings', `${repository}@${digest}`);
+          });
         findings.push(...toFindings(page));
         token = page.nextToken;
       }

@@ -441,6 +441,26 @@ describe('ecr-push retags in ECR', () => {
     assertOneError(missing, /the repository .* at 127\.0\.0\.1:\d+ has no image tagged no-such-tag/);
   });
 
+  test('with registry-url, an ecr: tag that is not in the registry is found missing before the lifecycle policy is put', async () => {
+    const repo = uniqueName('push-retag-reg-none');
+    await ecr().send(new CreateRepositoryCommand({ repositoryName: repo }));
+    const r = await push({
+      repository: repo,
+      source: 'ecr:git-0000000',
+      tags: 'staging',
+      'lifecycle-policy': 'keep-last=3',
+    });
+    assertOneError(
+      r,
+      /^ecr-push: ecr:git-0000000: the repository \S+ at 127\.0\.0\.1:\d+ has no image tagged git-0000000\. Nothing was changed\.$/,
+    );
+    await assert.rejects(
+      ecr().send(new GetLifecyclePolicyCommand({ repositoryName: repo })),
+      (err: Error) => err.name === 'LifecyclePolicyNotFoundException',
+      'no lifecycle policy was put',
+    );
+  });
+
   test('scan-severity-threshold waits for the scan and fails listing findings at or above it', async () => {
     const repo = uniqueName('push-scan');
     await ecr().send(new CreateRepositoryCommand({ repositoryName: repo }));

@@ -6,14 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { ActionError, collectingLogger, silentLogger } from '@slipway/action-kit';
 import {
   decodeAuthorizationData,
-  ecrApiEndpoint,
   ecrRegistryHost,
   getEcrAuthorization,
-  isRetryableEcrError,
-  parseAwsJsonError,
   parseRegistry,
   registryHostOf,
 } from '@slipway/aws/ecr-auth.ts';
+import { ecrApiEndpoint, isRetryableEcrError, parseAwsJsonError } from '@slipway/aws/ecr-api.ts';
 
 describe('parseRegistry', () => {
   it('reads a bare account ID and builds its host in the given region', () => {

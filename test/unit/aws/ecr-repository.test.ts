@@ -683,6 +683,21 @@ for (const via of ['signed', 'sdk'] as const) {
           /needs the IAM permission ecr:DescribeImageScanFindings/,
         );
       });
+
+      test('a refusal on a later page of findings is explained like one on the first', async () => {
+        fake.handlers.DescribeImageScanFindings = [
+          () => findings([['CVE-A', 'HIGH']], 'page-2'),
+          () => DENIED('ecr:DescribeImageScanFindings'),
+        ];
+        await assert.rejects(
+          waitForScanFindings(api, { repository: 'shop', digest: D1, log: silentLogger }),
+          (err: Error) =>
+            err instanceof ActionError &&
+            /^AWS denied ecr:DescribeImageScanFindings on shop@sha256:\w+ .*needs the IAM permission ecr:DescribeImageScanFindings/.test(
+              err.message,
+            ),
+        );
+      });
     });
   });
 }

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ActionError } from '@slipway/action-kit';
 import { explainAwsError } from '@slipway/aws/errors.ts';
-import { AwsJsonError, explainCredentialError } from '@slipway/aws/ecr-auth.ts';
+import { AwsJsonError } from '@slipway/aws/ecr-api.ts';
+import { explainCredentialError } from '@slipway/aws/ecr-auth.ts';
 
 const attempt = { action: 'ecr:GetAuthorizationToken' };
 
