@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { InputError, collectingLogger, mapInputs } from '@slipway/action-kit';
-import { defaultTags, readEcrPushInputs } from '../../../actions/ecr-push/src/inputs.ts';
-import { configKeys, sourceCredentials } from '../../../actions/ecr-push/src/source-credentials.ts';
-import { findingsMessage, summaryMarkdown } from '../../../actions/ecr-push/src/summary.ts';
+import { defaultTags, readEcrPushInputs } from '../../../../actions/ecr-push/src/inputs.ts';
+import { configKeys, sourceCredentials } from '../../../../actions/ecr-push/src/source-credentials.ts';
+import { findingsMessage, summaryMarkdown } from '../../../../actions/ecr-push/src/summary.ts';
 import { explainDockerPush, parsePushOutput } from '@slipway/registry';
 
 const ws = mkdtempSync(join(tmpdir(), 'slw-push-inputs-'));

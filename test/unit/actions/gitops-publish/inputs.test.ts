@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError, mapInputs } from '@slipway/action-kit';
-import { readGitOpsPublishInputs } from '../../../actions/gitops-publish/src/inputs.ts';
+import { readGitOpsPublishInputs } from '../../../../actions/gitops-publish/src/inputs.ts';
 
 const TOKEN = 'ghs_s3cr3tt0k3n';
 
