@@ -72,7 +72,7 @@ describe('declared package boundaries', () => {
     ]);
   });
 
-  it('reports a dependency nothing imports, an export pattern, a missing entry file and a relative reach', () => {
+  it('reports a dependency nothing imports, an export pattern, a missing entry file, a relative reach and an imported test file', () => {
     const root = tree({
       ...CLEAN,
       'packages/core/package.json': {
@@ -86,12 +86,14 @@ describe('declared package boundaries', () => {
         dependencies: { fflate: '^0.8.3' },
       },
       'packages/core/src/handoff.ts': "export { n as two } from '../../domain/src/index.ts';\n",
+      'test/a.test.ts': "import { cases } from './b.test.ts';\ncases();\n",
     });
     assert.deepEqual(boundaryProblems(root), [
       'packages/core/package.json exports a pattern; name each entry point instead',
       'packages/core/package.json exports ./* as ./src/*, which does not exist',
       'packages/core/package.json exports ./gone as ./src/gone.ts, which does not exist',
       'packages/core/src/handoff.ts reaches into ../../domain/src/index.ts by a relative path; import the package',
+      'test/a.test.ts imports the test file ./b.test.ts',
       'packages/core/package.json lists fflate, which nothing in packages/core/src imports',
     ]);
   });
