@@ -127,6 +127,17 @@ export default tseslint.config(
               message:
                 'A domain package takes a Logger and returns results; only the action (actions/*/src) talks to the runner. From @slipway/action-kit it may import only the Logger, errors, retry and pure helpers.',
             },
+            {
+              name: '@actions/core',
+              message:
+                'The runner interface is @slipway/action-kit, used by the actions; a domain package takes a Logger and parameters instead.',
+            },
+            {
+              name: '@actions/github',
+              importNames: ['context'],
+              message:
+                'A domain package takes the run context values it needs as parameters; the action reads them with runContext() from @slipway/action-kit.',
+            },
           ],
         },
       ],

@@ -16,13 +16,15 @@ import { after, before, describe, it } from 'node:test';
 import { ESLint } from 'eslint';
 import { repoRoot } from '../../../scripts/lib/actions.ts';
 
-/** A domain package reaching the runner, five ways; the first line is the import. */
+/** A domain package reaching the runner or the run context; the first line is the import. */
 const RUNNER_IMPORTS = [
   "import { setOutput } from '@slipway/action-kit';\nsetOutput('x', 'y');",
   "import { saveState } from '@slipway/action-kit';\nsaveState('x', 'y');",
   "import { appendSummary as summary } from '@slipway/action-kit';\nexport const write = summary;",
   "import * as kit from '@slipway/action-kit';\nexport const write = kit.exportVariable;",
   "export { runAction } from '@slipway/action-kit';",
+  "import { setOutput } from '@actions/core';\nsetOutput('x', 'y');",
+  "import { context } from '@actions/github';\nexport const sha = context.sha;",
 ];
 
 const WORK = ['export async function work(): Promise<number> {', '  return 1;', '}'];
