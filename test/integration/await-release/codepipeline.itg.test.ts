@@ -18,7 +18,7 @@ import {
   type ActionRun,
   type PipelineStandIn,
 } from '@slipway/testbed';
-import { evaluatePolicy } from '../../../infra/iam-evaluate.ts';
+import { evaluatePolicy } from '../../support/iam-evaluate.ts';
 import { renderPolicy } from '../../../infra/policies.ts';
 import { adminS3, createBucket, renderManifest } from '../render-manifest/helpers.ts';
 

@@ -2,7 +2,7 @@
 // the action sends ECR single-request uploads, but other registries get chunks above 64 MiB, and
 // what a retry can do depends on how the server treats a broken session. Library level, with a
 // small chunk size, so no 64 MiB image is needed. (Resuming after the last acknowledged chunk is
-// proven against the distribution-protocol double in test/unit/registry/push.test.ts.)
+// proven against the distribution-protocol double in test/unit/packages/registry/push.test.ts.)
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';

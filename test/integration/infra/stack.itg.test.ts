@@ -31,7 +31,7 @@ import {
   ListRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
 import { testbed, uniqueName } from '@slipway/testbed';
-import { CfnResolver } from '../../../infra/cfn-resolve.ts';
+import { CfnResolver } from '../../support/cfn-resolve.ts';
 import { renderPolicy } from '../../../infra/policies.ts';
 import { buildTemplate, TEMPLATE_PATH } from '../../../infra/template.ts';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { CfnResolver } from '../../../infra/cfn-resolve.ts';
+import { CfnResolver } from '../../support/cfn-resolve.ts';
 import { renderPolicy, type PolicyName } from '../../../infra/policies.ts';
 import {
   BUILDSPEC_PATH,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CfnResolver } from '../../../infra/cfn-resolve.ts';
-import { conditionHolds, evaluatePolicy, stringLike } from '../../../infra/iam-evaluate.ts';
+import { CfnResolver } from '../../support/cfn-resolve.ts';
+import { conditionHolds, evaluatePolicy, stringLike } from '../../support/iam-evaluate.ts';
 import { buildTemplate, DEFAULT_OPTIONS } from '../../../infra/template.ts';
 
 const ACCOUNT = '111122223333';

@@ -9,7 +9,7 @@ import {
   unhealthyResources,
   withoutCommandEchoes,
 } from '@slipway/release';
-import { parseVersionAt, readInputs } from '../../../actions/await-release/src/inputs.ts';
+import { parseVersionAt, readInputs } from '../../../../actions/await-release/src/inputs.ts';
 
 describe('readJsonPointer (RFC 6901)', () => {
   const doc = { build: { version: '1.4.2', 'a/b': 1, 'm~n': 2 }, list: ['x', 'y'], '': 'empty key' };

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 
-const root = join(import.meta.dirname, '..', '..', '..');
+const root = join(import.meta.dirname, '..', '..', '..', '..');
 const main = join(root, 'test/fixtures/defined-action/main.ts');
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 

@@ -4,7 +4,14 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** test/fixtures/manifests */
-export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'manifests');
+export const FIXTURES = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'fixtures',
+  'manifests',
+);
 
 /** A fresh workspace holding a copy of a fixture folder (or nothing), plus extra files. */
 export function workspace(fixture?: string, files: Record<string, string> = {}): string {

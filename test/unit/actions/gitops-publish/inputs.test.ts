@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError, mapInputs, readRunContext, type InputSource } from '@slipway/action-kit';
-import { readInputs } from '../../../actions/gitops-publish/src/inputs.ts';
+import { readInputs } from '../../../../actions/gitops-publish/src/inputs.ts';
 
 const readGitOpsPublishInputs = (source: InputSource, env: NodeJS.ProcessEnv) =>
   readInputs(source, readRunContext(env), env);

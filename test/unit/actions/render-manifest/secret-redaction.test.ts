@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { diffReleases } from '@slipway/render';
-import { releaseSummary } from '../../../actions/render-manifest/src/summary.ts';
+import { releaseSummary } from '../../../../actions/render-manifest/src/summary.ts';
 
 const secret = (data: Record<string, string>, stringData?: Record<string, string>) =>
   [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { networkFailure } from '@slipway/slack/retry.ts';
+import { networkFailure } from '@slipway/slack';
 
 /** What fetch (undici) throws when the server's certificate comes from a CA Node does not know. */
 function fetchTlsError(code: string): Error {

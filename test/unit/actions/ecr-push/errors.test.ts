@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ActionError } from '@slipway/action-kit';
 import { registryError } from '@slipway/registry';
-import { explainPushError } from '../../../actions/ecr-push/src/push-image.ts';
+import { explainPushError } from '../../../../actions/ecr-push/src/push-image.ts';
 
 const ECR = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 const DENIED = JSON.stringify({

@@ -14,7 +14,7 @@ import {
 } from '@slipway/cache';
 import { realTool, toolDir } from './toolbox.ts';
 
-const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'rust-workspace');
+const fixture = join(import.meta.dirname, '..', '..', '..', 'fixtures', 'rust-workspace');
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'slw-detect-'));

@@ -10,12 +10,12 @@ import {
   readRunContext,
   type InputSource,
 } from '@slipway/action-kit';
-import { defaultTags, readInputs } from '../../../actions/ecr-push/src/inputs.ts';
+import { defaultTags, readInputs } from '../../../../actions/ecr-push/src/inputs.ts';
 
 const readEcrPushInputs = (source: InputSource, env: NodeJS.ProcessEnv) =>
   readInputs(source, readRunContext(env), env);
-import { configKeys, sourceCredentials } from '../../../actions/ecr-push/src/source-credentials.ts';
-import { findingsMessage, summaryMarkdown } from '../../../actions/ecr-push/src/summary.ts';
+import { configKeys, sourceCredentials } from '../../../../actions/ecr-push/src/source-credentials.ts';
+import { findingsMessage, summaryMarkdown } from '../../../../actions/ecr-push/src/summary.ts';
 import { explainDockerPush, parsePushOutput } from '@slipway/registry';
 
 const ws = mkdtempSync(join(tmpdir(), 'slw-push-inputs-'));

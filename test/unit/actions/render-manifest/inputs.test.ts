@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { mapInputs, readRunContext } from '@slipway/action-kit';
 import { toJS } from '@slipway/jinja';
-import { readInputs } from '../../../actions/render-manifest/src/inputs.ts';
-import { releaseSummary, MAX_DIFF_CHARS } from '../../../actions/render-manifest/src/summary.ts';
-import { workspace } from './helpers.ts';
+import { readInputs } from '../../../../actions/render-manifest/src/inputs.ts';
+import { releaseSummary, MAX_DIFF_CHARS } from '../../../../actions/render-manifest/src/summary.ts';
+import { workspace } from '../../packages/render/helpers.ts';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { missingFixtureCrates, rustFixture } from '../../integration/test-cache/job.ts';
+import { missingFixtureCrates, rustFixture } from '../../../integration/test-cache/job.ts';
 
 const LOCK = readFileSync(join(rustFixture, 'Cargo.lock'), 'utf8');
 const CRATES = [

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { InputError, Inputs, mapInputs } from '@slipway/action-kit';
-import { readTestCacheInputs } from '../../../actions/test-cache/src/inputs.ts';
+import { readTestCacheInputs } from '../../../../actions/test-cache/src/inputs.ts';
 
 const ctx = {
   workspace: mkdtempSync(join(tmpdir(), 'slw-ws-')),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { detectCacheService, watchLibrary } from '../../../actions/test-cache/src/cache-service.ts';
+import { detectCacheService, watchLibrary } from '../../../../actions/test-cache/src/cache-service.ts';
 
 describe('cache service detection', () => {
   it('chooses v2 on github.com when the runner enables it', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ActionError, InputError, mapInputs, readRunContext } from '@slipway/action-kit';
-import { readInputs } from '../../../actions/slack-notify/src/inputs.ts';
+import { readInputs } from '../../../../actions/slack-notify/src/inputs.ts';
 
 const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/s3cr3tw3bh00k';
 const TOKEN = 'xoxb-1-s3cr3t-t0k3n';
