@@ -55,7 +55,7 @@ export default () =>
         'docker-password': first?.password,
         'expires-at': expiresAt.toISOString(),
       });
-      appendSummary(
+      await appendSummary(
         markdownTable(
           ['registry', 'valid until'],
           logins.map((l) => [l.host, l.expiresAt.toISOString()]),

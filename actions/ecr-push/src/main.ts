@@ -168,7 +168,9 @@ export async function ecrPush(inputs: EcrPushInputs): Promise<Record<string, str
       log.info(`scan ${scan.status}: ${formatCounts(scan.counts)}`);
     }
     const failing = scan ? findingsAtOrAbove(scan, inputs.scanSeverityThreshold) : [];
-    appendSummary(summaryMarkdown({ image, pushed, scan, threshold: inputs.scanSeverityThreshold, failing }));
+    await appendSummary(
+      summaryMarkdown({ image, pushed, scan, threshold: inputs.scanSeverityThreshold, failing }),
+    );
     if (failing.length) {
       throw new ActionError(
         findingsMessage(`${image}@${pushed.digest}`, inputs.scanSeverityThreshold, failing),

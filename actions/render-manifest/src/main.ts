@@ -178,7 +178,7 @@ export async function renderManifest(
   if (!publish) {
     if (inputs.dryRun) log.info('dry run without a bucket: nothing to publish');
     setOutputs(outputs);
-    appendSummary(releaseSummary(summary));
+    await appendSummary(releaseSummary(summary));
     return outputs;
   }
 
@@ -235,7 +235,9 @@ export async function renderManifest(
       changed: String(state?.diff.changed ?? true),
     });
     setOutputs(outputs);
-    appendSummary(releaseSummary({ ...facts, previousVersion: state?.previous?.version, diff: state?.diff }));
+    await appendSummary(
+      releaseSummary({ ...facts, previousVersion: state?.previous?.version, diff: state?.diff }),
+    );
     return outputs;
   }
 
@@ -283,7 +285,7 @@ export async function renderManifest(
     changed: String(diff.changed),
   });
   setOutputs(outputs);
-  appendSummary(
+  await appendSummary(
     releaseSummary({
       ...facts,
       previousVersion: previous?.version,

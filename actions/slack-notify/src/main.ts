@@ -5,7 +5,6 @@ import {
   appendSummary,
   envInputs,
   exportVariable,
-  issueCommand,
   log,
   markdownTable,
   runAction,
@@ -113,7 +112,8 @@ function summarize(
       ? 'posted'
       : `${result.method === 'chat.update' ? 'updated' : 'posted'} ts ${result.ts} in ${result.channel}`
     : `not delivered: ${problem ?? 'unknown error'}`;
-  appendSummary(
+  // runAction waits for every summary write before the step ends.
+  void appendSummary(
     `### Slack notification\n\n${markdownTable(
       ['status', 'sent to', 'how', 'result'],
       [[inputs.status, where, result?.method ?? methodOf(inputs), outcome]],
@@ -176,7 +176,7 @@ export async function slackNotify(
         ? err.message
         : `slack-notify failed unexpectedly: ${(err as Error)?.message ?? String(err)}. This is a bug in Slipway: please report it with the step's debug log`,
     );
-    if (!expected && err instanceof Error && err.stack) issueCommand('debug', redact(err.stack));
+    if (!expected && err instanceof Error && err.stack) log.debug(redact(err.stack));
     summarize(inputs, where, undefined, problem);
     if (inputs.failOnError) throw new ActionError(problem);
     log.warning(`${problem} (the step still succeeds; set fail-on-error: true to fail it)`);

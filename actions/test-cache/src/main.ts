@@ -1,4 +1,4 @@
-import { Inputs, appendSummary, issueCommand, log, runAction, setOutputs } from '@slipway/action-kit';
+import { Inputs, appendSummary, log, runAction, setOutputs } from '@slipway/action-kit';
 import { homeDir } from '@slipway/cache/paths.ts';
 import { detectCacheService } from './cache-service.ts';
 import { readTestCacheInputs } from './inputs.ts';
@@ -15,12 +15,11 @@ export default () =>
       if (!service.available) {
         // One warning, so a cache that silently never works shows on the run page: on GitHub
         // Enterprise Server the Actions cache needs storage set up by an administrator.
-        issueCommand(
-          'warning',
+        log.warning(
           `test-cache: no cache service is configured on this runner (${service.missing} is not set), so nothing is restored or saved and the job runs uncached. GitHub-hosted runners and act provide one; on GitHub Enterprise Server an administrator enables the Actions cache (see docs/ghes.md).`,
         );
         setOutputs({ 'cache-hit': false, 'restored-key': '', key: '' });
-        appendSummary('### test-cache\nNo cache service on this runner: nothing restored or saved.\n');
+        await appendSummary('### test-cache\nNo cache service on this runner: nothing restored or saved.\n');
         return;
       }
       // Everything past validation loads now, keeping the start path to what validation needs.

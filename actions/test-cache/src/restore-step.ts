@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import {
   appendSummary,
   exportVariable,
-  issueCommand,
+  notice,
   markdownTable,
   setOutputs,
   type Logger,
@@ -104,12 +104,9 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
     else log.info(message);
   }
   if (plan.entries.length === 0) {
-    issueCommand(
-      'notice',
-      'test-cache: nothing to cache: no ecosystem was found or set up, and no path was given.',
-    );
+    notice('test-cache: nothing to cache: no ecosystem was found or set up, and no path was given.');
     setOutputs({ 'cache-hit': false, 'restored-key': '', key: '' });
-    appendSummary('### test-cache\nNothing to cache: no usable ecosystem and no `path`.\n');
+    await appendSummary('### test-cache\nNothing to cache: no usable ecosystem and no `path`.\n');
     return;
   }
 
@@ -188,5 +185,5 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
     workspace: ctx.workspace,
     home: ctx.home,
   });
-  appendSummary(restoreSummary(plan.entries, restored));
+  await appendSummary(restoreSummary(plan.entries, restored));
 }

@@ -154,7 +154,7 @@ export async function saveStep(log: Logger): Promise<void> {
         `(workspace crates ${formatBytes(p.removed.workspace)}, incremental ${formatBytes(p.removed.incremental)}, ` +
         `unused in this run ${formatBytes(p.removed.unused)}).`,
     );
-  appendSummary(
+  await appendSummary(
     '### test-cache: save\n' +
       markdownTable(
         ['cache', 'key', 'saved', 'size', 'time', 'why'],

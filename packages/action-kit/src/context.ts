@@ -89,3 +89,8 @@ function readEvent(path: string | undefined): Record<string, unknown> {
     return {};
   }
 }
+
+/** The branch name of a `refs/heads/…` ref; undefined for tags, pull requests and anything else. */
+export function branchOf(ref: string | undefined): string | undefined {
+  return ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
+}
