@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { branchOf } from '@slipway/action-kit';
 
 /** The `save` input. */
 export type SaveMode = 'auto' | 'always' | 'never';
@@ -27,10 +28,7 @@ export interface SaveDecision {
   reason: string;
 }
 
-/** The branch name of a `refs/heads/…` ref; undefined for tags, pull requests and anything else. */
-export function branchOf(ref: string | undefined): string | undefined {
-  return ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
-}
+export { branchOf };
 
 /** `release/*` style matching: `*` is any run of characters, everything else literal. */
 export function matchesBranch(branch: string, pattern: string): boolean {

@@ -6,7 +6,7 @@ export type { VersionSource } from './version.ts';
 export {
   defaultVersion,
   checkVersion,
-  branchOf,
+  buildRefName,
   releaseTime,
   releaseVersion,
   projectName,

@@ -53,8 +53,11 @@ export function checkVersion(version: string): string {
   return version;
 }
 
-/** The branch a run builds: the pull request's head branch, else the pushed branch or tag. */
-export function branchOf(env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * The branch or tag a run builds, for naming its release: the pull request's head branch, else
+ * the pushed branch or tag.
+ */
+export function buildRefName(env: NodeJS.ProcessEnv): string | undefined {
   return (
     env.GITHUB_HEAD_REF ||
     env.GITHUB_REF_NAME ||
@@ -85,7 +88,7 @@ export function releaseVersion(
 ): string {
   return input
     ? checkVersion(input)
-    : defaultVersion({ branch: branchOf(env), sha: env.GITHUB_SHA ?? '', now });
+    : defaultVersion({ branch: buildRefName(env), sha: env.GITHUB_SHA ?? '', now });
 }
 
 /** The project: the `project` input, else the repository's name (GITHUB_REPOSITORY's second part). */
