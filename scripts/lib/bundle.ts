@@ -100,16 +100,18 @@ export async function buildBundle(
 }
 
 /**
- * `@actions/core` as one ESM module whose HTTP client (needed only by `getIDToken`) and process
- * runner (only `platform.getDetails()`) load on first use: imported as they are, with undici,
- * tunnel and child_process, they would cost every action start several times its budget. The
- * rest of core is bundled unchanged; the two stand-ins are in scripts/lib/core-shims/.
+ * `@actions/core` as one ESM module whose HTTP client (needed only by `getIDToken`), process
+ * runner (only `platform.getDetails()`) and node:crypto (only command-file delimiters) load on
+ * first use: imported as they are, with undici, tunnel and child_process, they would cost every
+ * action start several times its budget. The rest of core is bundled unchanged; the stand-ins
+ * are in scripts/lib/core-shims/.
  */
 async function buildCore(buildDir: string): Promise<string> {
   const outfile = join(buildDir, 'actions-core.mjs');
   const shims: Record<string, string> = {
     '@actions/http-client': join(root, 'scripts/lib/core-shims/http-client.ts'),
     '@actions/exec': join(root, 'scripts/lib/core-shims/exec.ts'),
+    crypto: join(root, 'scripts/lib/core-shims/crypto.ts'),
   };
   await build({
     entryPoints: [join(root, 'node_modules/@actions/core/lib/core.js')],
@@ -123,10 +125,10 @@ async function buildCore(buildDir: string): Promise<string> {
       {
         name: 'lazy-core-dependencies',
         setup(b) {
-          b.onResolve({ filter: /^@actions\/(http-client|exec)$/ }, (args) =>
+          b.onResolve({ filter: /^(@actions\/(http-client|exec)|crypto)$/ }, (args) =>
             args.importer.includes(`${join('node_modules', '@actions', 'core')}`)
               ? { path: shims[args.path] as string }
-              : // The stand-ins' own dynamic imports: left to the main bundle, as lazy chunks.
+              : // The stand-ins' own imports: left to the main bundle (lazy chunks, builtins).
                 { path: args.path, external: true },
           );
         },
