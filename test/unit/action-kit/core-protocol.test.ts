@@ -105,9 +105,9 @@ describe('one style for sizes, durations and branches', () => {
     assert.equal(formatBytes(3.5e9), '3.5 GB');
   });
 
-  it('prints durations compactly, with a decimal only under ten seconds', () => {
-    assert.equal(formatDuration(850), '850ms');
-    assert.equal(formatDuration(4200), '4.2s');
+  it('prints durations as measured under ten seconds, in whole units above', () => {
+    assert.equal(formatDuration(850), '850 ms');
+    assert.equal(formatDuration(4200), '4.2 s');
     assert.equal(formatDuration(45_000), '45s');
     assert.equal(formatDuration(125_000), '2m 5s');
     assert.equal(formatDuration(3_840_000), '1h 4m');
