@@ -8,6 +8,7 @@ import {
   log,
   markdownTable,
   runAction,
+  runContext,
   setOutputs,
   setSecret,
 } from '@slipway/action-kit';
@@ -20,8 +21,8 @@ import {
   describeTemplateProblems,
   fitToLimits,
   parsePayload,
-  readRunContext,
   redactor,
+  runFacts,
   renderString,
   renderTemplates,
   summaryLine,
@@ -56,7 +57,7 @@ function expand(text: string, values: Record<string, string>, input: string): st
 
 /** The facts of this run, with the title and fields templates expanded. */
 export function gatherFacts(inputs: SlackNotifyInputs, now: Date): DeploymentFacts {
-  const run = readRunContext();
+  const run = runFacts(runContext());
   const startedAt = inputs.startedAt ?? (inputs.status === 'started' ? now : undefined);
   // An earlier await-release step of the job left what became of the release.
   const release = inputs.status === 'started' ? undefined : parseHandoff(process.env[RELEASE_VARIABLE]);
