@@ -6,7 +6,6 @@ export type { VersionSource } from './version.ts';
 export {
   defaultVersion,
   checkVersion,
-  buildRefName,
   releaseTime,
   releaseVersion,
   projectName,

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildRefName, checkVersion, defaultVersion, releaseTime } from '@slipway/render';
+import { readRunContext } from '@slipway/action-kit';
+import { checkVersion, defaultVersion, releaseTime } from '@slipway/render';
+
+/** The branch a release is named after: the run context's. */
+const buildRefName = (env: NodeJS.ProcessEnv) => readRunContext(env).branch;
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const NOW = new Date('2026-03-04T05:06:07.890Z');
