@@ -1,4 +1,11 @@
-import { InputError, Inputs, quote, type InputSource } from '@slipway/action-kit';
+import {
+  InputError,
+  Inputs,
+  quote,
+  readRunContext,
+  type InputSource,
+  type RunContext,
+} from '@slipway/action-kit';
 import { resolveRegion } from '@slipway/aws';
 import {
   RELEASE_STATUSES,
@@ -90,6 +97,7 @@ function httpUrl(inputs: Inputs, name: string, example: string): string {
 export function readAwaitReleaseInputs(
   source?: InputSource,
   env: NodeJS.ProcessEnv = process.env,
+  context: Pick<RunContext, 'sha'> = readRunContext(env),
 ): AwaitReleaseInputs {
   const inputs = new Inputs(source);
   const mode = readMode(inputs);
@@ -191,7 +199,7 @@ export function readAwaitReleaseInputs(
       'token',
       'is required in argocd mode: an Argo CD API token with get on the application',
     );
-  const revision = inputs.optional('expect') ?? env.GITHUB_SHA?.trim();
+  const revision = inputs.optional('expect') ?? context.sha.trim();
   if (!revision) {
     throw new InputError(
       'expect',

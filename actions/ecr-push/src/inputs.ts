@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { InputError, Inputs, quote, resolveInWorkspace } from '@slipway/action-kit';
-import type { InputSource } from '@slipway/action-kit';
+import { InputError, Inputs, quote, readRunContext, resolveInWorkspace } from '@slipway/action-kit';
+import type { InputSource, RunContext } from '@slipway/action-kit';
 import { parseRegistry } from '@slipway/aws/ecr-auth.ts';
 import { keepLastPolicy, validateLifecyclePolicy } from '@slipway/aws/ecr-repository.ts';
 import { SEVERITY_THRESHOLDS, type SeverityThreshold } from '@slipway/aws/ecr-scan.ts';
@@ -42,8 +42,11 @@ export function workspace(env: NodeJS.ProcessEnv = process.env): string {
  * `git-<sha7>` always, plus `latest` when the run is on the repository's default branch (read
  * from the event payload, which every event of a repository carries).
  */
-export function defaultTags(env: NodeJS.ProcessEnv = process.env): string[] {
-  const sha = env.GITHUB_SHA;
+export function defaultTags(
+  env: NodeJS.ProcessEnv = process.env,
+  context: Pick<RunContext, 'sha' | 'ref' | 'defaultBranch'> = readRunContext(env),
+): string[] {
+  const sha = context.sha;
   if (!sha || !/^[0-9a-f]{7,}$/i.test(sha)) {
     throw new InputError(
       'tags',
@@ -51,18 +54,9 @@ export function defaultTags(env: NodeJS.ProcessEnv = process.env): string[] {
     );
   }
   const tags = [`git-${sha.slice(0, 7).toLowerCase()}`];
-  let defaultBranch: string | undefined;
-  try {
-    if (env.GITHUB_EVENT_PATH && existsSync(env.GITHUB_EVENT_PATH)) {
-      const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as {
-        repository?: { default_branch?: string };
-      };
-      defaultBranch = event.repository?.default_branch;
-    }
-  } catch {
-    // A missing or odd payload only means `latest` is not added.
-  }
-  if (defaultBranch && env.GITHUB_REF === `refs/heads/${defaultBranch}`) tags.push('latest');
+  // A missing or odd payload only means `latest` is not added.
+  const defaultBranch = context.defaultBranch;
+  if (defaultBranch && context.ref === `refs/heads/${defaultBranch}`) tags.push('latest');
   return tags;
 }
 

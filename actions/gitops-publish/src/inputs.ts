@@ -1,9 +1,16 @@
 import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { InputError, Inputs, quote, type InputSource } from '@slipway/action-kit';
+import {
+  InputError,
+  Inputs,
+  quote,
+  readRunContext,
+  type InputSource,
+  type RunContext,
+} from '@slipway/action-kit';
 import { parseRepository, type ReleaseFile, type RepositoryRef } from '@slipway/gitops';
-import { projectName, releaseVersion } from '@slipway/render';
+import { projectName, releaseTime, releaseVersion } from '@slipway/render';
 
 /** The validated inputs of gitops-publish. */
 export interface GitOpsPublishInputs {
@@ -109,9 +116,10 @@ function listFiles(dir: string, input: string): ReleaseFile[] {
 export function readGitOpsPublishInputs(
   source?: InputSource,
   env: NodeJS.ProcessEnv = process.env,
+  context: RunContext = readRunContext(env),
 ): GitOpsPublishInputs {
   const inputs = new Inputs(source);
-  const serverUrl = env.GITHUB_SERVER_URL || 'https://github.com';
+  const serverUrl = context.serverUrl;
   const repositoryValue = inputs.string('repository', { required: true });
   const parsed = parseRepository(repositoryValue, serverUrl);
   if (!parsed.ok) {
@@ -120,7 +128,7 @@ export function readGitOpsPublishInputs(
     throw new InputError('repository', `${quote(shown)} ${parsed.reason}`);
   }
   const repository = parsed.ref;
-  const current = env.GITHUB_REPOSITORY ?? '';
+  const current = context.repository;
   const sameRepository =
     current.toLowerCase() === repository.fullName.toLowerCase() &&
     new URL(serverUrl).host === new URL(repository.origin).host;
@@ -135,9 +143,9 @@ export function readGitOpsPublishInputs(
   if (/\s/.test(token)) throw new InputError('token', 'contains whitespace; pass the token alone');
 
   const environment = name('environment', inputs.string('environment', { required: true }));
-  const project = name('project', projectName(inputs.optional('project'), env));
-  const sha = env.GITHUB_SHA ?? '';
-  const version = releaseVersion(inputs.optional('version'), env);
+  const project = name('project', projectName(inputs.optional('project'), context));
+  const sha = context.sha;
+  const version = releaseVersion(inputs.optional('version'), context, releaseTime(env));
 
   const branch = inputs.optional('branch');
   if (branch && !isBranchName(branch)) {
@@ -150,7 +158,7 @@ export function readGitOpsPublishInputs(
   if (mode === 'pull-request' && !loopback && repoHost !== new URL(serverUrl).hostname) {
     throw new InputError(
       'mode',
-      `pull-request opens the pull request through this GitHub server's API (${env.GITHUB_API_URL || 'https://api.github.com'}), but ${repository.fullName} is on ${repoHost}; use mode: commit for a repository on another server`,
+      `pull-request opens the pull request through this GitHub server's API (${context.apiUrl}), but ${repository.fullName} is on ${repoHost}; use mode: commit for a repository on another server`,
     );
   }
   const prune = inputs.boolean('prune', true);
@@ -178,10 +186,7 @@ export function readGitOpsPublishInputs(
       autoMergeValue === 'true' ? 'MERGE' : (autoMergeValue.toUpperCase() as 'MERGE' | 'SQUASH' | 'REBASE');
   }
 
-  const runUrl =
-    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-      : '';
+  const runUrl = context.runUrl ?? '';
   const sourceCommit = sha && current ? `${serverUrl}/${current}/commit/${sha}` : '';
   const message =
     inputs.optional('commit-message') ??
@@ -237,7 +242,7 @@ export function readGitOpsPublishInputs(
     files,
     headBranch: `slipway/${project}/${environment}`,
     tempDir: tempRoot,
-    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    apiUrl: context.apiUrl,
     git: { sha, repository: current, serverUrl, runUrl },
   };
 }

@@ -1,7 +1,14 @@
 import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { InputError, quote, resolveInWorkspace, type Inputs } from '@slipway/action-kit';
+import {
+  InputError,
+  quote,
+  readRunContext,
+  resolveInWorkspace,
+  type Inputs,
+  type RunContext,
+} from '@slipway/action-kit';
 import { resolveRegion } from '@slipway/aws';
 import { checkBucketName, checkKeyPrefix } from '@slipway/aws/s3-names.ts';
 import type { SseMode } from '@slipway/aws/s3-publish.ts';
@@ -124,9 +131,10 @@ function regionFor(input: string | undefined, env: NodeJS.ProcessEnv, dryRun: bo
 export async function readInputs(
   inputs: Inputs,
   env: NodeJS.ProcessEnv = process.env,
+  context: RunContext = readRunContext(env),
 ): Promise<RenderManifestInputs> {
   const environment = name('environment', inputs.string('environment', { required: true }));
-  const project = name('project', projectName(inputs.optional('project'), env));
+  const project = name('project', projectName(inputs.optional('project'), context));
   const namespace = inputs.string('namespace', { default: project });
   if (!DNS_LABEL.test(namespace)) {
     const why = inputs.optional('namespace') ? '' : ' (it defaults to the project)';
@@ -139,9 +147,9 @@ export async function readInputs(
   const imageInput = inputs.optional('image');
   const image = imageInput ? parseImageReference(imageInput, 'image') : undefined;
 
-  const sha = env.GITHUB_SHA ?? '';
+  const sha = context.sha;
   const releasedAt = releaseTime(env);
-  const version = releaseVersion(inputs.optional('version'), env, releasedAt);
+  const version = releaseVersion(inputs.optional('version'), context, releasedAt);
 
   const bundle = inputs.enum('bundle', ['zip', 'yaml'] as const, 'zip');
   const sse = inputs.enum('sse', ['AES256', 'aws:kms', 'none'] as const, 'AES256');
@@ -207,10 +215,7 @@ export async function readInputs(
   checkValueNames(inline.values, 'values');
   const values = mergeValues(fromFiles.values, inline.values);
 
-  const runUrl =
-    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
-      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-      : '';
+  const runUrl = context.runUrl ?? '';
   return {
     workspace,
     templates,
@@ -228,6 +233,6 @@ export async function readInputs(
     bundle,
     publish,
     dryRun,
-    git: { sha, ref: env.GITHUB_REF ?? '', runUrl, actor: env.GITHUB_ACTOR ?? '' },
+    git: { sha, ref: context.ref, runUrl, actor: context.actor },
   };
 }

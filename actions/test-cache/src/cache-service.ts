@@ -1,3 +1,5 @@
+import { readRunContext } from '@slipway/action-kit';
+
 /** Which cache service the runner offers, decided the way `@actions/cache` decides it. */
 export interface CacheService {
   available: boolean;
@@ -11,10 +13,13 @@ export interface CacheService {
  * (github.com) when ACTIONS_CACHE_SERVICE_V2 is set and the server is github.com, *.ghe.com or
  * *.localhost; otherwise v1 (GHES, act). Self-hosted set-ups and plain `node` runs have neither URL.
  */
-export function detectCacheService(env: NodeJS.ProcessEnv): CacheService {
+export function detectCacheService(
+  env: NodeJS.ProcessEnv,
+  serverUrl: string = readRunContext(env).serverUrl,
+): CacheService {
   let host: string;
   try {
-    host = new URL(env.GITHUB_SERVER_URL || 'https://github.com').hostname.toLowerCase();
+    host = new URL(serverUrl).hostname.toLowerCase();
   } catch {
     // An unparsable server URL is not github.com: the library treats it as GHES too.
     host = '';

@@ -1,4 +1,4 @@
-import { Inputs, appendSummary, log, runAction, setOutputs } from '@slipway/action-kit';
+import { Inputs, appendSummary, log, runAction, runContext, setOutputs } from '@slipway/action-kit';
 import { homeDir } from '@slipway/cache/paths.ts';
 import { detectCacheService } from './cache-service.ts';
 import { readTestCacheInputs } from './inputs.ts';
@@ -11,7 +11,8 @@ export default () =>
       const home = homeDir();
       const inputs = readTestCacheInputs(new Inputs(), { workspace, home });
 
-      const service = detectCacheService(process.env);
+      const run = runContext();
+      const service = detectCacheService(process.env, run.serverUrl);
       if (!service.available) {
         // One warning, so a cache that silently never works shows on the run page: on GitHub
         // Enterprise Server the Actions cache needs storage set up by an administrator.
@@ -25,7 +26,7 @@ export default () =>
       // Everything past validation loads now, keeping the start path to what validation needs.
       const { restoreStep } = await import('./restore-step.ts');
       try {
-        await restoreStep(inputs, { workspace, home, startedAt }, log);
+        await restoreStep(inputs, { workspace, home, startedAt, run }, log);
       } catch (err) {
         // Past input validation a cache never fails the job: the job runs on, uncached.
         log.warning(

@@ -6,10 +6,10 @@ import {
   markdownTable,
   setOutputs,
   type Logger,
+  type RunContext,
 } from '@slipway/action-kit';
 import {
   decideSave,
-  defaultBranchFromEvent,
   formatBytes,
   formatDuration,
   listCargoBins,
@@ -29,6 +29,8 @@ export interface StepContext {
   home: string;
   /** Epoch ms the main step started. */
   startedAt: number;
+  /** The run: its id and job key the caches, its ref and event decide what is saved. */
+  run: RunContext;
 }
 
 function restoreSummary(entries: readonly CacheEntry[], restored: readonly RestoreResult[]): string {
@@ -92,7 +94,8 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
       ecosystems: inputs.ecosystems,
       extraPaths: inputs.paths,
       prefix: inputs.prefix,
-      job: [process.env.GITHUB_JOB || 'job', inputs.key].filter(Boolean).join('-'),
+      run: ctx.run,
+      job: [ctx.run.job || 'job', inputs.key].filter(Boolean).join('-'),
       os: (process.env.RUNNER_OS || process.platform).toLowerCase(),
       arch: (process.env.RUNNER_ARCH || process.arch).toLowerCase(),
     },
@@ -148,9 +151,9 @@ export async function restoreStep(inputs: TestCacheInputs, ctx: StepContext, log
     });
   }
 
-  const defaultBranch = defaultBranchFromEvent(process.env.GITHUB_EVENT_PATH);
-  const ref = process.env.GITHUB_REF;
-  const event = process.env.GITHUB_EVENT_NAME || undefined;
+  const defaultBranch = ctx.run.defaultBranch;
+  const ref = ctx.run.ref || undefined;
+  const event = ctx.run.eventName || undefined;
   for (const item of stored) {
     const decision = decideSave({
       mode: inputs.save,
