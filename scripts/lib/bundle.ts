@@ -103,10 +103,11 @@ export async function buildBundle(
 
 /**
  * `@actions/core` as one ESM module whose HTTP client (needed only by `getIDToken`), process
- * runner (only `platform.getDetails()`) and node:crypto (only command-file delimiters) load on
- * first use: imported as they are, with undici, tunnel and child_process, they would cost every
- * action start several times its budget. The rest of core is bundled unchanged; the stand-ins
- * are in scripts/lib/core-shims/.
+ * runner (only `platform.getDetails()`), node:crypto (only command-file delimiters),
+ * `fs.promises` (only job-summary writes) and stdout stream (it only writes lines) load on first
+ * use: imported as they are, with undici, tunnel, child_process, Node's promise file API and its
+ * net and stream modules, they would cost every action start several times its budget. The rest
+ * of core is bundled unchanged; the stand-ins are in scripts/lib/core-shims/.
  */
 async function buildCore(buildDir: string): Promise<string> {
   const outfile = join(buildDir, 'actions-core.mjs');
@@ -114,7 +115,9 @@ async function buildCore(buildDir: string): Promise<string> {
     '@actions/http-client': join(root, 'scripts/lib/core-shims/http-client.ts'),
     '@actions/exec': join(root, 'scripts/lib/core-shims/exec.ts'),
     crypto: join(root, 'scripts/lib/core-shims/crypto.ts'),
+    fs: join(root, 'scripts/lib/core-shims/fs.ts'),
   };
+  const core = join('node_modules', '@actions', 'core');
   await build({
     entryPoints: [join(root, 'node_modules/@actions/core/lib/core.js')],
     bundle: true,
@@ -123,12 +126,17 @@ async function buildCore(buildDir: string): Promise<string> {
     target: 'node20',
     outfile,
     logLevel: 'warning',
+    // Core's writes to stdout go to a stand-in that leaves process.stdout unbuilt (see the file).
+    define: { 'process.stdout': 'coreStdout' },
+    inject: [join(root, 'scripts/lib/core-shims/stdout.ts')],
     plugins: [
       {
         name: 'lazy-core-dependencies',
         setup(b) {
-          b.onResolve({ filter: /^(@actions\/(http-client|exec)|crypto)$/ }, (args) =>
-            args.importer.includes(`${join('node_modules', '@actions', 'core')}`)
+          b.onResolve({ filter: /^(@actions\/(http-client|exec)|crypto|fs)$/ }, (args) =>
+            args.importer.includes(core) &&
+            // Only the summary module takes fs.promises; the command-file writer keeps fs.
+            (args.path !== 'fs' || args.importer.endsWith(join('lib', 'summary.js')))
               ? { path: shims[args.path] as string }
               : // The stand-ins' own imports: left to the main bundle (lazy chunks, builtins).
                 { path: args.path, external: true },

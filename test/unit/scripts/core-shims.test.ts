@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { randomUUID } from '../../../scripts/lib/core-shims/crypto.ts';
+import { constants, promises } from '../../../scripts/lib/core-shims/fs.ts';
 
 describe("the bundle's stand-in for core's node:crypto", () => {
   it('gives version 4 UUIDs, each new', () => {
@@ -11,5 +15,17 @@ describe("the bundle's stand-in for core's node:crypto", () => {
       seen.add(uuid);
     }
     assert.equal(seen.size, 500);
+  });
+});
+
+describe("the bundle's stand-in for the fs of core's job summary", () => {
+  it('writes, appends and checks files as fs.promises does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'slw-fs-shim-'));
+    const file = join(dir, 'summary.md');
+    await promises.writeFile(file, '# one\n', { encoding: 'utf8' });
+    await promises.appendFile(file, 'two\n', { encoding: 'utf8' });
+    assert.equal(readFileSync(file, 'utf8'), '# one\ntwo\n');
+    await promises.access(file, constants.R_OK | constants.W_OK);
+    await assert.rejects(promises.access(join(dir, 'missing.md'), constants.R_OK), { code: 'ENOENT' });
   });
 });
