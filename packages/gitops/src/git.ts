@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { proxyFor } from '@slipway/net/proxy';
 
 /** How the token is presented to the Git server. */
@@ -89,6 +88,9 @@ export class Git {
 
   /** Runs `git args…`; throws GitCommandError on a non-zero exit unless `allowFailure`. */
   async run(args: string[], opts: { allowFailure?: boolean } = {}): Promise<GitResult> {
+    // Loaded here, not at the top: child_process (with net and dgram) would add a sixth of
+    // `node -e 0` to every start of the actions that import this package, before any input is read.
+    const { spawn } = await import('node:child_process');
     const result = await new Promise<GitResult>((resolve, reject) => {
       const child = spawn('git', args, {
         cwd: this.cwd,

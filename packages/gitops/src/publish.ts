@@ -1,10 +1,13 @@
-import { copyFile, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@slipway/action-kit';
 import { GitOpsError, explainGitFailure, isNonFastForward, type TokenFacts } from './errors.ts';
 import { Git, gitEnvironment, type AuthScheme } from './git.ts';
 import type { RepositoryRef } from './repository.ts';
+
+// Node's promise file API and timers load on first use, not at every start of the actions that
+// import this package: together with child_process (see git.ts) a third of `node -e 0`.
+const fsPromises = () => import('node:fs/promises');
+const sleep = async (ms: number) => (await import('node:timers/promises')).setTimeout(ms);
 
 /** One rendered file of the release: its path below the publish path, and where it is now. */
 export interface ReleaseFile {
@@ -119,6 +122,7 @@ async function fetchBranch(git: Git, opts: PublishOptions, branch: string): Prom
 
 /** Refuses to write through a symbolic link that leads out of the clone. */
 async function checkInside(root: string, target: string, path: string): Promise<void> {
+  const { realpath } = await fsPromises();
   const real = await realpath(target);
   const base = await realpath(root);
   if (real !== base && !real.startsWith(base + sep)) {
@@ -139,6 +143,7 @@ async function applyRelease(
   target: string,
   base: string | undefined,
 ): Promise<FileChange[]> {
+  const { copyFile, mkdir, rm } = await fsPromises();
   if (base) {
     await git.run(['checkout', '-q', '-f', '-B', target, base]);
   } else {
@@ -192,6 +197,7 @@ const backoff = (attempt: number) => Math.min(4000, 250 * 2 ** (attempt - 1)) * 
  * base); the caller opens or updates the pull request.
  */
 export async function publishRelease(opts: PublishOptions): Promise<PublishResult> {
+  const { mkdir, mkdtemp, rm } = await fsPromises();
   await mkdir(opts.tempDir, { recursive: true });
   const dir = await mkdtemp(join(opts.tempDir, 'slipway-gitops-'));
   try {
