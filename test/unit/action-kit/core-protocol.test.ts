@@ -105,9 +105,12 @@ describe('one style for sizes, durations and branches', () => {
     assert.equal(formatBytes(3.5e9), '3.5 GB');
   });
 
-  it('prints durations as measured under ten seconds, in whole units above', () => {
-    assert.equal(formatDuration(850), '850 ms');
-    assert.equal(formatDuration(4200), '4.2 s');
+  it('prints durations to the tenth under ten seconds, in whole units above', () => {
+    assert.equal(formatDuration(850), '0.9s');
+    assert.equal(formatDuration(4200), '4.2s');
+    assert.equal(formatDuration(2000), '2s');
+    assert.equal(formatDuration(9960), '10s');
+    assert.equal(formatDuration(2 * 86_400_000 + 3 * 3_600_000), '2d 3h');
     assert.equal(formatDuration(45_000), '45s');
     assert.equal(formatDuration(125_000), '2m 5s');
     assert.equal(formatDuration(3_840_000), '1h 4m');

@@ -131,9 +131,9 @@ describe('Deadline', () => {
 });
 
 describe('formatDuration', () => {
-  it('is action-kit’s: measured below 10 s, whole units above', () => {
-    assert.equal(formatDuration(1400), '1.4 s');
-    assert.equal(formatDuration(2000), '2.0 s');
+  it('shows tenths below 10 s and minutes and hours above', () => {
+    assert.equal(formatDuration(1400), '1.4s');
+    assert.equal(formatDuration(2000), '2s');
     assert.equal(formatDuration(94_000), '1m 34s');
     assert.equal(formatDuration(3_720_000), '1h 2m');
   });
