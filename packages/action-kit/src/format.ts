@@ -20,12 +20,13 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
- * A duration for people, in one compact style: under ten seconds to the tenth, `0.4s`, `1.4s`,
- * `2s`; from there in whole units, `45s`, `3m 12s`, `1h 4m`, `2d 3h`. Nothing or less (a clock
- * that went back) is `0s`.
+ * A duration for people, in one compact style as GitHub shows run times: under a second in
+ * milliseconds, `40ms`; under ten seconds to the tenth, `1.4s`, `2s`; from there in whole units,
+ * `45s`, `3m 12s`, `1h 4m`, `2d 3h`. Nothing or less (a clock that went back) is `0s`.
  */
 export function formatDuration(ms: number): string {
   if (!(ms > 0)) return '0s';
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
   if (ms < 9950) return `${Math.round(ms / 100) / 10}s`;
   const total = Math.round(ms / 1000);
   const d = Math.floor(total / 86_400);

@@ -105,8 +105,9 @@ describe('one style for sizes, durations and branches', () => {
     assert.equal(formatBytes(3.5e9), '3.5 GB');
   });
 
-  it('prints durations to the tenth under ten seconds, in whole units above', () => {
-    assert.equal(formatDuration(850), '0.9s');
+  it('prints durations compactly: milliseconds, tenths under ten seconds, whole units above', () => {
+    assert.equal(formatDuration(42.4), '42ms');
+    assert.equal(formatDuration(999.6), '1s');
     assert.equal(formatDuration(4200), '4.2s');
     assert.equal(formatDuration(2000), '2s');
     assert.equal(formatDuration(9960), '10s');
