@@ -6,11 +6,21 @@
  * the runner, so it is not scanned.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 
-const root = join(import.meta.dirname, '..', '..', '..');
+/** The repository root: the nearest folder above this test with packages/ and actions/. */
+function repositoryRoot(): string {
+  let dir = import.meta.dirname;
+  while (!(existsSync(join(dir, 'packages')) && existsSync(join(dir, 'actions')))) {
+    if (dirname(dir) === dir) throw new Error('no repository root above the test');
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+const root = repositoryRoot();
 const ALLOWED = 'packages/action-kit/src/context.ts';
 const NOT_SCANNED = ['packages/testbed/'];
 
