@@ -9,12 +9,12 @@
  *   SLIPWAY_DIST=/tmp/x npm run build  another output folder (parallel work, tests)
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { listActions, repoRoot } from './lib/actions.ts';
 import { buildBundle } from './lib/bundle.ts';
 
 const root = repoRoot;
-const outDir = process.env.SLIPWAY_DIST || join(root, 'dist');
+const outDir = resolve(process.env.SLIPWAY_DIST || join(root, 'dist'));
 const onlyArg = process.argv.indexOf('--only');
 const only = onlyArg > 0 ? (process.argv[onlyArg + 1] ?? '').split(',').filter(Boolean) : undefined;
 

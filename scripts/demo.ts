@@ -11,7 +11,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-
 import {
   awsEnv,
   createGitRepository,
-  runAction,
+  runActionStep,
   startPipelineStandIn,
   withTestbed,
   writeOciImageFromDir,
@@ -61,7 +61,10 @@ async function demo(endpoints: TestbedEndpoints): Promise<void> {
     inputs: Record<string, string>,
     env: Record<string, string> = {},
   ) => {
-    const run = report(title, await runAction(name, { inputs, env: { ...jobEnv, ...env }, workspace, home }));
+    const run = report(
+      title,
+      await runActionStep(name, { inputs, env: { ...jobEnv, ...env }, workspace, home }),
+    );
     jobEnv = { ...jobEnv, ...run.env };
     return run;
   };
@@ -207,7 +210,7 @@ async function demo(endpoints: TestbedEndpoints): Promise<void> {
       { ...renderInputs, version: `${render.outputs.version ?? 'demo'}-2`, 'output-dir': 'rendered-2' },
       aws,
     );
-    const failed = await runAction('await-release', {
+    const failed = await runActionStep('await-release', {
       inputs: {
         pipeline: 'shop-staging',
         'version-id': broken.outputs['artifact-version-id'] ?? '',

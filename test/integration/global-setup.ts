@@ -1,6 +1,6 @@
 // Global setup of the integration tests (node --test --test-global-setup): starts the whole test
 // bed once per run and publishes its endpoints to every test process in SLIPWAY_TESTBED, which
-// `testbed()` and `runAction()` from @slipway/testbed read. globalTeardown stops it again.
+// `testbed()` and `runActionStep()` from @slipway/testbed read. globalTeardown stops it again.
 import { TESTBED_ENV, startTestbed, type Testbed } from '@slipway/testbed';
 
 let bed: Testbed | undefined;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError, Inputs, quote, type InputSource, type RunContext } from '@slipway/action-kit';
 import { parseRepository, type ReleaseFile, type RepositoryRef } from '@slipway/gitops';
-import { projectName, releaseVersion } from '@slipway/render';
+import { projectName, releaseTime, releaseVersion } from '@slipway/render';
 
 /** The validated inputs of gitops-publish. */
 export interface GitOpsPublishInputs {
@@ -138,9 +138,9 @@ export function readInputs(
   if (/\s/.test(token)) throw new InputError('token', 'contains whitespace; pass the token alone');
 
   const environment = name('environment', inputs.string('environment', { required: true }));
-  const project = name('project', projectName(inputs.optional('project'), env));
+  const project = name('project', projectName(inputs.optional('project'), context));
   const sha = context.sha;
-  const version = releaseVersion(inputs.optional('version'), env);
+  const version = releaseVersion(inputs.optional('version'), context, releaseTime(env));
 
   const branch = inputs.optional('branch');
   if (branch && !isBranchName(branch)) {

@@ -18,7 +18,7 @@ import {
   fitToLimits,
   PayloadError,
   parsePayload,
-  readRunContext,
+  runFacts,
   redactor,
   renderString,
   renderTemplates,
@@ -60,8 +60,8 @@ function expand(text: string, values: Record<string, string>, input: string): st
 }
 
 /** The facts of this run, with the title and fields templates expanded. */
-export function gatherFacts(inputs: SlackNotifyInputs, _context: RunContext, now: Date): DeploymentFacts {
-  const run = readRunContext();
+export function gatherFacts(inputs: SlackNotifyInputs, context: RunContext, now: Date): DeploymentFacts {
+  const run = runFacts(context);
   const startedAt = inputs.startedAt ?? (inputs.status === 'started' ? now : undefined);
   // What became of the release, as an earlier await-release step of the job left it.
   const release = inputs.status === 'started' ? undefined : inputs.release;

@@ -77,8 +77,8 @@ export interface LibraryOutput<T> {
 }
 
 /**
- * Runs an `@actions/cache` call and watches what it prints through @actions/core (plain
- * `process.stdout.write`; action-kit writes to fd 1 directly, so only library lines pass here):
+ * Runs an `@actions/cache` call and watches what @actions/core prints meanwhile (plain
+ * `process.stdout.write`; the call runs alone, so only the library's lines pass here):
  * - the archive size, which the library reports only in its log;
  * - `::error::` lines, rewritten to `::warning::`: the library reports a cache server's 5xx as an
  *   error annotation, but a cache is optional and the job goes on, so it is a warning here.

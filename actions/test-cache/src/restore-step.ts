@@ -1,11 +1,5 @@
 import { existsSync } from 'node:fs';
-import {
-  issueCommand,
-  markdownTable,
-  type ActionResult,
-  type Logger,
-  type RunContext,
-} from '@slipway/action-kit';
+import { notice, markdownTable, type ActionResult, type Logger, type RunContext } from '@slipway/action-kit';
 import {
   decideSave,
   formatBytes,
@@ -98,6 +92,7 @@ export async function restoreStep(
       ecosystems: inputs.ecosystems,
       extraPaths: inputs.paths,
       prefix: inputs.prefix,
+      run: context,
       job: [context.job || 'job', inputs.key].filter(Boolean).join('-'),
       os: (process.env.RUNNER_OS || process.platform).toLowerCase(),
       arch: (process.env.RUNNER_ARCH || process.arch).toLowerCase(),
@@ -110,10 +105,7 @@ export async function restoreStep(
     else log.info(message);
   }
   if (plan.entries.length === 0) {
-    issueCommand(
-      'notice',
-      'test-cache: nothing to cache: no ecosystem was found or set up, and no path was given.',
-    );
+    notice('test-cache: nothing to cache: no ecosystem was found or set up, and no path was given.');
     return {
       outputs: { 'cache-hit': false, 'restored-key': '', key: '' },
       summary: '### test-cache\nNothing to cache: no usable ecosystem and no `path`.\n',

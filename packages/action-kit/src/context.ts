@@ -1,15 +1,27 @@
 /**
- * What a run is about, read one way for every Slipway action: the runner's `GITHUB_*` variables
- * and the event payload. Actions receive it as the `context` argument of their work function;
- * nothing else reads `GITHUB_*` or `GITHUB_EVENT_PATH`.
+ * What a run is about, read one way for every Slipway action: `github.context` of
+ * `@actions/github` (the runner's `GITHUB_*` variables and the event payload), plus the few
+ * variables it leaves out (the pull request's head branch, the ref's short name, the triggering
+ * actor). Actions receive it as the `context` argument of their work function; nothing else
+ * reads `GITHUB_*` run variables or `GITHUB_EVENT_PATH` (test/unit/action-kit/context-readers.test.ts
+ * checks it).
+ *
+ * Only `github.context` is used here: the build gives this import `@actions/github`'s
+ * `lib/context.js` alone, so the start path does not load octokit (scripts/lib/bundle.ts).
  */
-import { readFileSync } from 'node:fs';
+import { context } from '@actions/github';
+
+/** `@actions/github`'s `Context` class, which the package exports only as `context`'s type. */
+type Context = typeof context;
+const Context = context.constructor as new () => Context;
 
 export interface RunContext {
   /** `https://github.com`, or the GitHub Enterprise Server's URL; no trailing slash. */
   serverUrl: string;
   /** The REST API's URL (`GITHUB_API_URL`); no trailing slash. */
   apiUrl: string;
+  /** The GraphQL API's URL (`GITHUB_GRAPHQL_URL`); no trailing slash. */
+  graphqlUrl: string;
   /** `owner/name`; empty outside a runner. */
   repository: string;
   /** The commit the run is for (`GITHUB_SHA`: the merge commit for pull requests). */
@@ -24,7 +36,7 @@ export interface RunContext {
   defaultBranch: string | undefined;
   /** `GITHUB_EVENT_NAME`. */
   eventName: string;
-  /** The event payload (`GITHUB_EVENT_PATH`), `{}` when there is none. */
+  /** The event payload (`GITHUB_EVENT_PATH`), `{}` when there is none or it cannot be read. */
   payload: Record<string, unknown>;
   /** Who triggered the run (`GITHUB_TRIGGERING_ACTOR`, else `GITHUB_ACTOR`). */
   actor: string;
@@ -39,53 +51,87 @@ export interface RunContext {
 
 let cached: RunContext | undefined;
 
-/** The run context of this process, read once. */
+/** The run context of this process: `github.context`, read once. */
 export function runContext(): RunContext {
-  cached ??= readRunContext(process.env);
+  cached ??= fromContext(context, process.env);
   return cached;
 }
 
-/** Reads a run context from an environment (tests give their own). */
+/**
+ * Reads a run context from an environment: `runContext()` gives `process.env`, tests give their
+ * own. `Context` reads `process.env` in its constructor, so the given environment stands in for
+ * it during that synchronous call and is put back at once.
+ */
 export function readRunContext(env: NodeJS.ProcessEnv): RunContext {
-  const payload = readEvent(env.GITHUB_EVENT_PATH);
+  const saved = process.env;
+  process.env = env;
+  try {
+    return fromContext(toolkitContext(env), env);
+  } finally {
+    process.env = saved;
+  }
+}
+
+/** `new Context()`; an event file that is not JSON costs only the payload, as a missing one does. */
+function toolkitContext(env: NodeJS.ProcessEnv): Context {
+  try {
+    return new Context();
+  } catch {
+    process.env = { ...env, GITHUB_EVENT_PATH: undefined };
+    return new Context();
+  }
+}
+
+function fromContext(ctx: Context, env: NodeJS.ProcessEnv): RunContext {
+  const payload: Record<string, unknown> =
+    ctx.payload && typeof ctx.payload === 'object' && !Array.isArray(ctx.payload) ? ctx.payload : {};
   const pr = payload.pull_request as { head?: { sha?: string; ref?: string } } | undefined;
   const repo = payload.repository as { default_branch?: string } | undefined;
-  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '');
-  const repository = env.GITHUB_REPOSITORY ?? '';
-  const sha = env.GITHUB_SHA ?? '';
-  const runId = env.GITHUB_RUN_ID ?? '';
+  const url = (value: string | undefined, fallback: string) => (value || fallback).replace(/\/+$/, '');
+  const serverUrl = url(ctx.serverUrl, 'https://github.com');
+  const repository = repositoryOf(ctx);
+  const sha = ctx.sha ?? '';
+  const ref = ctx.ref ?? '';
+  const runId = numberText(ctx.runId);
   return {
     serverUrl,
-    apiUrl: (env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+    apiUrl: url(ctx.apiUrl, 'https://api.github.com'),
+    graphqlUrl: url(ctx.graphqlUrl, 'https://api.github.com/graphql'),
     repository,
     sha,
     headSha: pr?.head?.sha || sha,
-    ref: env.GITHUB_REF ?? '',
+    ref,
     branch:
-      env.GITHUB_HEAD_REF ||
-      env.GITHUB_REF_NAME ||
-      env.GITHUB_REF?.replace(/^refs\/(heads|tags)\//, '') ||
-      undefined,
+      env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || ref.replace(/^refs\/(heads|tags)\//, '') || undefined,
     defaultBranch: repo?.default_branch || undefined,
-    eventName: env.GITHUB_EVENT_NAME ?? '',
+    eventName: ctx.eventName ?? '',
     payload,
-    actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || '',
-    workflow: env.GITHUB_WORKFLOW ?? '',
-    job: env.GITHUB_JOB ?? '',
+    actor: env.GITHUB_TRIGGERING_ACTOR || ctx.actor || '',
+    workflow: ctx.workflow ?? '',
+    job: ctx.job ?? '',
     runId,
-    runNumber: env.GITHUB_RUN_NUMBER ?? '',
-    runAttempt: env.GITHUB_RUN_ATTEMPT || '1',
+    runNumber: numberText(ctx.runNumber),
+    runAttempt: numberText(ctx.runAttempt) || '1',
     runUrl: repository && runId ? `${serverUrl}/${repository}/actions/runs/${runId}` : undefined,
   };
 }
 
-function readEvent(path: string | undefined): Record<string, unknown> {
-  if (!path) return {};
+/** `owner/name`: `context.repo` (GITHUB_REPOSITORY, else the payload's repository), or empty. */
+function repositoryOf(ctx: Context): string {
   try {
-    const value: unknown = JSON.parse(readFileSync(path, 'utf8'));
-    return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+    const { owner, repo } = ctx.repo;
+    return owner && repo ? `${owner}/${repo}` : '';
   } catch {
-    // A missing or unreadable event file costs only what the payload would have added.
-    return {};
+    return '';
   }
+}
+
+/** Context parses run numbers; an absent one is NaN, which reads as empty. */
+function numberText(n: number): string {
+  return Number.isFinite(n) ? String(n) : '';
+}
+
+/** The branch name of a `refs/heads/…` ref; undefined for tags, pull requests and anything else. */
+export function branchOf(ref: string | undefined): string | undefined {
+  return ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
 }

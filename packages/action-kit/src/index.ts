@@ -18,6 +18,9 @@ export {
   markdownTable,
   writeLine,
   issueCommand,
+  getIDToken,
+  notice,
+  summaryWritten,
 } from './runner.ts';
 export type { StateSlot } from './state.ts';
 export { defineState } from './state.ts';
@@ -28,7 +31,8 @@ export { withRetry, isTransientNetworkError } from './retry.ts';
 export type { WorkspacePathOptions } from './workspace-paths.ts';
 export { isWithin, realPathOf, resolveInWorkspace, workspaceDir } from './workspace-paths.ts';
 export type { RunContext } from './context.ts';
-export { runContext, readRunContext } from './context.ts';
+export { runContext, readRunContext, branchOf } from './context.ts';
+export { formatBytes, formatDuration } from './format.ts';
 export {
   defineAction,
   ActionFailure,

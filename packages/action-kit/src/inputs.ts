@@ -1,3 +1,4 @@
+import * as core from '@actions/core';
 import { InputError } from './errors.ts';
 
 /** Where raw input values come from: the runner's INPUT_* variables, or a map in unit tests. */
@@ -6,8 +7,12 @@ export interface InputSource {
   get(name: string): string | undefined;
 }
 
-/** The runner's inputs: `INPUT_<NAME>` with the name upper-cased and spaces turned into `_`. */
+/**
+ * The runner's inputs: `core.getInput` (`INPUT_<NAME>`, the name upper-cased and spaces turned
+ * into `_`); with another environment than the process's, the same names read from it.
+ */
 export function envInputs(env: NodeJS.ProcessEnv = process.env): InputSource {
+  if (env === process.env) return { get: (name) => core.getInput(name, { trimWhitespace: false }) };
   return { get: (name) => env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] };
 }
 

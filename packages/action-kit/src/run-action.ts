@@ -1,5 +1,6 @@
+import * as core from '@actions/core';
 import { ActionError, InputError } from './errors.ts';
-import { issueCommand, isPost, markMainStarted } from './runner.ts';
+import { isPost, markMainStarted, summaryWritten } from './runner.ts';
 
 /** The two halves of an action; one bundle serves both. */
 export interface ActionSteps {
@@ -14,6 +15,7 @@ export interface ActionSteps {
  */
 export async function runAction(name: string, steps: ActionSteps): Promise<void> {
   const post = isPost();
+  let failure: { err: unknown } | undefined;
   try {
     if (post) {
       await steps.post?.();
@@ -22,20 +24,24 @@ export async function runAction(name: string, steps: ActionSteps): Promise<void>
       await steps.main();
     }
   } catch (err) {
-    reportFailure(name, post ? 'post' : 'main', err);
+    failure = { err };
   }
+  try {
+    await summaryWritten();
+  } catch (err) {
+    failure ??= { err };
+  }
+  if (failure) reportFailure(name, post ? 'post' : 'main', failure.err);
 }
 
 function reportFailure(name: string, step: string, err: unknown): void {
-  process.exitCode = 1;
   if (err instanceof InputError || err instanceof ActionError) {
-    issueCommand('error', `${name}: ${err.message}`);
+    core.setFailed(`${name}: ${err.message}`);
     return;
   }
   const message = err instanceof Error ? err.message : String(err);
-  issueCommand(
-    'error',
+  core.setFailed(
     `${name} failed unexpectedly in its ${step} step: ${message}. This is a bug in Slipway: please report it with the step's debug log.`,
   );
-  if (err instanceof Error && err.stack) issueCommand('debug', err.stack);
+  if (err instanceof Error && err.stack) core.debug(err.stack);
 }

@@ -1,82 +1,67 @@
 /**
- * The GitHub Actions runner protocol: workflow commands on stdout and the GITHUB_* command files.
- *
- * Written by hand instead of importing @actions/core: core pulls @actions/http-client and its
- * OIDC helpers into every start, which alone costs more than the whole start-up budget of an
- * action (≤ 1.5× `node -e 0`). The protocol itself is small and documented:
- * https://docs.github.com/actions/reference/workflow-commands-for-github-actions
+ * The GitHub Actions runner protocol, through `@actions/core`: workflow commands, the GITHUB_*
+ * command files, masking, the job summary and OIDC tokens all come from the toolkit, so Slipway
+ * behaves as every other JavaScript action does. This module only adapts core to Slipway's
+ * `Logger` and adds what core leaves to its callers (masking each line of a multi-line secret,
+ * the post-step marker, Markdown tables).
  */
-import { appendFileSync, writeSync } from 'node:fs';
-import { EOL } from 'node:os';
+import * as core from '@actions/core';
 import type { AnnotationProperties, Logger } from './logger.ts';
 
-/** Writes a line to stdout synchronously, so nothing is lost when the process exits right after. */
+/** Writes a line to the step log. */
 export function writeLine(line: string): void {
-  const data = Buffer.from(line + EOL);
-  let offset = 0;
-  while (offset < data.length) {
-    try {
-      offset += writeSync(1, data, offset);
-    } catch (err) {
-      // A non-blocking pipe that is full answers EAGAIN: try again until the reader catches up.
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-    }
-  }
+  core.info(line);
 }
 
-function escapeData(value: string): string {
-  return value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+/** Annotation properties as written in a workflow command (`line`, `col`) to core's names. */
+function fromCommandProperties(properties: Record<string, unknown>): core.AnnotationProperties {
+  const number = (v: unknown) => (v === undefined || v === '' ? undefined : Number(v));
+  const text = (v: unknown) => (v === undefined || v === '' ? undefined : String(v));
+  return {
+    title: text(properties.title),
+    file: text(properties.file),
+    startLine: number(properties.line),
+    endLine: number(properties.endLine),
+    startColumn: number(properties.col),
+    endColumn: number(properties.endColumn),
+  };
 }
 
-function escapeProperty(value: string): string {
-  return escapeData(value).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
-
-/** Issues `::command key=value,…::message`. */
+/**
+ * Issues a workflow command by its name (`error`, `warning`, `notice`, `debug`, `add-mask`,
+ * `group`, `endgroup`), through the matching `@actions/core` function.
+ */
 export function issueCommand(
   command: string,
   message: string,
   properties: Record<string, unknown> = {},
 ): void {
-  const props = Object.entries(properties)
-    .filter(([, v]) => v !== undefined && v !== '')
-    .map(([k, v]) => `${k}=${escapeProperty(String(v))}`)
-    .join(',');
-  writeLine(`::${command}${props ? ' ' + props : ''}::${escapeData(message)}`);
-}
-
-function annotationProps(props: AnnotationProperties = {}): Record<string, unknown> {
-  return {
-    title: props.title,
-    file: props.file,
-    line: props.startLine,
-    endLine: props.endLine,
-    col: props.startColumn,
-  };
-}
-
-/**
- * Appends `name<<DELIMITER` … to a command file. A value containing the delimiter is refused, so
- * no value can end its block early; that check is what makes it safe, which is why Math.random is
- * enough here (webcrypto's randomUUID would load on every action start).
- */
-function appendFileCommand(envVar: string, name: string, value: string): boolean {
-  const file = process.env[envVar];
-  if (!file) return false;
-  const delimiter = `ghadelimiter_${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-  if (name.includes(delimiter) || value.includes(delimiter)) {
-    throw new Error(`unexpected input: ${envVar} value contains the delimiter`);
+  switch (command) {
+    case 'error':
+    case 'warning':
+    case 'notice':
+      core[command](message, fromCommandProperties(properties));
+      return;
+    case 'debug':
+      core.debug(message);
+      return;
+    case 'add-mask':
+      core.setSecret(message);
+      return;
+    case 'group':
+      core.startGroup(message);
+      return;
+    case 'endgroup':
+      core.endGroup();
+      return;
+    default:
+      throw new Error(`unsupported workflow command ${command}; use the @actions/core function for it`);
   }
-  appendFileSync(file, `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`, 'utf8');
-  return true;
 }
 
-/** Sets a step output (GITHUB_OUTPUT; the deprecated command only where no file exists, e.g. old runners). */
+/** Sets a step output. */
 export function setOutput(name: string, value: string | number | boolean): void {
-  if (!appendFileCommand('GITHUB_OUTPUT', name, String(value))) {
-    writeLine(EOL);
-    issueCommand('set-output', String(value), { name });
-  }
+  core.setOutput(name, String(value));
 }
 
 /** Sets every defined output of the record. */
@@ -88,26 +73,22 @@ export function setOutputs(values: Record<string, string | number | boolean | un
 
 /** Saves a value for the post step (read back as STATE_<name>). */
 export function saveState(name: string, value: string): void {
-  if (!appendFileCommand('GITHUB_STATE', name, value)) issueCommand('save-state', value, { name });
+  core.saveState(name, value);
 }
 
 /** Reads a value the main step saved. */
 export function getState(name: string): string {
-  return process.env[`STATE_${name}`] ?? '';
+  return core.getState(name);
 }
 
 /** Exports an environment variable to this and later steps of the job. */
 export function exportVariable(name: string, value: string): void {
-  process.env[name] = value;
-  if (!appendFileCommand('GITHUB_ENV', name, value)) issueCommand('set-env', value, { name });
+  core.exportVariable(name, value);
 }
 
 /** Prepends a directory to PATH for this and later steps. */
 export function addPath(dir: string): void {
-  const file = process.env.GITHUB_PATH;
-  if (file) appendFileSync(file, dir + EOL, 'utf8');
-  else issueCommand('add-path', dir);
-  process.env.PATH = `${dir}:${process.env.PATH ?? ''}`;
+  core.addPath(dir);
 }
 
 /**
@@ -116,9 +97,9 @@ export function addPath(dir: string): void {
  */
 export function setSecret(value: string): void {
   if (!value) return;
-  issueCommand('add-mask', value);
+  core.setSecret(value);
   if (/[\r\n]/.test(value)) {
-    for (const line of value.split(/\r?\n/)) if (line.trim()) issueCommand('add-mask', line);
+    for (const line of value.split(/\r?\n/)) if (line.trim()) core.setSecret(line);
   }
 }
 
@@ -132,33 +113,56 @@ export function markMainStarted(): void {
   saveState('isPost', 'true');
 }
 
-function isDebug(): boolean {
-  return process.env.RUNNER_DEBUG === '1';
+/** Whether step debug logging is on (RUNNER_DEBUG=1), for output too costly to build otherwise. */
+export function isDebug(): boolean {
+  return core.isDebug();
 }
 
-/** The runner logger: workflow commands on stdout. */
+/**
+ * An OIDC ID token for `audience` from the runner (needs `permissions: id-token: write`); the
+ * token is masked before it is returned.
+ */
+export function getIDToken(audience?: string): Promise<string> {
+  return core.getIDToken(audience);
+}
+
+/** A notice annotation: something the workflow author should see that is not a problem. */
+export function notice(message: string, props?: AnnotationProperties): void {
+  core.notice(message, props);
+}
+
+/** The runner logger. */
 export const log: Logger = {
-  debug: (message) => issueCommand('debug', message),
-  info: (message) => writeLine(message),
-  warning: (message, props) => issueCommand('warning', message, annotationProps(props)),
-  error: (message, props) => issueCommand('error', message, annotationProps(props)),
-  async group(name, fn) {
-    writeLine(`::group::${escapeData(name)}`);
-    try {
-      return await fn();
-    } finally {
-      writeLine('::endgroup::');
-    }
-  },
+  debug: (message) => core.debug(message),
+  info: (message) => core.info(message),
+  warning: (message, props) => core.warning(message, props),
+  error: (message, props) => core.error(message, props),
+  group: (name, fn) => core.group(name, fn),
 };
 
-/** Whether step debug logging is on (RUNNER_DEBUG=1), for output too costly to build otherwise. */
-export { isDebug };
+let summaryWrites: Promise<void> = Promise.resolve();
+let summaryError: unknown;
 
-/** Appends Markdown to the job summary; a no-op outside a runner. */
-export function appendSummary(markdown: string): void {
-  const file = process.env.GITHUB_STEP_SUMMARY;
-  if (file) appendFileSync(file, markdown.endsWith('\n') ? markdown : markdown + '\n', 'utf8');
+/**
+ * Appends Markdown to the job summary through `core.summary`; a no-op outside a runner. Writes
+ * keep their order; the returned promise settles when this one is on disk, and `runAction`
+ * waits for all of them (and fails the step on a failed one) before the step ends.
+ */
+export function appendSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return Promise.resolve();
+  const write = summaryWrites.then(async () => {
+    await core.summary.addRaw(markdown, !markdown.endsWith('\n')).write();
+  });
+  summaryWrites = write.catch((err: unknown) => {
+    summaryError ??= err;
+  });
+  return write;
+}
+
+/** Settles when every summary write so far is done; rejects with the first that failed. */
+export async function summaryWritten(): Promise<void> {
+  await summaryWrites;
+  if (summaryError !== undefined) throw summaryError;
 }
 
 /** A Markdown table; `|` and newlines in cells are escaped so a value cannot break the layout. */

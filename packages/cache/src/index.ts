@@ -5,14 +5,7 @@ export { classifyLockfile, findLockfiles, hashLockfiles } from './lockfiles.ts';
 export type { KeyParts, CacheKeys } from './keys.ts';
 export { buildKeys, keyPart, relevantEnv, toolchainHash } from './keys.ts';
 export type { SaveMode, SaveContext, SaveDecision } from './save-policy.ts';
-export {
-  SAVE_MODES,
-  TRUSTED_SAVE_EVENTS,
-  branchOf,
-  decideSave,
-  defaultBranchFromEvent,
-  matchesBranch,
-} from './save-policy.ts';
+export { SAVE_MODES, TRUSTED_SAVE_EVENTS, branchOf, decideSave, matchesBranch } from './save-policy.ts';
 export type { ToolResult, ToolOptions } from './tools.ts';
 export { runTool } from './tools.ts';
 export type { ProbeContext, ProbeResult, ProbeProblem, RustWorkspace } from './ecosystems.ts';

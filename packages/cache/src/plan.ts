@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Logger } from '@slipway/action-kit';
+import type { Logger, RunContext } from '@slipway/action-kit';
 import { probeEcosystem, type RustWorkspace } from './ecosystems.ts';
 import { buildKeys, keyPart, relevantEnv, toolchainHash } from './keys.ts';
 import { ECOSYSTEMS, findLockfiles, hashLockfiles, type Ecosystem, type Lockfile } from './lockfiles.ts';
@@ -9,7 +9,10 @@ import { toCachePattern } from './paths.ts';
 export interface PlanOptions {
   workspace: string;
   home: string;
+  /** The environment toolchain commands see (and whose variables that change builds key them). */
   env: NodeJS.ProcessEnv;
+  /** The workflow run, which keys a paths-only cache; none outside a run. */
+  run?: Pick<RunContext, 'runId' | 'runAttempt'>;
   /** `auto` detects ecosystems from the lockfiles in the workspace. */
   ecosystems: 'auto' | readonly Ecosystem[];
   /** Further absolute paths (or glob patterns) to cache, added to the first entry. */
@@ -56,10 +59,11 @@ export interface CachePlan {
  * The rolling part of a path-only key: the workflow run (and its attempt, so a re-run that failed
  * before saving still saves), or the time where no run id exists.
  */
-function runPart(env: NodeJS.ProcessEnv): string {
-  const run = env.GITHUB_RUN_ID;
+function runPart(context: PlanOptions['run']): string {
+  const run = context?.runId;
   if (!run) return `t${Date.now().toString(36)}`;
-  return env.GITHUB_RUN_ATTEMPT && env.GITHUB_RUN_ATTEMPT !== '1' ? `${run}.${env.GITHUB_RUN_ATTEMPT}` : run;
+  const attempt = context.runAttempt;
+  return attempt && attempt !== '1' ? `${run}.${attempt}` : run;
 }
 
 /**
@@ -151,7 +155,7 @@ export async function planCaches(opts: PlanOptions, log: Logger): Promise<CacheP
       });
       plan.entries.push({
         ecosystem: 'files',
-        key: `${keys.key}-${keyPart(runPart(opts.env))}`,
+        key: `${keys.key}-${keyPart(runPart(opts.run))}`,
         restoreKeys: [`${keys.key}-`, ...keys.restoreKeys],
         paths: extra,
         lockfiles: [],

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { branchOf } from '@slipway/action-kit';
 
 /** The `save` input. */
 export type SaveMode = 'auto' | 'always' | 'never';
@@ -11,13 +11,13 @@ export interface SaveContext {
   mode: SaveMode;
   /** The primary key was restored exactly. */
   exactHit: boolean;
-  /** `GITHUB_REF`, e.g. `refs/heads/main` or `refs/pull/1/merge`. */
+  /** The run's full ref (the caller's run context), e.g. `refs/heads/main` or `refs/pull/1/merge`. */
   ref: string | undefined;
   /** The repository's default branch when known (event payload); otherwise main and master count. */
   defaultBranch: string | undefined;
   /** Further branches that save under `auto`; `*` matches any run of characters. */
   saveBranches: readonly string[];
-  /** `GITHUB_EVENT_NAME`: under `auto` only events that run the repository's own code save. */
+  /** The run's event name: under `auto` only events that run the repository's own code save. */
   event: string | undefined;
 }
 
@@ -27,10 +27,7 @@ export interface SaveDecision {
   reason: string;
 }
 
-/** The branch name of a `refs/heads/…` ref; undefined for tags, pull requests and anything else. */
-export function branchOf(ref: string | undefined): string | undefined {
-  return ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
-}
+export { branchOf };
 
 /** `release/*` style matching: `*` is any run of characters, everything else literal. */
 export function matchesBranch(branch: string, pattern: string): boolean {
@@ -91,21 +88,4 @@ export function decideSave(ctx: SaveContext): SaveDecision {
     save: false,
     reason: `branch ${branch} is neither the default branch (${defaults.join(' or ')}) nor in save-branches`,
   };
-}
-
-/**
- * The default branch named in the event payload (`repository.default_branch`, present for push,
- * pull_request and most other events), or undefined when there is no readable payload.
- */
-export function defaultBranchFromEvent(eventPath: string | undefined): string | undefined {
-  if (!eventPath) return undefined;
-  try {
-    const event = JSON.parse(readFileSync(eventPath, 'utf8')) as {
-      repository?: { default_branch?: unknown };
-    };
-    const branch = event.repository?.default_branch;
-    return typeof branch === 'string' && branch ? branch : undefined;
-  } catch {
-    return undefined;
-  }
 }

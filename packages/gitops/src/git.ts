@@ -1,6 +1,3 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import tls from 'node:tls';
 import { proxyFor } from '@slipway/net/proxy';
 
 /** How the token is presented to the Git server. */
@@ -54,12 +51,17 @@ export function authorizationHeader(token: string, scheme: AuthScheme): string {
  * Node trusts (its bundled roots and the extra CA) and what git trusted before (the system store,
  * where Node can read it): a config repository on github.com still works beside a private CA.
  */
-export function gitCaBundle(env: NodeJS.ProcessEnv, remote: string): string | undefined {
+export async function gitCaBundle(env: NodeJS.ProcessEnv, remote: string): Promise<string | undefined> {
   const extraFile = env.NODE_EXTRA_CA_CERTS;
   if (!extraFile || env.GIT_SSL_CAINFO || !remote.startsWith('https:')) return undefined;
+  // Loaded here, not at start: most runs have no private CA.
+  const [{ readFile }, { default: tls }] = await Promise.all([
+    import('node:fs/promises'),
+    import('node:tls'),
+  ]);
   let extra: string;
   try {
-    extra = readFileSync(extraFile, 'utf8');
+    extra = await readFile(extraFile, 'utf8');
   } catch {
     // Node has already warned that it ignores the file; git keeps its own trust.
     return undefined;
@@ -124,6 +126,9 @@ export class Git {
 
   /** Runs `git args…`; throws GitCommandError on a non-zero exit unless `allowFailure`. */
   async run(args: string[], opts: { allowFailure?: boolean } = {}): Promise<GitResult> {
+    // Loaded here, not at the top: child_process (with net and dgram) would add a sixth of
+    // `node -e 0` to every start of the actions that import this package, before any input is read.
+    const { spawn } = await import('node:child_process');
     const result = await new Promise<GitResult>((resolve, reject) => {
       const child = spawn('git', args, {
         cwd: this.cwd,

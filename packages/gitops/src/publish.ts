@@ -1,10 +1,13 @@
-import { copyFile, mkdir, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@slipway/action-kit';
 import { GitOpsError, explainGitFailure, isNonFastForward, type TokenFacts } from './errors.ts';
 import { Git, gitCaBundle, gitEnvironment, type AuthScheme } from './git.ts';
 import type { RepositoryRef } from './repository.ts';
+
+// Node's promise file API and timers load on first use, not at every start of the actions that
+// import this package: together with child_process (see git.ts) a third of `node -e 0`.
+const fsPromises = () => import('node:fs/promises');
+const sleep = async (ms: number) => (await import('node:timers/promises')).setTimeout(ms);
 
 /** One rendered file of the release: its path below the publish path, and where it is now. */
 export interface ReleaseFile {
@@ -119,6 +122,7 @@ async function fetchBranch(git: Git, opts: PublishOptions, branch: string): Prom
 
 /** Refuses to write through a symbolic link that leads out of the clone. */
 async function checkInside(root: string, target: string, path: string): Promise<void> {
+  const { realpath } = await fsPromises();
   const real = await realpath(target);
   const base = await realpath(root);
   if (real !== base && !real.startsWith(base + sep)) {
@@ -139,6 +143,7 @@ async function applyRelease(
   target: string,
   base: string | undefined,
 ): Promise<FileChange[]> {
+  const { copyFile, mkdir, rm } = await fsPromises();
   if (base) {
     await git.run(['checkout', '-q', '-f', '-B', target, base]);
   } else {
@@ -192,13 +197,14 @@ const backoff = (attempt: number) => Math.min(4000, 250 * 2 ** (attempt - 1)) * 
  * base); the caller opens or updates the pull request.
  */
 export async function publishRelease(opts: PublishOptions): Promise<PublishResult> {
+  const { mkdir, mkdtemp, rm, writeFile } = await fsPromises();
   await mkdir(opts.tempDir, { recursive: true });
   const root = await mkdtemp(join(opts.tempDir, 'slipway-gitops-'));
   try {
     // The clone in a folder of its own: `git clean` there must not reach the CA bundle beside it.
     const dir = join(root, 'repo');
     await mkdir(dir);
-    const bundle = gitCaBundle(opts.env ?? process.env, opts.repository.url);
+    const bundle = await gitCaBundle(opts.env ?? process.env, opts.repository.url);
     const caInfo = bundle === undefined ? undefined : join(root, 'ca-bundle.pem');
     if (caInfo) await writeFile(caInfo, bundle ?? '');
     return await publishIn(dir, opts, caInfo);

@@ -1,4 +1,10 @@
-import { BlockList, isIP } from 'node:net';
+import type * as Net from 'node:net';
+
+/**
+ * node:net, loaded when an address is first compared: importing it at the top would add it to the
+ * start of every action that reads proxy settings, which most runs never compare.
+ */
+const net = (): typeof Net => process.getBuiltinModule('node:net');
 
 /**
  * The proxy a request to `url` goes through, from HTTPS_PROXY/HTTP_PROXY (lower case first, as
@@ -49,7 +55,7 @@ export function bypasses(host: string, port: number, noProxy: string): boolean {
     .replace(/^\[|\]$/g, '')
     .toLowerCase()
     .replace(/\.$/, '');
-  const ipVersion = isIP(target);
+  const ipVersion = net().isIP(target);
   for (const raw of noProxy.split(/[\s,]+/)) {
     const entry = raw.trim().toLowerCase();
     if (!entry) continue;
@@ -84,6 +90,7 @@ function portOf(text: string | undefined): number | undefined {
 function matchesAddress(target: string, version: number, pattern: string): boolean {
   const family = version === 6 ? 'ipv6' : 'ipv4';
   const [address = '', bits] = pattern.split('/');
+  const { BlockList, isIP } = net();
   if (isIP(address) !== version) return false;
   if (bits === undefined) {
     const list = new BlockList();

@@ -21,7 +21,7 @@ import {
 } from './media-types.ts';
 import { fileReader } from './oci-layout.ts';
 import { indexTar, resolveTarFile, type TarEntry } from './tar.ts';
-import { formatBytes, mapPool } from './util.ts';
+import { formatBytes, formatDuration, mapPool } from './util.ts';
 
 /** What a config's `rootfs.diff_ids` entry must look like. */
 const DIFF_ID = /^sha256:[0-9a-f]{64}$/;
@@ -330,7 +330,7 @@ export class DockerArchiveSource implements ImageSource {
     );
     const digest = compressed.digest();
     this.log.info(
-      `compressed ${label} ${shortDigest(diffId)}: ${formatBytes(entry.size)} → ${formatBytes(compressed.bytes)} (${shortDigest(digest)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `compressed ${label} ${shortDigest(diffId)}: ${formatBytes(entry.size)} → ${formatBytes(compressed.bytes)} (${shortDigest(digest)}) in ${formatDuration(Date.now() - started)}`,
     );
     return {
       descriptor: { mediaType: DOCKER_LAYER_GZIP, size: compressed.bytes, digest },

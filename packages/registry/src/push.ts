@@ -11,7 +11,7 @@ import {
   isIndex,
 } from './manifest.ts';
 import { isForeignLayer } from './media-types.ts';
-import { formatBytes, mapPool } from './util.ts';
+import { formatBytes, formatDuration, mapPool } from './util.ts';
 
 /** Options of {@link pushImage}. */
 export interface PushImageOptions {
@@ -225,7 +225,7 @@ export async function pushImage(
         result.pushedBytes += desc.size;
         const seconds = (Date.now() - started) / 1000;
         log.info(
-          `${name}: uploaded in ${seconds.toFixed(1)} s${seconds > 0.05 ? ` (${formatBytes(desc.size / seconds)}/s)` : ''}`,
+          `${name}: uploaded in ${formatDuration(seconds * 1000)}${seconds > 0.05 ? ` (${formatBytes(desc.size / seconds)}/s)` : ''}`,
         );
       } else {
         result.reusedBytes += desc.size;

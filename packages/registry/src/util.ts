@@ -1,10 +1,5 @@
-/** Bytes for people: `512 B`, `24.0 MB`, `1.20 GB` (decimal units, as registries and skopeo print). */
-export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
-  return `${(n / 1e9).toFixed(2)} GB`;
-}
+/** Sizes and durations in the one style every Slipway action prints. */
+export { formatBytes, formatDuration } from '@slipway/action-kit';
 
 /**
  * Runs `fn` over `items` with at most `limit` at a time; the first failure stops new work and is

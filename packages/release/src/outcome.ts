@@ -35,17 +35,8 @@ export const realClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
-/** A duration for people: `45s`, `3m 12s`, `1h 4m`; below 10 s with tenths (`1.4s`). */
-export function formatDuration(ms: number): string {
-  if (ms < 10_000) return `${(Math.max(0, ms) / 1000).toFixed(1).replace(/\.0$/, '')}s`;
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (h) return m ? `${h}h ${m}m` : `${h}h`;
-  if (m) return s ? `${m}m ${s}s` : `${m}m`;
-  return `${s}s`;
-}
+/** A duration for people, in the one style every Slipway action prints. */
+export { formatDuration } from '@slipway/action-kit';
 
 /** `HH:MM:SS` UTC, the way the job log shows times. */
 export function clockTime(date: Date | number | undefined): string {

@@ -7,7 +7,6 @@ export type { VersionSource } from './version.ts';
 export {
   defaultVersion,
   checkVersion,
-  branchOf,
   releaseTime,
   releaseVersion,
   projectName,

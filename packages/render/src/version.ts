@@ -1,4 +1,4 @@
-import { InputError, quote } from '@slipway/action-kit';
+import { InputError, quote, type RunContext } from '@slipway/action-kit';
 
 /** The longest Kubernetes label value, so a version can go into `app.kubernetes.io/version`. */
 export const MAX_VERSION_LENGTH = 63;
@@ -6,9 +6,9 @@ const LABEL_VALUE = /^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$/;
 
 /** What the default version is made of. */
 export interface VersionSource {
-  /** Branch or tag name (GITHUB_HEAD_REF on pull requests, else GITHUB_REF_NAME). */
+  /** Branch or tag name: the run context's `branch` (the head branch on pull requests). */
   branch?: string;
-  /** The commit (GITHUB_SHA). */
+  /** The commit: the run context's `sha`. */
   sha: string;
   /** When the release is cut. */
   now: Date;
@@ -53,16 +53,6 @@ export function checkVersion(version: string): string {
   return version;
 }
 
-/** The branch a run builds: the pull request's head branch, else the pushed branch or tag. */
-export function branchOf(env: NodeJS.ProcessEnv): string | undefined {
-  return (
-    env.GITHUB_HEAD_REF ||
-    env.GITHUB_REF_NAME ||
-    env.GITHUB_REF?.replace(/^refs\/(heads|tags)\//, '') ||
-    undefined
-  );
-}
-
 /**
  * The release time: SOURCE_DATE_EPOCH when set (reproducible builds, tests), else now.
  * https://reproducible-builds.org/docs/source-date-epoch/
@@ -80,17 +70,15 @@ export function releaseTime(env: NodeJS.ProcessEnv): Date {
  */
 export function releaseVersion(
   input: string | undefined,
-  env: NodeJS.ProcessEnv,
-  now = releaseTime(env),
+  context: Pick<RunContext, 'branch' | 'sha'>,
+  now: Date,
 ): string {
-  return input
-    ? checkVersion(input)
-    : defaultVersion({ branch: branchOf(env), sha: env.GITHUB_SHA ?? '', now });
+  return input ? checkVersion(input) : defaultVersion({ branch: context.branch, sha: context.sha, now });
 }
 
-/** The project: the `project` input, else the repository's name (GITHUB_REPOSITORY's second part). */
-export function projectName(input: string | undefined, env: NodeJS.ProcessEnv): string {
-  const project = input ?? env.GITHUB_REPOSITORY?.split('/')[1];
+/** The project: the `project` input, else the repository's name (the part after the `/`). */
+export function projectName(input: string | undefined, context: Pick<RunContext, 'repository'>): string {
+  const project = input ?? context.repository.split('/')[1];
   if (!project) throw new InputError('project', 'is required when GITHUB_REPOSITORY is not set');
   return project;
 }

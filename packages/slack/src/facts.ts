@@ -1,10 +1,13 @@
 import type { ReleaseHandoff } from '@slipway/release/handoff';
-import { readFileSync } from 'node:fs';
+import type { RunContext } from '@slipway/action-kit';
 import { formatDuration } from './duration.ts';
 import { type DeploymentStatus, statusStyle } from './status.ts';
 
-/** What the runner tells an action about the run: `GITHUB_*` variables and the event payload. */
-export interface RunContext {
+/**
+ * What a deployment message says about the run: action-kit's run context, plus what Slack
+ * messages show from the event payload (the commit message, the pull request).
+ */
+export interface RunFacts {
   serverUrl: string;
   /** `owner/name`. */
   repository: string;
@@ -34,37 +37,27 @@ interface EventPayload {
   };
 }
 
-function readEvent(path: string | undefined): EventPayload {
-  if (!path) return {};
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as EventPayload;
-  } catch {
-    // A missing or unreadable event file only costs the commit message; never a reason to fail.
-    return {};
-  }
-}
-
-/** Reads the run context from the runner's environment and `GITHUB_EVENT_PATH`. */
-export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
-  const event = readEvent(env.GITHUB_EVENT_PATH);
+/** The facts of a run, from its context and event payload. */
+export function runFacts(context: RunContext): RunFacts {
+  const event = context.payload as EventPayload;
   const pr = event.pull_request;
-  const sha = pr?.head?.sha ?? env.GITHUB_SHA ?? '';
+  const sha = context.headSha;
   const headCommit = event.head_commit;
   const commitMessage =
     headCommit?.message && (!headCommit.id || headCommit.id === sha) ? headCommit.message : '';
   return {
-    serverUrl: (env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, ''),
-    repository: env.GITHUB_REPOSITORY ?? '',
-    ref: (pr ? env.GITHUB_HEAD_REF || pr.head?.ref : undefined) ?? env.GITHUB_REF_NAME ?? '',
+    serverUrl: context.serverUrl,
+    repository: context.repository,
+    ref: pr?.head?.ref || context.branch || '',
     sha,
     commitMessage: firstLine(commitMessage),
-    actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || '',
-    workflow: env.GITHUB_WORKFLOW ?? '',
-    job: env.GITHUB_JOB ?? '',
-    event: env.GITHUB_EVENT_NAME ?? '',
-    runId: env.GITHUB_RUN_ID ?? '',
-    runNumber: env.GITHUB_RUN_NUMBER ?? '',
-    runAttempt: env.GITHUB_RUN_ATTEMPT ?? '1',
+    actor: context.actor,
+    workflow: context.workflow,
+    job: context.job,
+    event: context.eventName,
+    runId: context.runId,
+    runNumber: context.runNumber,
+    runAttempt: context.runAttempt,
     pullRequest:
       pr?.number !== undefined && pr.html_url
         ? { number: pr.number, url: pr.html_url, title: pr.title ?? '' }
@@ -84,7 +77,7 @@ export function firstLine(text: string): string {
 
 /** Everything a deployment message says: the run, the status and what the workflow added. */
 export interface DeploymentFacts {
-  run: RunContext;
+  run: RunFacts;
   status: DeploymentStatus;
   /** The message title (templates already expanded, not escaped). */
   title: string;
@@ -98,7 +91,7 @@ export interface DeploymentFacts {
 }
 
 /** Links into GitHub derived from the run context (empty when the context lacks what they need). */
-export function runLinks(run: RunContext): {
+export function runLinks(run: RunFacts): {
   repository: string;
   ref: string;
   commit: string;

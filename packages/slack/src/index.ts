@@ -4,8 +4,8 @@ export type { Block, TextObject, Attachment, SlackMessage } from './message.ts';
 export { mrkdwn, plainText } from './message.ts';
 export { ELLIPSIS, escapeMrkdwn, mrkdwnLink, truncateText } from './mrkdwn.ts';
 export { parseStartTime, formatDuration } from './duration.ts';
-export type { RunContext, DeploymentFacts } from './facts.ts';
-export { readRunContext, firstLine, runLinks, durationOf, templateValues } from './facts.ts';
+export type { RunFacts, DeploymentFacts } from './facts.ts';
+export { runFacts, firstLine, runLinks, durationOf, templateValues } from './facts.ts';
 export type { TextFormat, TemplateProblems } from './template.ts';
 export { renderString, renderTemplates, templateOk, describeTemplateProblems } from './template.ts';
 export {

@@ -41,7 +41,7 @@ export interface ActionRun {
   durationMs: number;
 }
 
-/** Options for {@link runAction}. */
+/** Options for {@link runActionStep}. */
 export interface RunActionOptions {
   /** `with:` values; declared inputs not given get their action.yml default. */
   inputs?: Record<string, string>;
@@ -341,7 +341,7 @@ async function runStep(ctx: StepContext): Promise<ActionRun> {
  * push event, a hermetic environment (only PATH-like basics inherited), then the post step with
  * `STATE_*`, GITHUB_ENV exports and GITHUB_PATH additions applied.
  */
-export async function runAction(name: string, opts: RunActionOptions = {}): Promise<ActionRun> {
+export async function runActionStep(name: string, opts: RunActionOptions = {}): Promise<ActionRun> {
   const action = loadAction(opts.actionYml ?? actionYmlPath(name));
   const bundle = opts.bundle ?? bundlePath(name);
   if (!existsSync(bundle)) {

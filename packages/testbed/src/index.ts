@@ -5,7 +5,7 @@ export type { ComponentName, StartTestbedOptions, Testbed } from './testbed.ts';
 export { testbed, hasTestbed, awsEnv, uniqueName, TESTBED_ENV } from './endpoints.ts';
 export type { TestbedEndpoints } from './endpoints.ts';
 export {
-  runAction,
+  runActionStep,
   allText,
   actionYmlPath,
   bundlePath,

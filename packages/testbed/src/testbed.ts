@@ -247,7 +247,7 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
 }
 
 /**
- * Starts a test bed, publishes its endpoints in SLIPWAY_TESTBED (so `testbed()` and `runAction`
+ * Starts a test bed, publishes its endpoints in SLIPWAY_TESTBED (so `testbed()` and `runActionStep`
  * in this process and its children find it), runs `fn`, and always stops the bed.
  */
 export async function withTestbed<T>(

@@ -7,7 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { allText, runAction, testbed, uniqueName, writeOciLayout, type ActionRun } from '@slipway/testbed';
+import {
+  allText,
+  runActionStep,
+  testbed,
+  uniqueName,
+  writeOciLayout,
+  type ActionRun,
+} from '@slipway/testbed';
 import { adminS3, createBucket, credentials, shopWorkspace } from '../render-manifest/helpers.ts';
 
 /** What act sets, and leaves out, for a step (nektos/act's runner environment). */
@@ -28,7 +35,7 @@ describe('under act', () => {
     inputs: Record<string, string>,
     env: Record<string, string> = {},
   ): Promise<ActionRun> =>
-    runAction(name, {
+    runActionStep(name, {
       inputs,
       workspace,
       nodeVersion: 20,
@@ -47,7 +54,7 @@ describe('under act', () => {
   it('test-cache uses act’s cache server over v1 and saves', async () => {
     const home = mkdtempSync(join(tmpdir(), 'slw-act-home-'));
     writeFileSync(join(workspace, '.npmrc'), `cache=${join(home, '.npm')}\n`);
-    const r = await runAction('test-cache', {
+    const r = await runActionStep('test-cache', {
       inputs: { ecosystem: 'node', path: 'image' },
       workspace,
       home,

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { TEST_SHA, runAction, type ActionRun } from '@slipway/testbed';
+import { TEST_SHA, runActionStep, type ActionRun } from '@slipway/testbed';
 import { repoRoot } from '../../../scripts/lib/actions.ts';
 import { buildBundle } from '../../../scripts/lib/bundle.ts';
 
@@ -13,7 +13,7 @@ const fixture = join(repoRoot, 'test/fixtures/defined-action');
 let dist = '';
 
 const run = (inputs: Record<string, string>): Promise<ActionRun> =>
-  runAction('defined-action', {
+  runActionStep('defined-action', {
     inputs,
     actionYml: join(fixture, 'action.yml'),
     bundle: join(dist, 'defined-action', 'index.js'),

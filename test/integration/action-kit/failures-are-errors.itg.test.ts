@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { allText, awsEnv, runAction, testbed, type ActionRun } from '@slipway/testbed';
+import { allText, awsEnv, runActionStep, testbed, type ActionRun } from '@slipway/testbed';
 import { IMAGE, credentials, shopWorkspace } from '../render-manifest/helpers.ts';
 
 /** Exactly one error line, matching `pattern`, and no trace of the bug path. */
@@ -49,7 +49,7 @@ const BOMB = [
 describe('failures are errors, not bug reports', () => {
   it('render-manifest: a YAML alias bomb in a values-files file is an input error naming the file', async () => {
     const workspace = shopWorkspace({ 'deploy/bomb.yaml': BOMB });
-    const run = await runAction('render-manifest', {
+    const run = await runActionStep('render-manifest', {
       workspace,
       inputs: {
         templates: 'deploy/*.j2',
@@ -65,7 +65,7 @@ describe('failures are errors, not bug reports', () => {
 
   it('render-manifest: an output-dir naming an existing file is an input error', async () => {
     const workspace = shopWorkspace({ 'rendered.txt': 'not a folder\n' });
-    const run = await runAction('render-manifest', {
+    const run = await runActionStep('render-manifest', {
       workspace,
       inputs: {
         templates: 'deploy/*.j2',
@@ -91,7 +91,7 @@ describe('failures are errors, not bug reports', () => {
     chmodSync(helper, 0o755);
     const config = mkdtempSync(join(tmpdir(), 'slw-dcfg-'));
     writeFileSync(join(config, 'config.json'), JSON.stringify({ credsStore: 'garbled' }));
-    const run = await runAction('ecr-login', {
+    const run = await runActionStep('ecr-login', {
       env: { ...awsEnv(), DOCKER_CONFIG: config, PATH: `${bin}:${process.env.PATH ?? ''}` },
       post: false,
     });
@@ -108,7 +108,7 @@ describe('failures are errors, not bug reports', () => {
         { authorizationToken: Buffer.from('AWS:pw').toString('base64'), proxyEndpoint: 'http://[not a url' },
       ],
     });
-    const run = await runAction('ecr-login', {
+    const run = await runActionStep('ecr-login', {
       env: {
         ...awsEnv(),
         AWS_ENDPOINT_URL: fakeUrl,
@@ -124,7 +124,7 @@ describe('failures are errors, not bug reports', () => {
 
   it('ecr-login: an authorizationData that is not a list is an error, not a crash', async () => {
     answer = JSON.stringify({ authorizationData: { authorizationToken: 'x' } });
-    const run = await runAction('ecr-login', {
+    const run = await runActionStep('ecr-login', {
       env: {
         ...awsEnv(),
         AWS_ENDPOINT_URL: fakeUrl,
@@ -139,7 +139,7 @@ describe('failures are errors, not bug reports', () => {
     answer = '<html><body>captive portal</body></html>';
     const workspace = mkdtempSync(join(tmpdir(), 'slw-ws-'));
     mkdirSync(join(workspace, 'x'));
-    const run = await runAction('ecr-push', {
+    const run = await runActionStep('ecr-push', {
       workspace,
       inputs: { repository: 'shop/api', source: 'ecr:v1', 'registry-url': testbed().registry.url },
       env: { ...awsEnv(), AWS_ENDPOINT_URL: fakeUrl },
@@ -152,7 +152,7 @@ describe('failures are errors, not bug reports', () => {
 
   it('slack-notify: an unquoted {{ … }} fields value (a YAML mapping) is an input error with the fix, and nothing is posted', async () => {
     const path = `/services/T0SLIPWAY/B${randomBytes(4).toString('hex').toUpperCase()}/${randomBytes(12).toString('hex')}`;
-    const run = await runAction('slack-notify', {
+    const run = await runActionStep('slack-notify', {
       inputs: {
         status: 'success',
         'webhook-url': `${testbed().slack.url}${path.slice(1)}`,
@@ -170,7 +170,7 @@ describe('failures are errors, not bug reports', () => {
 
   it('slack-notify: an unknown placeholder in fields is an input error naming it', async () => {
     const path = `/services/T0SLIPWAY/B${randomBytes(4).toString('hex').toUpperCase()}/${randomBytes(12).toString('hex')}`;
-    const run = await runAction('slack-notify', {
+    const run = await runActionStep('slack-notify', {
       inputs: {
         status: 'success',
         'webhook-url': `${testbed().slack.url}${path.slice(1)}`,

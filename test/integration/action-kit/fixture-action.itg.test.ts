@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runAction, type ActionRun } from '@slipway/testbed';
+import { runActionStep, type ActionRun } from '@slipway/testbed';
 import { repoRoot } from '../../../scripts/lib/actions.ts';
 import { buildBundle } from '../../../scripts/lib/bundle.ts';
 
@@ -13,7 +13,7 @@ const fixture = join(repoRoot, 'test/fixtures/kit-fixture');
 let dist = '';
 
 const run = (inputs: Record<string, string>, nodeVersion: 20 | 24 = 24): Promise<ActionRun> =>
-  runAction('kit-fixture', {
+  runActionStep('kit-fixture', {
     inputs,
     nodeVersion,
     actionYml: join(fixture, 'action.yml'),

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, w
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { runAction, testbed, uniqueName, writeOciLayout, type ActionRun } from '@slipway/testbed';
+import { runActionStep, testbed, uniqueName, writeOciLayout, type ActionRun } from '@slipway/testbed';
 import { IMAGE, credentials, shopWorkspace } from '../render-manifest/helpers.ts';
 
 const dirs: string[] = [];
@@ -56,7 +56,7 @@ describe('render-manifest keeps values-files and output-dir in the workspace', (
   const where = layout();
   for (const [what, path] of escapes(where, 'values.yaml')) {
     it(`refuses values-files through ${what}`, async () => {
-      const run = await runAction('render-manifest', {
+      const run = await runActionStep('render-manifest', {
         workspace: where.workspace,
         inputs: {
           templates: 'deploy/*.j2',
@@ -72,7 +72,7 @@ describe('render-manifest keeps values-files and output-dir in the workspace', (
   }
   for (const [what, path] of escapes(where, 'rendered')) {
     it(`refuses output-dir through ${what} and writes nothing`, async () => {
-      const run = await runAction('render-manifest', {
+      const run = await runActionStep('render-manifest', {
         workspace: where.workspace,
         inputs: {
           templates: 'deploy/*.j2',
@@ -91,7 +91,7 @@ describe('render-manifest keeps values-files and output-dir in the workspace', (
   }
   it('accepts values-files and output-dir outside with allow-outside-workspace: true', async () => {
     const out = join(where.outside, `out-${randomBytes(3).toString('hex')}`);
-    const run = await runAction('render-manifest', {
+    const run = await runActionStep('render-manifest', {
       workspace: where.workspace,
       inputs: {
         templates: 'deploy/*.j2',
@@ -114,7 +114,7 @@ describe('slack-notify keeps payload-file in the workspace', () => {
   for (const [what, path] of escapes(where, 'payload.json')) {
     it(`refuses payload-file through ${what} and posts nothing`, async () => {
       const hookPath = `/services/T0SLIPWAY/B${randomBytes(4).toString('hex').toUpperCase()}/${randomBytes(12).toString('hex')}`;
-      const run = await runAction('slack-notify', {
+      const run = await runActionStep('slack-notify', {
         workspace: where.workspace,
         inputs: {
           status: 'success',
@@ -148,7 +148,7 @@ describe('ecr-push keeps file sources and the lifecycle policy in the workspace'
   for (const [what, path] of escapes(where, 'image')) {
     it(`refuses source oci: through ${what} and creates no repository`, async () => {
       const repository = uniqueName('conf');
-      const run = await runAction('ecr-push', {
+      const run = await runActionStep('ecr-push', {
         workspace: where.workspace,
         inputs: { repository, source: `oci:${path}`, 'registry-url': testbed().registry.url },
         env: aws(),
@@ -159,7 +159,7 @@ describe('ecr-push keeps file sources and the lifecycle policy in the workspace'
   }
   for (const [what, path] of escapes(where, 'policy.json')) {
     it(`refuses a lifecycle-policy file through ${what}`, async () => {
-      const run = await runAction('ecr-push', {
+      const run = await runActionStep('ecr-push', {
         workspace: where.workspace,
         inputs: {
           repository: uniqueName('conf'),
@@ -178,7 +178,7 @@ describe('test-cache keeps relative paths in the workspace', () => {
   const where = layout();
   for (const [what, path] of escapes(where, '').filter(([w]) => w !== 'an absolute path')) {
     it(`refuses path through ${what} and touches no cache`, async () => {
-      const run = await runAction('test-cache', {
+      const run = await runActionStep('test-cache', {
         workspace: where.workspace,
         inputs: { path, prefix: uniqueName('conf') },
         post: false,

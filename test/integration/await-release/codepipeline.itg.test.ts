@@ -11,7 +11,7 @@ import { zipSync, strToU8 } from 'fflate';
 import {
   allText,
   awsEnv,
-  runAction,
+  runActionStep,
   startPipelineStandIn,
   testbed,
   uniqueName,
@@ -111,7 +111,7 @@ async function follow(
   extraEnv: Record<string, string> = {},
 ): Promise<ActionRun> {
   const e = { ...env(standIn), ...extraEnv };
-  const run = await runAction('await-release', {
+  const run = await runActionStep('await-release', {
     inputs: { interval: '100ms', timeout: '2m', ...inputs },
     env: e,
   });
@@ -217,7 +217,7 @@ describe('await-release codepipeline', () => {
     assert.match(run.output, /✖ Deploy › Deploy failed at/);
 
     // A later slack-notify step of the job says which stage failed, with the end of the log.
-    const notify = await runAction('slack-notify', {
+    const notify = await runActionStep('slack-notify', {
       inputs: {
         token: `xoxb-itg-${randomBytes(8).toString('hex')}`,
         channel: `#deploys-${randomBytes(3).toString('hex')}`,
@@ -509,7 +509,10 @@ describe('await-release inputs', () => {
   for (const [what, inputs, message] of cases) {
     it(`rejects ${what} with one error line and no request`, async () => {
       const before = standIn?.requests().length ?? 0;
-      const run = await runAction('await-release', { inputs, env: { ...env(standIn as PipelineStandIn) } });
+      const run = await runActionStep('await-release', {
+        inputs,
+        env: { ...env(standIn as PipelineStandIn) },
+      });
       assert.equal(run.exitCode, 1, run.output);
       const errs = errors(run);
       assert.equal(errs.length, 1, run.output);

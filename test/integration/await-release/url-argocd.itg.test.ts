@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   TEST_SHA,
   allText,
-  runAction,
+  runActionStep,
   startArgoCdStandIn,
   startVersionService,
   type ActionRun,
@@ -35,7 +35,7 @@ describe('await-release url', () => {
       { status: 503, text: 'starting' },
       { json: { status: 'ok', build: { version: '1.4.2' } } },
     ]);
-    const run = await runAction('await-release', {
+    const run = await runActionStep('await-release', {
       inputs: {
         url: `${service.url}healthz`,
         expect: '1.4.2',
@@ -63,7 +63,7 @@ describe('await-release url', () => {
       ['version-header', 'header:X-Version'],
       ['version-text', 'regex:build=(\\S+)'],
     ] as const) {
-      const run = await runAction('await-release', {
+      const run = await runActionStep('await-release', {
         inputs: {
           url: `${service.url}${path}`,
           expect: '2.0.0',
@@ -79,7 +79,7 @@ describe('await-release url', () => {
 
   it('times out when the endpoint keeps reporting another version, and fails the step', async () => {
     service.script('/stuck', [{ json: { version: '1.4.1' } }]);
-    const run = await runAction('await-release', {
+    const run = await runActionStep('await-release', {
       inputs: { url: `${service.url}stuck`, expect: '1.4.2', interval: '100ms', timeout: '1s' },
     });
     assert.equal(run.exitCode, 1, run.output);
@@ -98,7 +98,7 @@ describe('await-release url', () => {
 
   it('with fail-on none, reports timed-out in the outputs and succeeds with a warning', async () => {
     service.script('/none', [{ json: { version: '0.9' } }]);
-    const run = await runAction('await-release', {
+    const run = await runActionStep('await-release', {
       inputs: {
         url: `${service.url}none`,
         expect: '1.0',
@@ -119,7 +119,7 @@ describe('await-release url', () => {
       // Nothing listens until the action has said it sees connection refused.
       let refused: () => void = () => undefined;
       const seenRefused = new Promise<void>((resolve) => (refused = resolve));
-      const running = runAction('await-release', {
+      const running = runActionStep('await-release', {
         inputs: { url: `${later.url}v`, expect: '3.1.0', interval: '100ms', timeout: '1m' },
         onOutput: (output) => {
           if (output.includes('connection refused')) refused();
@@ -171,7 +171,7 @@ describe('await-release argocd', () => {
   };
 
   function follow(application: string, extra: Record<string, string> = {}) {
-    return runAction('await-release', {
+    return runActionStep('await-release', {
       inputs: {
         server: argo.url,
         application,

@@ -12,7 +12,7 @@ import {
   allText,
   awsEnv,
   createRestrictedUser,
-  runAction,
+  runActionStep,
   startMoto,
   testbed,
   uniqueName,
@@ -51,7 +51,7 @@ function runPost(
   inputs: Record<string, string> = {},
 ): Promise<ActionRun> {
   const state = Object.fromEntries(Object.entries(main.state).map(([k, v]) => [`STATE_${k}`, v]));
-  return runAction('ecr-login', { inputs, env: { ...env, ...state }, post: false });
+  return runActionStep('ecr-login', { inputs, env: { ...env, ...state }, post: false });
 }
 
 const docker = dockerCli;
@@ -120,7 +120,11 @@ describe('ecr-login with environment keys', () => {
     const { dir, file } = dockerConfigDir(before);
     const env = { ...keys(), DOCKER_CONFIG: dir };
 
-    const main = await runAction('ecr-login', { inputs: { 'registry-url': registry.url }, env, post: false });
+    const main = await runActionStep('ecr-login', {
+      inputs: { 'registry-url': registry.url },
+      env,
+      post: false,
+    });
     assert.equal(main.exitCode, 0, main.output);
     assert.equal(main.outputs.registry, registry.host);
     assert.equal(main.outputs['docker-username'], 'AWS');
@@ -174,7 +178,7 @@ describe('ecr-login with environment keys', () => {
       '111111111111.dkr.ecr.us-east-1.amazonaws.com',
       '222222222222.dkr.ecr.eu-west-1.amazonaws.com',
     ];
-    const run = await runAction('ecr-login', {
+    const run = await runActionStep('ecr-login', {
       inputs: { registries: '111111111111\n222222222222.dkr.ecr.eu-west-1.amazonaws.com' },
       env,
     });
@@ -192,7 +196,7 @@ describe('ecr-login with environment keys', () => {
     const { dir, file } = dockerConfigDir();
     const host = '333333333333.dkr.ecr.ap-southeast-2.amazonaws.com';
     const env = { ...keys(), AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined, DOCKER_CONFIG: dir };
-    const run = await runAction('ecr-login', { inputs: { registries: host }, env, post: false });
+    const run = await runActionStep('ecr-login', { inputs: { registries: host }, env, post: false });
     assert.equal(run.exitCode, 0, run.output);
     assert.equal(run.outputs.registry, host);
     assert.ok((readJson(file).auths as Record<string, unknown>)[host]);
@@ -201,7 +205,7 @@ describe('ecr-login with environment keys', () => {
   test('keys the login by the token registry when no registry-url is given, and skip-logout keeps it', async () => {
     const { dir, file } = dockerConfigDir();
     const env = { ...keys(), DOCKER_CONFIG: dir };
-    const run = await runAction('ecr-login', { inputs: { 'skip-logout': 'true' }, env });
+    const run = await runActionStep('ecr-login', { inputs: { 'skip-logout': 'true' }, env });
     assert.equal(run.exitCode, 0, run.output);
     assert.equal(run.outputs.registry, ECR_HOST);
     assert.equal(run.state['logged-in'], undefined);
@@ -214,7 +218,7 @@ describe('ecr-login with environment keys', () => {
     const before = { auths: { [ECR_HOST]: earlier }, credHelpers: { [ECR_HOST]: 'ecr-login' } };
     const { dir, file } = dockerConfigDir(before);
     const env = { ...keys(), DOCKER_CONFIG: dir };
-    const main = await runAction('ecr-login', { env, post: false });
+    const main = await runActionStep('ecr-login', { env, post: false });
     assert.equal(main.exitCode, 0, main.output);
     const during = readJson(file) as {
       auths: Record<string, { auth: string }>;
@@ -232,7 +236,7 @@ describe('ecr-login with environment keys', () => {
 
   test('with mask-password false leaves the password unmasked for other jobs but still masks the token', async () => {
     const { dir } = dockerConfigDir();
-    const run = await runAction('ecr-login', {
+    const run = await runActionStep('ecr-login', {
       inputs: { 'mask-password': 'false' },
       env: { ...keys(), DOCKER_CONFIG: dir },
     });
@@ -245,7 +249,7 @@ describe('ecr-login with environment keys', () => {
 
   test('runs on Node 20 too (act containers)', async () => {
     const { dir } = dockerConfigDir();
-    const run = await runAction('ecr-login', { env: { ...keys(), DOCKER_CONFIG: dir }, nodeVersion: 20 });
+    const run = await runActionStep('ecr-login', { env: { ...keys(), DOCKER_CONFIG: dir }, nodeVersion: 20 });
     assert.equal(run.exitCode, 0, run.output);
     assert.equal(run.post?.exitCode, 0, run.post?.output);
   });
@@ -267,7 +271,7 @@ describe('ecr-login through the AWS SDK credential chain', () => {
       `[ci]\naws_access_key_id = AKIAPROFILEEXAMPLE01\naws_secret_access_key = ${secret}\n`,
     );
     writeFileSync(join(aws, 'config'), '[profile ci]\nregion = us-east-1\n');
-    const run = await runAction('ecr-login', {
+    const run = await runActionStep('ecr-login', {
       env: {
         ...withoutKeys(),
         AWS_PROFILE: 'ci',
@@ -294,7 +298,7 @@ describe('ecr-login through the AWS SDK credential chain', () => {
       'c2lnbmF0dXJl',
     ].join('.');
     writeFileSync(tokenFile, jwt);
-    const run = await runAction('ecr-login', {
+    const run = await runActionStep('ecr-login', {
       env: {
         ...withoutKeys(),
         AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
@@ -312,7 +316,7 @@ describe('ecr-login through the AWS SDK credential chain', () => {
 
   test('says clearly that there are no credentials at all', async () => {
     const { dir, file } = dockerConfigDir();
-    const run = await runAction('ecr-login', {
+    const run = await runActionStep('ecr-login', {
       env: {
         ...withoutKeys(),
         AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
@@ -359,7 +363,7 @@ describe('ecr-login failures from AWS', () => {
   test('names ecr:GetAuthorizationToken when ECR answers AccessDeniedException, without retrying', async () => {
     const { dir, file } = dockerConfigDir();
     const env = { ...keys(), AWS_ENDPOINT_URL_ECR: denying.url, DOCKER_CONFIG: dir };
-    const run = await runAction('ecr-login', { env });
+    const run = await runActionStep('ecr-login', { env });
     assertOneError(
       run,
       /^ecr-login: AWS denied ecr:GetAuthorizationToken \(AccessDeniedException\): the role or user needs the IAM permission ecr:GetAuthorizationToken\. AWS said: User: arn:aws:sts::123456789012:assumed-role\/ci-push/,
@@ -371,14 +375,14 @@ describe('ecr-login failures from AWS', () => {
 
   test('signs requests moto verifies: a user with the permission logs in', async () => {
     const { dir } = dockerConfigDir();
-    const run = await runAction('ecr-login', { env: { ...enforcedEnv(allowed), DOCKER_CONFIG: dir } });
+    const run = await runActionStep('ecr-login', { env: { ...enforcedEnv(allowed), DOCKER_CONFIG: dir } });
     assert.equal(run.exitCode, 0, run.output);
     assert.equal(run.outputs.registry, ECR_HOST);
   });
 
   test('names ecr:GetAuthorizationToken when moto enforces IAM and the user lacks it', async () => {
     const { dir } = dockerConfigDir();
-    const run = await runAction('ecr-login', { env: { ...enforcedEnv(s3Only), DOCKER_CONFIG: dir } });
+    const run = await runActionStep('ecr-login', { env: { ...enforcedEnv(s3Only), DOCKER_CONFIG: dir } });
     assertOneError(
       run,
       /AWS denied ecr:GetAuthorizationToken \(AccessDenied\): the role or user needs the IAM permission ecr:GetAuthorizationToken/,
@@ -391,7 +395,7 @@ describe('ecr-login failures from AWS', () => {
       [{ ...allowed, accessKeyId: 'AKIAUNKNOWN000000000' }, 'InvalidClientTokenId'],
     ] as const) {
       const { dir, file } = dockerConfigDir();
-      const run = await runAction('ecr-login', { env: { ...enforcedEnv(creds), DOCKER_CONFIG: dir } });
+      const run = await runActionStep('ecr-login', { env: { ...enforcedEnv(creds), DOCKER_CONFIG: dir } });
       assertOneError(
         run,
         new RegExp(
@@ -464,7 +468,7 @@ describe('ecr-login input validation', () => {
       const { dir, file } = dockerConfigDir(before);
       const original = readFileSync(file, 'utf8');
       const sent = denying.requests.length;
-      const run = await runAction('ecr-login', {
+      const run = await runActionStep('ecr-login', {
         inputs,
         env: { ...keys(), AWS_ENDPOINT_URL: denying.url, DOCKER_CONFIG: dir, ...extraEnv },
       });
@@ -481,7 +485,7 @@ describe('ecr-login input validation', () => {
 test('writes to ~/.docker/config.json when DOCKER_CONFIG is not set', async () => {
   const home = mkdtempSync(join(tmpdir(), 'slw-home-'));
   mkdirSync(join(home, '.docker'));
-  const run = await runAction('ecr-login', {
+  const run = await runActionStep('ecr-login', {
     env: { ...keys(), DOCKER_CONFIG: undefined },
     home,
     post: false,

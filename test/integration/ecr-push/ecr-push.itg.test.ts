@@ -24,7 +24,7 @@ import {
   allText,
   awsEnv,
   readOciLayout,
-  runAction,
+  runActionStep,
   startRegistry,
   testbed,
   uniqueName,
@@ -74,7 +74,7 @@ function push(
   env: Record<string, string | undefined> = {},
 ): Promise<ActionRun> {
   // The layouts these tests build live in their own temp folders, outside the runner's workspace.
-  return runAction('ecr-push', {
+  return runActionStep('ecr-push', {
     inputs: { 'registry-url': testbed().registry.url, 'allow-outside-workspace': 'true', ...inputs },
     env: { ...aws(), ...env },
   });
@@ -696,7 +696,7 @@ describe('ecr-push input errors', () => {
   for (const [what, inputs, input, pattern] of cases) {
     test(`${what} fails with one line naming ${input}, and nothing reaches AWS or the registry`, async () => {
       const before = calls;
-      const r = await runAction('ecr-push', {
+      const r = await runActionStep('ecr-push', {
         inputs: { repository: 'shop/api', source: 'ecr:v1', 'registry-url': url, ...inputs },
         env: { ...aws(), AWS_ENDPOINT_URL: url },
       });

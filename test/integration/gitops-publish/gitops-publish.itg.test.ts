@@ -11,7 +11,7 @@ import {
   gitBranches,
   gitFiles,
   gitLog,
-  runAction,
+  runActionStep,
   testbed,
   uniqueName,
   watchProcesses,
@@ -73,7 +73,7 @@ async function publish(repo: ConfigRepo, inputs: Record<string, string>): Promis
   const recorder = gitArgvRecorder();
   const watch = watchProcesses();
   try {
-    const run = await runAction('gitops-publish', {
+    const run = await runActionStep('gitops-publish', {
       inputs: {
         repository: repo.url,
         token: TOKEN,
@@ -299,7 +299,7 @@ describe('gitops-publish against a real Git server', () => {
   it('a push answered 403 names the permission the token needs, and nothing lands', async () => {
     const repo = configRepo({ files: { 'README.md': '# config\n' } });
     const recorder = gitArgvRecorder();
-    const run = await runAction('gitops-publish', {
+    const run = await runActionStep('gitops-publish', {
       inputs: {
         repository: repo.url,
         token: READ_TOKEN,
@@ -323,7 +323,7 @@ describe('gitops-publish against a real Git server', () => {
   it('an unknown token is refused with 401 and says so', async () => {
     const repo = configRepo({ files: { 'README.md': '# config\n' } });
     const unknown = `ghs_${randomBytes(18).toString('hex')}`;
-    const run = await runAction('gitops-publish', {
+    const run = await runActionStep('gitops-publish', {
       inputs: {
         repository: repo.url,
         token: unknown,
@@ -346,7 +346,7 @@ describe('gitops-publish against a real Git server', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ token: NO_PR_TOKEN }),
     });
-    const run = await runAction('gitops-publish', {
+    const run = await runActionStep('gitops-publish', {
       inputs: {
         repository: repo.url,
         token: NO_PR_TOKEN,

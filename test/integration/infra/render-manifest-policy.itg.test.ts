@@ -16,7 +16,7 @@ import { CreateBucketCommand, PutBucketVersioningCommand, S3Client } from '@aws-
 import {
   allText,
   createRestrictedUser,
-  runAction,
+  runActionStep,
   startMoto,
   uniqueName,
   type IamUserKeys,
@@ -104,7 +104,7 @@ function workspace(replicas: number): string {
 function publish(variant: string, opts: { version: string; replicas?: number }) {
   const user = users.get(variant);
   assert.ok(user, `user ${variant}`);
-  return runAction('render-manifest', {
+  return runActionStep('render-manifest', {
     workspace: workspace(opts.replicas ?? 2),
     inputs: {
       templates: 'deploy/*.yaml',

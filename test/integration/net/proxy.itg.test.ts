@@ -12,7 +12,7 @@ import {
   allText,
   createGitRepository,
   currentLogDir,
-  runAction,
+  runActionStep,
   startCacheDouble,
   startVersionService,
   startProxy,
@@ -54,7 +54,7 @@ const proxyEnv = (noProxy: string) => ({
 async function oneStep(noProxy: string): Promise<ActionRun> {
   const workspace = shopWorkspace();
   await writeOciLayout(join(workspace, 'image'), { layers: 1, layerSize: 5_000, seed: uniqueName('proxy') });
-  return runAction('slipway', {
+  return runActionStep('slipway', {
     workspace,
     inputs: {
       'registry-url': testbed().registry.url,
@@ -125,14 +125,14 @@ describe('proxies', () => {
 
   it('ecr-login and a Slack webhook go through it too', async () => {
     const before = proxy.requests().length;
-    const login = await runAction('ecr-login', {
+    const login = await runActionStep('ecr-login', {
       inputs: { 'registry-url': testbed().registry.url },
       env: { ...credentials(), ...proxyEnv('') },
       post: false,
     });
     assert.equal(login.exitCode, 0, login.output);
     const webhook = `${testbed().slack.url}services/T0SLIPWAY/B0PROXY/${randomBytes(12).toString('hex')}`;
-    const notify = await runAction('slack-notify', {
+    const notify = await runActionStep('slack-notify', {
       inputs: { 'webhook-url': webhook, status: 'success' },
       env: proxyEnv(''),
     });
@@ -157,7 +157,7 @@ describe('proxies', () => {
       join(manifests, 'deployment.yaml'),
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n',
     );
-    const published = await runAction('gitops-publish', {
+    const published = await runActionStep('gitops-publish', {
       inputs: {
         repository: `${git.url}${name}.git`,
         token: 'proxy-git-token',
@@ -172,7 +172,7 @@ describe('proxies', () => {
     const service = await startVersionService();
     try {
       service.script('/version', [{ json: { version: '1.2.3' } }]);
-      const awaited = await runAction('await-release', {
+      const awaited = await runActionStep('await-release', {
         inputs: { url: `${service.url}version`, expect: '1.2.3', interval: '100ms', timeout: '1m' },
         env: proxyEnv(''),
       });
@@ -276,7 +276,7 @@ describe('proxies', () => {
       },
     ];
     for (const inputs of targets) {
-      const run = await runAction('slack-notify', {
+      const run = await runActionStep('slack-notify', {
         inputs: { ...inputs, status: 'success', retries: '0' },
         env: { SLACK_API_URL: `${testbed().slack.url}api/`, HTTP_PROXY: proxy.address, NO_PROXY: '' },
       });

@@ -26,7 +26,7 @@ import {
   currentLogDir,
   gitBranches,
   gitLog,
-  runAction,
+  runActionStep,
   startArgoCdStandIn,
   startCacheDouble,
   startGitHubDouble,
@@ -106,7 +106,7 @@ function manifests(): string {
 }
 
 function publish(repoUrl: string, trusted: boolean, extra: Record<string, string> = {}, api = github) {
-  return runAction('gitops-publish', {
+  return runActionStep('gitops-publish', {
     inputs: {
       repository: repoUrl,
       token: TOKEN,
@@ -207,7 +207,7 @@ describe('private certificate authorities: git, the GitHub API, release targets 
       const server = await startGitServer({ root: join(stateDir, 'git-machine'), tls: other });
       try {
         const repo = configRepo(server);
-        const run = await runAction('gitops-publish', {
+        const run = await runActionStep('gitops-publish', {
           inputs: {
             repository: repo.url,
             token: TOKEN,
@@ -229,7 +229,7 @@ describe('private certificate authorities: git, the GitHub API, release targets 
     it("a GIT_SSL_CAINFO the user set is git's to use: the CA is not forced on git, and the message says so", async () => {
       const other = createTestCertificates(join(stateDir, 'git-own-ca'));
       const repo = configRepo();
-      const run = await runAction('gitops-publish', {
+      const run = await runActionStep('gitops-publish', {
         inputs: {
           repository: repo.url,
           token: TOKEN,
@@ -298,7 +298,7 @@ describe('private certificate authorities: git, the GitHub API, release targets 
       });
 
     const followPipeline = (versionId: string, trusted: boolean) =>
-      runAction('await-release', {
+      runActionStep('await-release', {
         inputs: { pipeline: PIPELINE, 'version-id': versionId, interval: '100ms', timeout: '2m' },
         env: {
           ...tlsEnv(trusted),
@@ -334,7 +334,7 @@ describe('private certificate authorities: git, the GitHub API, release targets 
 
     it('url: an HTTPS version endpoint is followed to live with NODE_EXTRA_CA_CERTS', async () => {
       versions.script('/version', [{ json: { version: '1.0.0' } }, { json: { version: '2.0.0' } }]);
-      const run = await runAction('await-release', {
+      const run = await runActionStep('await-release', {
         inputs: { url: `${versions.url}version`, expect: '2.0.0', interval: '100ms', timeout: '1m' },
         env: tlsEnv(true),
       });
@@ -345,7 +345,7 @@ describe('private certificate authorities: git, the GitHub API, release targets 
 
     it('url: without NODE_EXTRA_CA_CERTS stops at the first poll with the host, the untrusted certificate and NODE_EXTRA_CA_CERTS, instead of polling until the timeout', async () => {
       versions.script('/version-untrusted', [{ json: { version: '2.0.0' } }]);
-      const run = await runAction('await-release', {
+      const run = await runActionStep('await-release', {
         inputs: {
           url: `${versions.url}version-untrusted`,
           expect: '2.0.0',
@@ -365,7 +365,7 @@ describe('private certificate authorities: git, the GitHub API, release targets 
     it('argocd: follows the application to live over HTTPS with NODE_EXTRA_CA_CERTS', async () => {
       const app = uniqueName('shop-tls');
       argo.script(app, [{ sync: { status: 'Synced', revision: TEST_SHA }, health: { status: 'Healthy' } }]);
-      const run = await runAction('await-release', {
+      const run = await runActionStep('await-release', {
         inputs: { server: argo.url, application: app, token: argo.token, interval: '100ms', timeout: '1m' },
         env: tlsEnv(true),
       });
@@ -377,7 +377,7 @@ describe('private certificate authorities: git, the GitHub API, release targets 
     it('argocd: without NODE_EXTRA_CA_CERTS stops at once naming the Argo CD host, the untrusted certificate and NODE_EXTRA_CA_CERTS', async () => {
       const app = uniqueName('shop-tls');
       argo.script(app, [{ sync: { status: 'Synced', revision: TEST_SHA }, health: { status: 'Healthy' } }]);
-      const run = await runAction('await-release', {
+      const run = await runActionStep('await-release', {
         inputs: { server: argo.url, application: app, token: argo.token, interval: '100ms', timeout: '10m' },
         env: tlsEnv(false),
       });

@@ -20,7 +20,7 @@ import {
   allText,
   createTestCertificates,
   currentLogDir,
-  runAction,
+  runActionStep,
   startMoto,
   startRegistry,
   startSlackDouble,
@@ -73,7 +73,7 @@ const ACTIONS: Record<string, { run: Run; host: () => string }> = {
   'ecr-login': {
     host: () => hostOf(moto.url),
     run: (trusted) =>
-      runAction('ecr-login', {
+      runActionStep('ecr-login', {
         inputs: { 'registry-url': registry.url },
         env: tlsEnv(trusted),
       }),
@@ -81,7 +81,7 @@ const ACTIONS: Record<string, { run: Run; host: () => string }> = {
   'ecr-push': {
     host: () => hostOf(moto.url),
     run: async (trusted) =>
-      runAction('ecr-push', {
+      runActionStep('ecr-push', {
         workspace: await imageWorkspace(),
         inputs: { 'registry-url': registry.url, repository: uniqueName('tls-push'), source: 'oci:image' },
         env: tlsEnv(trusted),
@@ -90,7 +90,7 @@ const ACTIONS: Record<string, { run: Run; host: () => string }> = {
   'render-manifest': {
     host: () => hostOf(moto.url),
     run: (trusted) =>
-      runAction('render-manifest', {
+      runActionStep('render-manifest', {
         workspace: shopWorkspace(),
         inputs: {
           templates: 'deploy/*.yaml.j2',
@@ -106,7 +106,7 @@ const ACTIONS: Record<string, { run: Run; host: () => string }> = {
   'slack-notify': {
     host: () => hostOf(slack.url),
     run: (trusted) =>
-      runAction('slack-notify', {
+      runActionStep('slack-notify', {
         inputs: { token: TOKEN, channel: 'C0DEPLOYS', status: 'success', retries: '0' },
         env: tlsEnv(trusted),
       }),
@@ -114,7 +114,7 @@ const ACTIONS: Record<string, { run: Run; host: () => string }> = {
   slipway: {
     host: () => hostOf(moto.url),
     run: async (trusted) =>
-      runAction('slipway', {
+      runActionStep('slipway', {
         workspace: await imageWorkspace(),
         inputs: {
           'registry-url': registry.url,
@@ -219,7 +219,7 @@ describe('private certificate authorities', () => {
   }
 
   it('a registry behind an untrusted certificate is named as such when the ECR API is trusted', async () => {
-    const run = await runAction('ecr-push', {
+    const run = await runActionStep('ecr-push', {
       workspace: await imageWorkspace(),
       inputs: { 'registry-url': registry.url, repository: uniqueName('tls-registry'), source: 'oci:image' },
       // The default test bed's moto speaks plain HTTP: only the registry's certificate is in question.

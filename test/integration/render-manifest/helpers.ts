@@ -15,7 +15,7 @@ import {
   PutBucketVersioningCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { allText, awsEnv, runAction, testbed, uniqueName, type ActionRun } from '@slipway/testbed';
+import { allText, awsEnv, runActionStep, testbed, uniqueName, type ActionRun } from '@slipway/testbed';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'manifests');
 export const DIGEST = `sha256:${'4d'.repeat(32)}`;
@@ -64,7 +64,7 @@ export async function renderManifest(
   opts: { workspace?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<ActionRun & { secret: string }> {
   const env = { ...credentials(), ...opts.env };
-  const run = await runAction('render-manifest', {
+  const run = await runActionStep('render-manifest', {
     workspace: opts.workspace ?? shopWorkspace(),
     inputs: {
       templates: 'deploy/*.j2',

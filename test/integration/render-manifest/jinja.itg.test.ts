@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { runAction, type ActionRun } from '@slipway/testbed';
+import { runActionStep, type ActionRun } from '@slipway/testbed';
 import { type Case, type Rendering, findPython, loadCases, runOracle } from '../../conformance/harness.ts';
 import { errorsOf } from './helpers.ts';
 
@@ -139,7 +139,7 @@ async function renderCase(c: Case): Promise<{ output: string } | { run: ActionRu
     })
     .join('\n');
   const outputDir = join(workspace, 'out');
-  const run = await runAction('render-manifest', {
+  const run = await runActionStep('render-manifest', {
     workspace,
     inputs: { ...inputs, values: rest, 'output-dir': outputDir },
   });
@@ -211,7 +211,7 @@ describe('render-manifest renders what Jinja2 renders, through the bundle', () =
       'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ name }}\ndata:\n  out: "{{ enabled }} {{ mode }} {{ ratio }}"\n',
     );
     const outputDir = join(workspace, 'out');
-    const run = await runAction('render-manifest', {
+    const run = await runActionStep('render-manifest', {
       workspace,
       inputs: {
         templates: 'deploy/*.j2',

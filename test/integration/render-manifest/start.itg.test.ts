@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { before, test } from 'node:test';
-import { bundlePath, runAction } from '@slipway/testbed';
+import { bundlePath, runActionStep } from '@slipway/testbed';
 import { adminS3, createBucket, credentials, shopWorkspace } from './helpers.ts';
 
 let hook: string;
@@ -34,7 +34,7 @@ async function loadedChunks(
 ): Promise<{ exitCode: number; output: string; chunks: Map<string, string> }> {
   const log = join(mkdtempSync(join(tmpdir(), 'slw-rm-loads-')), 'loads');
   writeFileSync(log, '');
-  const run = await runAction('render-manifest', {
+  const run = await runActionStep('render-manifest', {
     workspace,
     inputs,
     env: { ...credentials(), NODE_OPTIONS: `--import ${pathToFileURL(hook).href}`, SLW_LOADS: log },

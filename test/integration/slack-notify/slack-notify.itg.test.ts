@@ -12,7 +12,7 @@ import {
   TEST_SHA,
   allText,
   freePort,
-  runAction,
+  runActionStep,
   testbed,
 } from '@slipway/testbed';
 
@@ -56,7 +56,7 @@ function notify(
   inputs: Record<string, string>,
   opts: { env?: Record<string, string>; nodeVersion?: 20 | 24 } = {},
 ) {
-  return runAction('slack-notify', {
+  return runActionStep('slack-notify', {
     // The harness evaluates github/runner/env defaults only; job.status is given as the runner would.
     inputs: { status: 'success', ...inputs },
     env: { SLACK_API_URL: apiUrl(), ...opts.env },
@@ -361,7 +361,7 @@ describe('slack-notify', () => {
         '    text: {type: mrkdwn, text: "<{{ commit_url }}|{{ short_sha }}> {{ fields.note }}"}',
       ].join('\n'),
     );
-    const run = await runAction('slack-notify', {
+    const run = await runActionStep('slack-notify', {
       workspace,
       inputs: {
         status: 'success',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import {
-  runAction,
+  runActionStep,
   testbed,
   uniqueName,
   writeOciLayout,
@@ -35,7 +35,7 @@ describe('GitHub Enterprise Server links', () => {
     const token = `xoxb-ghes-${randomBytes(8).toString('hex')}`;
     const workspace = shopWorkspace();
     await writeOciLayout(join(workspace, 'image'), { layers: 1, layerSize: 3_000, seed: uniqueName('ghes') });
-    const run = await runAction('slipway', {
+    const run = await runActionStep('slipway', {
       workspace,
       inputs: {
         'registry-url': testbed().registry.url,

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import {
   allText,
-  runAction,
+  runActionStep,
   startPipelineStandIn,
   testbed,
   uniqueName,
@@ -40,7 +40,7 @@ async function oneStep(inputs: Record<string, string>, aws = credentials()): Pro
     layerSize: 20_000,
     seed: uniqueName('one-step'),
   });
-  return runAction('slipway', {
+  return runActionStep('slipway', {
     workspace,
     inputs: {
       'registry-url': testbed().registry.url,
@@ -247,7 +247,7 @@ describe('the one-step root action', () => {
   });
 
   it('with nothing to do, it names the inputs that switch the parts on', async () => {
-    const r = await runAction('slipway', { inputs: {} });
+    const r = await runActionStep('slipway', { inputs: {} });
     assert.equal(r.exitCode, 1);
     assert.match(
       r.stdout,

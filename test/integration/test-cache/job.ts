@@ -19,7 +19,7 @@ import {
   parseAnnotations,
   parseKeyValueFile,
   repoRoot,
-  runAction,
+  runActionStep,
   type ActionRun,
   type Annotation,
   type RunActionOptions,
@@ -115,7 +115,7 @@ export async function runJob(
   opts: RunActionOptions & { status?: JobStatus; between?: (main: ActionRun) => Promise<void> },
 ): Promise<JobRun> {
   const { status = 'success', between, ...runOpts } = opts;
-  const main = await runAction('test-cache', { ...runOpts, post: false });
+  const main = await runActionStep('test-cache', { ...runOpts, post: false });
   const expression = postIf();
   if (main.exitCode === 0) await between?.(main);
   const jobEnv = { ...main.stepEnv, ...main.env };

@@ -127,7 +127,7 @@ for (const protocol of ['v2', 'v1'] as const) {
       assert.equal(warm.main.outputs['restored-key'], key);
       assert.equal(warm.main.outputs.key, key);
       assert.equal(readFileSync(cached(warm.home, 'aa11'), 'utf8'), 'left-pad 1.3.0 tarball');
-      assert.match(warm.main.summary, /exact hit \| [\d.]+ [kM]?B \| [\d.]+ m?s \|/);
+      assert.match(warm.main.summary, /exact hit \| [\d.]+ [kM]?B \| [\d.]+ ?m?s \|/);
       assert.equal(warm.post?.outputs['saved-size'], '0');
       assert.match(warm.post?.summary ?? '', /\| no \|.*exact hit/);
       assert.equal((await entries(prefix)).length, 1, 'an exact hit saves nothing');

@@ -2,18 +2,18 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { allText, runAction, type RunActionOptions } from '@slipway/testbed';
+import { allText, runActionStep, type RunActionOptions } from '@slipway/testbed';
 
 // A hand-written action (plain JS, no build) that reports what it was given through every file command.
 const fixture = fileURLToPath(new URL('./fixtures/probe-action/', import.meta.url));
 const probe = (opts: RunActionOptions = {}) =>
-  runAction('probe-action', {
+  runActionStep('probe-action', {
     actionYml: join(fixture, 'action.yml'),
     bundle: join(fixture, 'index.js'),
     ...opts,
   });
 
-test('runAction passes inputs and action.yml defaults as INPUT_* with hyphens kept and expressions evaluated', async () => {
+test('runActionStep passes inputs and action.yml defaults as INPUT_* with hyphens kept and expressions evaluated', async () => {
   const run = await probe({ inputs: { who: 'mona' } });
   assert.equal(run.exitCode, 0, run.output);
   assert.equal(run.outputs.greeting, 'hello mona');
@@ -23,7 +23,7 @@ test('runAction passes inputs and action.yml defaults as INPUT_* with hyphens ke
   assert.equal(run.outputs.runner, 'true,true,Linux,acme/shop,main,40,unset');
 });
 
-test('runAction parses heredoc outputs, state, env exports, path additions and the summary', async () => {
+test('runActionStep parses heredoc outputs, state, env exports, path additions and the summary', async () => {
   const run = await probe({ inputs: { who: 'mona' }, post: false });
   assert.equal(run.outputs.multi, 'line one\nline two');
   assert.deepEqual(run.state, { isPost: 'true', who: 'mona' });
@@ -33,7 +33,7 @@ test('runAction parses heredoc outputs, state, env exports, path additions and t
   assert.equal(run.post, undefined);
 });
 
-test('runAction runs the post step with STATE_*, GITHUB_ENV exports, GITHUB_PATH and the same inputs', async () => {
+test('runActionStep runs the post step with STATE_*, GITHUB_ENV exports, GITHUB_PATH and the same inputs', async () => {
   const run = await probe({ inputs: { who: 'mona', 'image-tag': 'v1.2.3' } });
   assert.ok(run.post, 'post step ran');
   assert.equal(run.post.exitCode, 0, run.post.output);
@@ -44,7 +44,7 @@ test('runAction runs the post step with STATE_*, GITHUB_ENV exports, GITHUB_PATH
   assert.deepEqual(run.post.annotations, [{ level: 'notice', message: 'post step ran' }]);
 });
 
-test('runAction parses annotations with their properties and unescapes messages', async () => {
+test('runActionStep parses annotations with their properties and unescapes messages', async () => {
   const run = await probe({ inputs: { who: 'mona' }, post: false });
   assert.deepEqual(run.annotations, [
     {
@@ -61,7 +61,7 @@ test('runAction parses annotations with their properties and unescapes messages'
   assert.match(run.output, /hello mona[\s\S]*a line on stderr|a line on stderr[\s\S]*hello mona/);
 });
 
-test('runAction does not leak the test process environment into the action', async () => {
+test('runActionStep does not leak the test process environment into the action', async () => {
   process.env.SLIPWAY_PROBE_LEAK = 'leaked';
   try {
     const run = await probe({ inputs: { who: 'mona' }, post: false });
@@ -77,14 +77,14 @@ test('runAction does not leak the test process environment into the action', asy
   }
 });
 
-test('runAction runs bundles on Node 24 by default and on Node 20 when asked', async () => {
+test('runActionStep runs bundles on Node 24 by default and on Node 20 when asked', async () => {
   const on24 = await probe({ inputs: { who: 'mona' }, post: false });
   assert.match(on24.outputs['node-version'] ?? '', /^v24\./);
   const on20 = await probe({ inputs: { who: 'mona' }, post: false, nodeVersion: 20 });
   assert.match(on20.outputs['node-version'] ?? '', /^v20\./);
 });
 
-test('runAction reports a failing exit code and still runs the post step (post-if: always())', async () => {
+test('runActionStep reports a failing exit code and still runs the post step (post-if: always())', async () => {
   const run = await probe({ inputs: { who: 'mona', 'exit-code': '3' } });
   assert.equal(run.exitCode, 3);
   assert.equal(run.post?.exitCode, 0);

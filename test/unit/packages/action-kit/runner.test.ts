@@ -68,8 +68,8 @@ describe('runner command files', () => {
     assert.deepEqual(parseCommandFile(readFileSync(join(dir, 'env'), 'utf8')), { SLIPWAY_TEST_VAR: 'v1' });
   });
 
-  it('escapes pipes and newlines in summary tables', () => {
-    appendSummary(markdownTable(['a', 'b'], [['x|y', 'line\nbreak']]));
+  it('escapes pipes and newlines in summary tables', async () => {
+    await appendSummary(markdownTable(['a', 'b'], [['x|y', 'line\nbreak']]));
     assert.equal(
       readFileSync(join(dir, 'summary'), 'utf8'),
       '| a | b |\n| --- | --- |\n| x\\|y | line<br>break |\n',

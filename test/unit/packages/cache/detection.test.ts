@@ -3,7 +3,7 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { collectingLogger, silentLogger } from '@slipway/action-kit';
+import { collectingLogger, readRunContext, silentLogger } from '@slipway/action-kit';
 import {
   classifyLockfile,
   decideSave,
@@ -265,7 +265,10 @@ describe('planning caches', () => {
     const ws = tree({ 'README.md': '' });
     const home = mkdtempSync(join(tmpdir(), 'slw-home-'));
     const plan = (env: NodeJS.ProcessEnv) =>
-      planCaches(options(ws, home, { env, extraPaths: [join(ws, '.cache', 'tool')] }), silentLogger);
+      planCaches(
+        options(ws, home, { env, run: readRunContext(env), extraPaths: [join(ws, '.cache', 'tool')] }),
+        silentLogger,
+      );
     const [first] = (await plan({ GITHUB_RUN_ID: '1001', GITHUB_RUN_ATTEMPT: '1' })).entries;
     const [later] = (await plan({ GITHUB_RUN_ID: '1002', GITHUB_RUN_ATTEMPT: '1' })).entries;
     const [rerun] = (await plan({ GITHUB_RUN_ID: '1002', GITHUB_RUN_ATTEMPT: '2' })).entries;

@@ -3,13 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  branchOf,
-  decideSave,
-  defaultBranchFromEvent,
-  matchesBranch,
-  type SaveContext,
-} from '@slipway/cache';
+import { readRunContext } from '@slipway/action-kit';
+import { branchOf, decideSave, matchesBranch, type SaveContext } from '@slipway/cache';
 
 const ctx = (over: Partial<SaveContext>): SaveContext => ({
   mode: 'auto',
@@ -94,6 +89,8 @@ describe('save policy', () => {
   });
 
   it('reads the default branch from the event payload and survives a missing or broken one', () => {
+    const defaultBranchFromEvent = (path: string | undefined) =>
+      readRunContext({ GITHUB_EVENT_PATH: path }).defaultBranch;
     const dir = mkdtempSync(join(tmpdir(), 'slw-event-'));
     writeFileSync(join(dir, 'push.json'), JSON.stringify({ repository: { default_branch: 'trunk' } }));
     writeFileSync(join(dir, 'broken.json'), '{');

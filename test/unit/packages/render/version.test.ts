@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { branchOf, checkVersion, defaultVersion, releaseTime } from '@slipway/render';
+import { readRunContext } from '@slipway/action-kit';
+import { checkVersion, defaultVersion, releaseTime } from '@slipway/render';
+
+/** The branch a release is named after: the run context's. */
+const buildRefName = (env: NodeJS.ProcessEnv) => readRunContext(env).branch;
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const NOW = new Date('2026-03-04T05:06:07.890Z');
@@ -51,10 +55,10 @@ test('SOURCE_DATE_EPOCH fixes the release time; otherwise it is now', (t) => {
 });
 
 test('the branch comes from the pull request head, else the pushed ref', () => {
-  assert.equal(branchOf({ GITHUB_HEAD_REF: 'feat', GITHUB_REF_NAME: '7/merge' }), 'feat');
-  assert.equal(branchOf({ GITHUB_REF_NAME: 'main' }), 'main');
-  assert.equal(branchOf({ GITHUB_REF: 'refs/tags/v1.2.0' }), 'v1.2.0');
-  assert.equal(branchOf({}), undefined);
+  assert.equal(buildRefName({ GITHUB_HEAD_REF: 'feat', GITHUB_REF_NAME: '7/merge' }), 'feat');
+  assert.equal(buildRefName({ GITHUB_REF_NAME: 'main' }), 'main');
+  assert.equal(buildRefName({ GITHUB_REF: 'refs/tags/v1.2.0' }), 'v1.2.0');
+  assert.equal(buildRefName({}), undefined);
 });
 
 test('without a commit there is no default version', () => {

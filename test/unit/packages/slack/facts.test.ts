@@ -3,7 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { formatDuration, parseStartTime, readRunContext } from '@slipway/slack';
+import { readRunContext } from '@slipway/action-kit';
+import { formatDuration, parseStartTime, runFacts } from '@slipway/slack';
+
+const facts = (env: NodeJS.ProcessEnv) => runFacts(readRunContext(env));
 
 const env = {
   GITHUB_SERVER_URL: 'https://github.example.com/',
@@ -25,10 +28,10 @@ function eventFile(payload: unknown): string {
   return path;
 }
 
-describe('readRunContext', () => {
+describe('runFacts', () => {
   it('takes the first line of the pushed commit message from the event', () => {
     const path = eventFile({ head_commit: { id: 'a'.repeat(40), message: '\nShip it\n\nLong body' } });
-    const run = readRunContext({ ...env, GITHUB_EVENT_PATH: path });
+    const run = facts({ ...env, GITHUB_EVENT_PATH: path });
     assert.equal(run.commitMessage, 'Ship it');
     assert.equal(run.serverUrl, 'https://github.example.com');
     assert.equal(run.runAttempt, '2');
@@ -43,7 +46,7 @@ describe('readRunContext', () => {
         head: { sha: 'b'.repeat(40), ref: 'feat' },
       },
     });
-    const run = readRunContext({
+    const run = facts({
       ...env,
       GITHUB_EVENT_NAME: 'pull_request',
       GITHUB_HEAD_REF: 'feat',
@@ -56,7 +59,7 @@ describe('readRunContext', () => {
   });
 
   it('carries on without an event file', () => {
-    const run = readRunContext({ ...env, GITHUB_EVENT_PATH: '/nonexistent/event.json' });
+    const run = facts({ ...env, GITHUB_EVENT_PATH: '/nonexistent/event.json' });
     assert.equal(run.commitMessage, '');
     assert.equal(run.sha, 'a'.repeat(40));
   });

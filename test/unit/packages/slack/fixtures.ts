@@ -1,7 +1,7 @@
-import type { DeploymentFacts, RunContext } from '@slipway/slack';
+import type { DeploymentFacts, RunFacts } from '@slipway/slack';
 
 /** A push run of octo/api as the runner would describe it. */
-export function pushRun(overrides: Partial<RunContext> = {}): RunContext {
+export function pushRun(overrides: Partial<RunFacts> = {}): RunFacts {
   return {
     serverUrl: 'https://github.com',
     repository: 'octo/api',
