@@ -6,21 +6,12 @@
  * the runner, so it is not scanned.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { describe, it } from 'node:test';
+import { repoRoot } from '../../../../scripts/lib/actions.ts';
 
-/** The repository root: the nearest folder above this test with packages/ and actions/. */
-function repositoryRoot(): string {
-  let dir = import.meta.dirname;
-  while (!(existsSync(join(dir, 'packages')) && existsSync(join(dir, 'actions')))) {
-    if (dirname(dir) === dir) throw new Error('no repository root above the test');
-    dir = dirname(dir);
-  }
-  return dir;
-}
-
-const root = repositoryRoot();
+const root = repoRoot;
 const ALLOWED = 'packages/action-kit/src/context.ts';
 const NOT_SCANNED = ['packages/testbed/'];
 
