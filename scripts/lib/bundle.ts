@@ -12,7 +12,10 @@ export async function buildBundle(
   outDir: string,
 ): Promise<void> {
   // The entry maps each action name to a dynamic import, which webpack turns into a chunk of its own.
-  const buildDir = join(root, 'node_modules', '.cache', 'slipway-build', String(process.pid));
+  // One fixed folder: ncc runs in it and writes paths relative to it into the bundle (the
+  // toolkit's process runner), so its name must not change from one build to the next.
+  const buildDir = join(root, 'node_modules', '.cache', 'slipway-build');
+  rmSync(buildDir, { recursive: true, force: true });
   mkdirSync(buildDir, { recursive: true });
   const entry = join(buildDir, 'entry.ts');
   // ncc's TypeScript loader emits, which the repository's noEmit tsconfig forbids together with
@@ -82,6 +85,13 @@ export async function buildBundle(
     // ncc reads the tsconfig paths above from its working directory.
     { stdio: 'inherit', cwd: buildDir },
   );
+
+  // ncc copies the @actions/github shim's folder beside the chunks as if it were an asset; nothing
+  // loads it (the shim is bundled), and it holds this machine's paths.
+  rmSync(join(shared, 'slipway-build'), { recursive: true, force: true });
+  const strays = readdirSync(shared, { withFileTypes: true }).filter((e) => e.isDirectory());
+  if (strays.length)
+    throw new Error(`unexpected folders in ${shared}: ${strays.map((e) => e.name).join(', ')}`);
 
   // ncc minifies only its main file; minify every chunk the same way.
   for (const file of readdirSync(shared)) {
