@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError, Inputs, quote, type InputSource, type RunContext } from '@slipway/action-kit';
 import { parseRepository, type ReleaseFile, type RepositoryRef } from '@slipway/gitops';
-import { projectName, releaseTime, releaseVersion } from '@slipway/render';
+import { RenderParameterError, projectName, releaseTime, releaseVersion } from '@slipway/render';
 
 /** The validated inputs of gitops-publish. */
 export interface GitOpsPublishInputs {
@@ -108,6 +108,16 @@ function listFiles(dir: string, input: string): ReleaseFile[] {
  * commit, run page and GitHub URLs come from `context`; the workspace and temporary folder from
  * the environment.
  */
+/** Runs a render helper, naming `input` in front of what it says about its parameter. */
+function asInput<T>(input: string, work: () => T): T {
+  try {
+    return work();
+  } catch (err) {
+    if (err instanceof RenderParameterError) throw new InputError(input, err.reason);
+    throw err;
+  }
+}
+
 export function readInputs(
   source: InputSource,
   context: RunContext,
@@ -138,9 +148,14 @@ export function readInputs(
   if (/\s/.test(token)) throw new InputError('token', 'contains whitespace; pass the token alone');
 
   const environment = name('environment', inputs.string('environment', { required: true }));
-  const project = name('project', projectName(inputs.optional('project'), context));
+  const project = name(
+    'project',
+    asInput('project', () => projectName(inputs.optional('project'), context)),
+  );
   const sha = context.sha;
-  const version = releaseVersion(inputs.optional('version'), context, releaseTime(env));
+  const version = asInput('version', () =>
+    releaseVersion(inputs.optional('version'), context, releaseTime(env)),
+  );
 
   const branch = inputs.optional('branch');
   if (branch && !isBranchName(branch)) {

@@ -149,7 +149,10 @@ export async function readInputs(
 ): Promise<RenderManifestInputs> {
   const inputs = new Inputs(source);
   const environment = name('environment', inputs.string('environment', { required: true }));
-  const project = name('project', projectName(inputs.optional('project'), context));
+  const project = name(
+    'project',
+    await asInput('project', () => projectName(inputs.optional('project'), context)),
+  );
   const namespace = inputs.string('namespace', { default: project });
   if (!DNS_LABEL.test(namespace)) {
     const why = inputs.optional('namespace') ? '' : ' (it defaults to the project)';
@@ -164,7 +167,9 @@ export async function readInputs(
 
   const sha = context.sha;
   const releasedAt = releaseTime(env);
-  const version = releaseVersion(inputs.optional('version'), context, releasedAt);
+  const version = await asInput('version', () =>
+    releaseVersion(inputs.optional('version'), context, releasedAt),
+  );
 
   const bundle = inputs.enum('bundle', ['zip', 'yaml'] as const, 'zip');
   const sse = inputs.enum('sse', ['AES256', 'aws:kms', 'none'] as const, 'AES256');

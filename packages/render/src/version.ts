@@ -1,4 +1,5 @@
-import { InputError, quote, type RunContext } from '@slipway/action-kit';
+import { quote, type RunContext } from '@slipway/action-kit';
+import { RenderParameterError } from './errors.ts';
 
 /** The longest Kubernetes label value, so a version can go into `app.kubernetes.io/version`. */
 export const MAX_VERSION_LENGTH = 63;
@@ -22,7 +23,7 @@ export interface VersionSource {
 export function defaultVersion(source: VersionSource): string {
   const sha7 = source.sha.toLowerCase().slice(0, 7);
   if (!/^[0-9a-f]{7}$/.test(sha7)) {
-    throw new InputError(
+    throw new RenderParameterError(
       'version',
       `cannot derive a default from the commit ${quote(source.sha)}; set version`,
     );
@@ -45,7 +46,7 @@ export function defaultVersion(source: VersionSource): string {
 /** Checks a given version: it names an S3 folder and usually a label, so it must be a label value. */
 export function checkVersion(version: string): string {
   if (version.length > MAX_VERSION_LENGTH || !LABEL_VALUE.test(version)) {
-    throw new InputError(
+    throw new RenderParameterError(
       'version',
       `${quote(version)} is not usable as a release name; use at most ${MAX_VERSION_LENGTH} letters, digits, '.', '-' or '_', starting and ending with a letter or digit (a Kubernetes label value)`,
     );
@@ -79,6 +80,6 @@ export function releaseVersion(
 /** The project: the `project` input, else the repository's name (the part after the `/`). */
 export function projectName(input: string | undefined, context: Pick<RunContext, 'repository'>): string {
   const project = input ?? context.repository.split('/')[1];
-  if (!project) throw new InputError('project', 'is required when GITHUB_REPOSITORY is not set');
+  if (!project) throw new RenderParameterError('project', 'is required when GITHUB_REPOSITORY is not set');
   return project;
 }

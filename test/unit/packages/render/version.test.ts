@@ -62,16 +62,25 @@ test('the branch comes from the pull request head, else the pushed ref', () => {
 });
 
 test('without a commit there is no default version', () => {
-  assert.throws(
-    () => defaultVersion({ branch: 'main', sha: '', now: NOW }),
-    /input version: cannot derive a default/,
-  );
+  assert.throws(() => defaultVersion({ branch: 'main', sha: '', now: NOW }), {
+    name: 'RenderParameterError',
+    parameter: 'version',
+    message: /^version: cannot derive a default/,
+  });
 });
 
 test('a given version must be a label value', () => {
   assert.equal(checkVersion('v1.2.3'), 'v1.2.3');
   assert.equal(checkVersion('main-20260304-050607-0123456'), 'main-20260304-050607-0123456');
   for (const bad of ['v1/2', '-v1', 'v1+build', 'a'.repeat(64), 'v 1', '../x']) {
-    assert.throws(() => checkVersion(bad), /input version: .* is not usable as a release name/, bad);
+    assert.throws(
+      () => checkVersion(bad),
+      {
+        name: 'RenderParameterError',
+        parameter: 'version',
+        message: /^version: .* is not usable as a release name/,
+      },
+      bad,
+    );
   }
 });
