@@ -18,6 +18,7 @@ export const DOMAIN_ACTION_KIT_IMPORTS = [
   // Errors.
   'InputError',
   'ActionError',
+  'ParameterError',
   // Retry.
   'withRetry',
   'isTransientNetworkError',

@@ -1,5 +1,5 @@
-import { InputError, Inputs, quote, type InputSource, type RunContext } from '@slipway/action-kit';
-import { AwsParameterError, resolveRegion } from '@slipway/aws';
+import { InputError, Inputs, asInput, quote, type InputSource, type RunContext } from '@slipway/action-kit';
+import { resolveRegion } from '@slipway/aws';
 import {
   RELEASE_STATUSES,
   type ArgoRelease,
@@ -81,16 +81,6 @@ function httpUrl(inputs: Inputs, name: string, example: string): string {
     throw new InputError(name, `${quote(value)} is not an http(s) URL; use e.g. ${example}`);
   }
   return value;
-}
-
-/** Calls an AWS helper, naming `input` in front of what it says about its parameter. */
-function asInput<T>(input: string, work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    if (err instanceof AwsParameterError) throw new InputError(input, err.reason);
-    throw err;
-  }
 }
 
 /**

@@ -1,7 +1,6 @@
-import { InputError, Inputs, quote } from '@slipway/action-kit';
+import { InputError, Inputs, asInput, quote } from '@slipway/action-kit';
 import type { InputSource, RunContext } from '@slipway/action-kit';
 import { parseRegistry, registryHostOf } from '@slipway/aws/ecr-auth.ts';
-import { AwsParameterError } from '@slipway/aws/parameter-error.ts';
 import { resolveRegion } from '@slipway/aws/region.ts';
 import { readRegistryUrl } from '@slipway/aws/registry-url.ts';
 
@@ -20,16 +19,6 @@ export interface EcrLoginInputs {
   registryHost?: string;
   maskPassword: boolean;
   skipLogout: boolean;
-}
-
-/** Calls an AWS helper, naming `input` in front of what it says about its parameter. */
-function asInput<T>(input: string, work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    if (err instanceof AwsParameterError) throw new InputError(input, err.reason);
-    throw err;
-  }
 }
 
 /**

@@ -1,11 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { InputError, Inputs, quote, resolveInWorkspace } from '@slipway/action-kit';
+import { InputError, Inputs, asInput, quote, resolveInWorkspace } from '@slipway/action-kit';
 import type { InputSource, RunContext } from '@slipway/action-kit';
 import { parseRegistry } from '@slipway/aws/ecr-auth.ts';
 import { keepLastPolicy, validateLifecyclePolicy } from '@slipway/aws/ecr-repository.ts';
 import { SEVERITY_THRESHOLDS, type SeverityThreshold } from '@slipway/aws/ecr-scan.ts';
-import { AwsParameterError } from '@slipway/aws/parameter-error.ts';
 import { resolveRegion } from '@slipway/aws/region.ts';
 import { readRegistryUrl } from '@slipway/aws/registry-url.ts';
 import { isValidRepositoryName, isValidTag } from '@slipway/registry/reference.ts';
@@ -93,16 +92,6 @@ export function readLifecyclePolicy(value: string, baseDir: string, allowOutside
     return validateLifecyclePolicy(text);
   } catch (err) {
     throw new InputError('lifecycle-policy', `${where} ${(err as Error).message}`);
-  }
-}
-
-/** Calls an AWS helper, naming `input` in front of what it says about its parameter. */
-function asInput<T>(input: string, work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    if (err instanceof AwsParameterError) throw new InputError(input, err.reason);
-    throw err;
   }
 }
 

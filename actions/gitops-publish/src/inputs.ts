@@ -1,9 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { InputError, Inputs, quote, type InputSource, type RunContext } from '@slipway/action-kit';
+import { InputError, Inputs, asInput, quote, type InputSource, type RunContext } from '@slipway/action-kit';
 import { parseRepository, type ReleaseFile, type RepositoryRef } from '@slipway/gitops';
-import { RenderParameterError, projectName, releaseTime, releaseVersion } from '@slipway/render';
+import { projectName, releaseTime, releaseVersion } from '@slipway/render';
 
 /** The validated inputs of gitops-publish. */
 export interface GitOpsPublishInputs {
@@ -108,16 +108,6 @@ function listFiles(dir: string, input: string): ReleaseFile[] {
  * commit, run page and GitHub URLs come from `context`; the workspace and temporary folder from
  * the environment.
  */
-/** Runs a render helper, naming `input` in front of what it says about its parameter. */
-function asInput<T>(input: string, work: () => T): T {
-  try {
-    return work();
-  } catch (err) {
-    if (err instanceof RenderParameterError) throw new InputError(input, err.reason);
-    throw err;
-  }
-}
-
 export function readInputs(
   source: InputSource,
   context: RunContext,

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import {
+  asInput,
   InputError,
   Inputs,
   quote,
@@ -9,7 +10,7 @@ import {
   type InputSource,
   type RunContext,
 } from '@slipway/action-kit';
-import { AwsParameterError, resolveRegion } from '@slipway/aws';
+import { resolveRegion } from '@slipway/aws';
 import { checkBucketName, checkKeyPrefix } from '@slipway/aws/s3-names.ts';
 import type { SseMode } from '@slipway/aws/s3-publish.ts';
 import {
@@ -19,7 +20,6 @@ import {
   parseImageReference,
   parseValues,
   projectName,
-  RenderParameterError,
   releaseTime,
   releaseVersion,
   resolveTemplateRoot,
@@ -111,18 +111,6 @@ function checkOutputDir(path: string, given: string | undefined): void {
       'output-dir',
       `${quote(given ?? path)} ${what}; name a folder (it is created when missing)`,
     );
-  }
-}
-
-/** Runs a render or AWS helper, naming `input` in front of what it says about its parameter. */
-export async function asInput<T>(input: string, work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof RenderParameterError || err instanceof AwsParameterError) {
-      throw new InputError(input, err.reason);
-    }
-    throw err;
   }
 }
 

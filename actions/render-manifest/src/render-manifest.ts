@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
+  asInput,
   ActionError,
   FileProblems,
   silentLogger,
@@ -24,7 +25,7 @@ import {
   type ReleaseDiff,
   type RenderedFile,
 } from '@slipway/render';
-import { asInput, type RenderManifestInputs } from './inputs.ts';
+import type { RenderManifestInputs } from './inputs.ts';
 import { releaseSummary } from './summary.ts';
 
 /** The outputs of render-manifest, as the step writes them. */

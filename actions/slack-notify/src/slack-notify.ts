@@ -1,4 +1,5 @@
 import {
+  asInput,
   ActionError,
   ActionFailure,
   InputError,
@@ -16,7 +17,6 @@ import {
   describeDestination,
   describeTemplateProblems,
   fitToLimits,
-  PayloadError,
   parsePayload,
   runFacts,
   redactor,
@@ -88,13 +88,7 @@ export function gatherFacts(inputs: SlackNotifyInputs, context: RunContext, now:
 export async function buildMessage(inputs: SlackNotifyInputs, facts: DeploymentFacts): Promise<SlackMessage> {
   if (!inputs.payload) return buildDefaultMessage(facts);
   const { input, text, syntax } = inputs.payload;
-  let parsed: SlackMessage;
-  try {
-    parsed = await parsePayload(text, syntax);
-  } catch (err) {
-    if (err instanceof PayloadError) throw new InputError(input, err.reason);
-    throw err;
-  }
+  const parsed: SlackMessage = await asInput(input, () => parsePayload(text, syntax));
   const values = templateValues(facts);
   const { message, problems } = renderTemplates(parsed, values);
   if (!templateOk(problems)) throw new InputError(input, describeTemplateProblems(problems, values));

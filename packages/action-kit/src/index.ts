@@ -1,6 +1,6 @@
 export type { AnnotationProperties, Logger } from './logger.ts';
 export { silentLogger, collectingLogger } from './logger.ts';
-export { InputError, ActionError } from './errors.ts';
+export { InputError, ActionError, ParameterError, asInput } from './errors.ts';
 export type { InputSource } from './inputs.ts';
 export { Inputs, envInputs, mapInputs, parseDuration, quote } from './inputs.ts';
 export {

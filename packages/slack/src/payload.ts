@@ -1,3 +1,4 @@
+import { ParameterError } from '@slipway/action-kit';
 import type { Attachment, Block, SlackMessage } from './message.ts';
 
 /**
@@ -5,10 +6,10 @@ import type { Attachment, Block, SlackMessage } from './message.ts';
  * {@link parsePayload} (or the value given to {@link toMessage}), in words the author can act on.
  * The action names its input in front of it.
  */
-export class PayloadError extends Error {
+export class PayloadError extends ParameterError {
   override readonly name = 'PayloadError';
-  constructor(readonly reason: string) {
-    super(`payload: ${reason}`);
+  constructor(reason: string) {
+    super('payload', reason);
   }
 }
 
