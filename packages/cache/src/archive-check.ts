@@ -2,13 +2,21 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { isAbsolute, posix, resolve, sep } from 'node:path';
 import { createGunzip } from 'node:zlib';
-import { TAR_BLOCK, parseTarPax, tarNumber, tarText } from '@slipway/registry/tar-header.ts';
+import {
+  TAR_BLOCK,
+  parseTarPax,
+  tarChecksumOk,
+  tarMember,
+  tarNumber,
+  tarText,
+  type TarMemberType,
+} from '@slipway/registry/tar-header.ts';
 import { isInside } from './paths.ts';
 
 /** One member of a cache archive, as far as the path check needs it. */
 export interface ArchiveMember {
   name: string;
-  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+  type: TarMemberType;
   /** The link target of symbolic and hard links ('' otherwise). */
   linkname: string;
 }
@@ -60,10 +68,8 @@ export async function* listTarMembers(
       const header = buf.subarray(0, BLOCK);
       buf = buf.subarray(BLOCK);
       if (header.every((b) => b === 0)) return;
-      const checksum = tarNumber(header, 148, 8);
-      let sum = 0;
-      for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
-      if (sum !== checksum) throw new Error(`not a tar archive (bad header checksum at byte ${offset})`);
+      if (!tarChecksumOk(header))
+        throw new Error(`not a tar archive (bad header checksum at byte ${offset})`);
       offset += BLOCK;
       const flag = String.fromCharCode(header[156] ?? 0);
       const size = pax.size !== undefined ? Number(pax.size) : tarNumber(header, 124, 12);
@@ -72,26 +78,14 @@ export async function* listTarMembers(
         meta = { flag, size };
         continue;
       }
-      const magic = header.toString('latin1', 257, 262);
-      const prefix = magic === 'ustar' ? tarText(header, 345, 155) : '';
-      const name =
-        pax.path ?? longName ?? (prefix ? `${prefix}/${tarText(header, 0, 100)}` : tarText(header, 0, 100));
-      const type =
-        flag === '0' || flag === '\0' || flag === '7'
-          ? 'file'
-          : flag === '5'
-            ? 'dir'
-            : flag === '2'
-              ? 'symlink'
-              : flag === '1'
-                ? 'hardlink'
-                : 'other';
-      yield { name, type, linkname: pax.linkpath ?? longLink ?? tarText(header, 157, 100) };
+      const member = tarMember(header, { longName, longLink, pax });
+      yield member;
       longName = undefined;
       longLink = undefined;
       pax = {};
       // Links carry no data whatever their size field says (GNU tar and POSIX agree).
-      skip = type === 'symlink' || type === 'hardlink' || type === 'dir' ? 0 : padded(size);
+      skip =
+        member.type === 'symlink' || member.type === 'hardlink' || member.type === 'dir' ? 0 : padded(size);
     }
   }
 }

@@ -38,3 +38,42 @@ export function parseTarPax(data: Buffer): Record<string, string> {
   }
   return out;
 }
+
+/** Whether a header block's checksum holds (the checksum field itself counted as spaces). */
+export function tarChecksumOk(header: Buffer): boolean {
+  let sum = 0;
+  for (let i = 0; i < TAR_BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
+  return sum === tarNumber(header, 148, 8);
+}
+
+/** What a member is, by its header's type flag. */
+export type TarMemberType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+
+/** The records before a header that override its name fields (GNU `L`/`K`, PAX `x`). */
+export interface TarOverrides {
+  longName?: string | undefined;
+  longLink?: string | undefined;
+  pax: Record<string, string>;
+}
+
+/** The member a header describes: its name (ustar prefix, long name or PAX path), type and link. */
+export function tarMember(
+  header: Buffer,
+  { longName, longLink, pax }: TarOverrides,
+): { name: string; type: TarMemberType; linkname: string } {
+  const flag = String.fromCharCode(header[156] ?? 0);
+  const prefix = header.toString('latin1', 257, 262) === 'ustar' ? tarText(header, 345, 155) : '';
+  const name =
+    pax.path ?? longName ?? (prefix ? `${prefix}/${tarText(header, 0, 100)}` : tarText(header, 0, 100));
+  const type: TarMemberType =
+    flag === '0' || flag === '\0' || flag === '7'
+      ? 'file'
+      : flag === '5'
+        ? 'dir'
+        : flag === '2'
+          ? 'symlink'
+          : flag === '1'
+            ? 'hardlink'
+            : 'other';
+  return { name, type, linkname: pax.linkpath ?? longLink ?? tarText(header, 157, 100) };
+}

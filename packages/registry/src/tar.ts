@@ -1,12 +1,20 @@
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { TAR_BLOCK, parseTarPax, tarNumber, tarText } from './tar-header.ts';
+import {
+  TAR_BLOCK,
+  parseTarPax,
+  tarChecksumOk,
+  tarMember,
+  tarNumber,
+  tarText,
+  type TarMemberType,
+} from './tar-header.ts';
 
 /** One member of a tar archive: where its data starts in the file and how long it is. */
 export interface TarEntry {
   name: string;
   /** `file`, `dir`, `symlink`, `hardlink` or `other`. */
-  type: 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
+  type: TarMemberType;
   /** Byte offset of the data in the archive file. */
   offset: number;
   size: number;
@@ -42,10 +50,7 @@ export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
       const { bytesRead } = await fh.read(header, 0, BLOCK, pos);
       if (bytesRead < BLOCK) break;
       if (header.every((b) => b === 0)) break;
-      const checksum = tarNumber(header, 148, 8);
-      let sum = 0;
-      for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : (header[i] ?? 0);
-      if (sum !== checksum)
+      if (!tarChecksumOk(header))
         throw new Error(`${path} is not a tar archive (bad header checksum at byte ${pos})`);
       const flag = String.fromCharCode(header[156] ?? 0);
       const size = pax.size !== undefined ? Number(pax.size) : tarNumber(header, 124, 12);
@@ -61,27 +66,14 @@ export async function indexTar(path: string): Promise<Map<string, TarEntry>> {
         continue;
       }
       if (flag !== 'g') {
-        const magic = header.toString('latin1', 257, 262);
-        const prefix = magic === 'ustar' ? tarText(header, 345, 155) : '';
-        const rawName =
-          pax.path ?? longName ?? (prefix ? `${prefix}/${tarText(header, 0, 100)}` : tarText(header, 0, 100));
-        const name = normaliseTarName(rawName);
-        const type =
-          flag === '0' || flag === '\0' || flag === '7'
-            ? 'file'
-            : flag === '5'
-              ? 'dir'
-              : flag === '2'
-                ? 'symlink'
-                : flag === '1'
-                  ? 'hardlink'
-                  : 'other';
+        const member = tarMember(header, { longName, longLink, pax });
+        const name = normaliseTarName(member.name);
         entries.set(name, {
           name,
-          type,
+          type: member.type,
           offset: dataStart,
-          size: type === 'file' ? size : 0,
-          linkname: pax.linkpath ?? longLink ?? tarText(header, 157, 100),
+          size: member.type === 'file' ? size : 0,
+          linkname: member.linkname,
         });
       }
       longName = undefined;
