@@ -1,3 +1,4 @@
+import { untrustedCertificate } from '@slipway/net/tls';
 import { GitOpsError, lastLines, type GitResult } from './git.ts';
 
 export { GitOpsError };
@@ -76,8 +77,7 @@ export function explainGitFailure(
   if (UNTRUSTED_CERTIFICATE.test(text)) {
     const host = hostOf(text) ?? repo;
     return new GitOpsError(
-      `git could not ${op === 'push' ? 'push to' : 'fetch from'} ${repo}: the TLS certificate of ${host} is not trusted (${detail}); ` +
-        "if a private certificate authority signed it, set NODE_EXTRA_CA_CERTS to that CA's PEM file for the step " +
+      `git could not ${op === 'push' ? 'push to' : 'fetch from'} ${repo}: ${untrustedCertificate(host, detail)} ` +
         '(gitops-publish hands it to git, unless GIT_SSL_CAINFO is set: git then trusts only that file)',
     );
   }

@@ -22,6 +22,11 @@ function tlsCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The sentence for a certificate no CA the process trusts signed: the host, what said so, the way out. */
+export function untrustedCertificate(host: string, detail: string): string {
+  return `the TLS certificate of ${host} is not trusted (${detail}); if a private certificate authority signed it, set NODE_EXTRA_CA_CERTS to that CA's PEM file for the step`;
+}
+
 /**
  * A sentence for a TLS failure that tells the user what to do, or undefined for other errors.
  * Verification is never turned off: a private CA is added with NODE_EXTRA_CA_CERTS, which Node
@@ -30,9 +35,7 @@ function tlsCode(err: unknown): string | undefined {
 export function explainTlsError(err: unknown, host: string): string | undefined {
   const code = tlsCode(err);
   if (!code) return undefined;
-  if (UNTRUSTED.has(code)) {
-    return `the TLS certificate of ${host} is not trusted (${code}); if a private certificate authority signed it, set NODE_EXTRA_CA_CERTS to that CA's PEM file for the step`;
-  }
+  if (UNTRUSTED.has(code)) return untrustedCertificate(host, code);
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
     return `the TLS certificate of ${host} is not valid for that name (${code}); use the host name the certificate was issued for`;
   }
