@@ -160,4 +160,35 @@ describe('the CodePipeline stand-in', () => {
     const out = await pipeline.send(new ListPipelineExecutionsCommand({ pipelineName: name }));
     assert.ok(out.pipelineExecutionSummaries);
   });
+
+  it('stop() ends every execution it started, even one found by the last poll, and starts none after', async () => {
+    // A version published just before stop() used to start an execution stop() did not wait for:
+    // its build then ran in the removed work folder. Each round stops a little later after the
+    // publish, so that some stop while the watcher's listing is in flight.
+    for (let round = 0; round < 8; round++) {
+      const key = `${uniqueName('stop')}/deploy.zip`;
+      const early = await startPipelineStandIn({
+        moto: testbed().moto,
+        pipeline: uniqueName('stop'),
+        bucket,
+        key,
+        pollMs: 0,
+        scriptedBuildMs: 20,
+      });
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: zipSync({}) }));
+      await new Promise((r) => setTimeout(r, round * 4));
+      await early.stop();
+      const after = early.executions().map((e) => `${e.versionId}: ${e.status}`);
+      assert.ok(
+        early.executions().every((e) => e.status !== 'InProgress'),
+        `round ${round}: an execution outlived stop(): ${after.join(', ')}`,
+      );
+      await new Promise((r) => setTimeout(r, 30));
+      assert.deepEqual(
+        early.executions().map((e) => `${e.versionId}: ${e.status}`),
+        after,
+        `round ${round}: an execution changed after stop()`,
+      );
+    }
+  });
 });

@@ -380,7 +380,8 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
           action.summary = `Amazon S3 version id: ${e.versionId}`;
           action.status = 'Succeeded';
         } else if (stage.category === 'Approval') {
-          await new Promise<void>((resolve) => approvals.set(e.pipelineExecutionId, resolve));
+          if (watching)
+            await new Promise<void>((resolve) => approvals.set(e.pipelineExecutionId, resolve));
           approvals.delete(e.pipelineExecutionId);
           action.status = 'Succeeded';
           action.summary = 'Approved by arn:aws:iam::123456789012:user/release-manager';
@@ -424,7 +425,11 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
   const watcher = (async () => {
     while (watching) {
       try {
-        for (const v of await listVersions()) {
+        const versions = await listVersions();
+        // A version found while stop() runs starts nothing: stop() is about to remove the work
+        // folder that a build would run in.
+        if (!watching) break;
+        for (const v of versions) {
           const versionId = v.VersionId as string;
           if (seen.has(versionId)) continue;
           seen.add(versionId);
@@ -675,8 +680,13 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
     async stop() {
       watching = false;
       tools.setPlan({ ...tools.plan(), hold: false });
-      for (const resolve of approvals.values()) resolve();
-      await Promise.allSettled([watcher, ...running]);
+      await watcher;
+      // Executions are awaited until none is left, not as one snapshot: one that reaches its
+      // approval after the first round is let through in the next.
+      while (running.size > 0) {
+        for (const resolve of approvals.values()) resolve();
+        await Promise.allSettled([...running]);
+      }
       await double.stop();
       s3.destroy();
       logs.destroy();
