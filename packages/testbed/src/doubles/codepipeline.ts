@@ -380,8 +380,7 @@ export async function startPipelineStandIn(opts: PipelineStandInOptions): Promis
           action.summary = `Amazon S3 version id: ${e.versionId}`;
           action.status = 'Succeeded';
         } else if (stage.category === 'Approval') {
-          if (watching)
-            await new Promise<void>((resolve) => approvals.set(e.pipelineExecutionId, resolve));
+          if (watching) await new Promise<void>((resolve) => approvals.set(e.pipelineExecutionId, resolve));
           approvals.delete(e.pipelineExecutionId);
           action.status = 'Succeeded';
           action.summary = 'Approved by arn:aws:iam::123456789012:user/release-manager';
