@@ -21,6 +21,7 @@ export async function buildBundle(
   // ncc's TypeScript loader emits, which the repository's noEmit tsconfig forbids together with
   // `.ts` import specifiers; the loader reads the tsconfig nearest the entry, so place one there.
   const core = await buildCore(buildDir);
+  const exec = await buildExec(buildDir);
   const github = writeGithubShim(buildDir);
   writeFileSync(
     join(buildDir, 'tsconfig.json'),
@@ -32,10 +33,10 @@ export async function buildBundle(
         rewriteRelativeImportExtensions: true,
         module: 'esnext',
         moduleResolution: 'bundler',
-        // Every import of @actions/core, ours and the toolkit's own, gets the one built below;
-        // @actions/github gets the shim written below.
+        // Every import of @actions/core and @actions/exec, ours and the toolkit's own, gets the
+        // one built below; @actions/github gets the shim written below.
         baseUrl: buildDir,
-        paths: { '@actions/core': [core], '@actions/github': [github.shim] },
+        paths: { '@actions/core': [core], '@actions/exec': [exec], '@actions/github': [github.shim] },
       },
       include: [join(buildDir, 'entry.ts')],
       exclude: [],
@@ -86,12 +87,15 @@ export async function buildBundle(
     { stdio: 'inherit', cwd: buildDir },
   );
 
-  // ncc copies the @actions/github shim's folder beside the chunks as if it were an asset; nothing
-  // loads it (the shim is bundled), and it holds this machine's paths.
-  rmSync(join(shared, 'slipway-build'), { recursive: true, force: true });
+  // A folder beside the chunks is an asset ncc's relocator emitted for a path it evaluated at
+  // build time (see buildExec): the bundle would look for it at run time instead of the real one.
   const strays = readdirSync(shared, { withFileTypes: true }).filter((e) => e.isDirectory());
   if (strays.length)
     throw new Error(`unexpected folders in ${shared}: ${strays.map((e) => e.name).join(', ')}`);
+
+  // ncc lists the licenses of the packages it bundled from node_modules; the two prebuilt above
+  // reach it as files of the build folder, so their notices are added here.
+  appendLicenses(join(shared, 'licenses.txt'), ['@actions/core', '@actions/exec']);
 
   // ncc minifies only its main file; minify every chunk the same way.
   for (const file of readdirSync(shared)) {
@@ -160,6 +164,42 @@ async function buildCore(buildDir: string): Promise<string> {
         },
       },
     ],
+  });
+  return outfile;
+}
+
+/** Adds each package's license notice to ncc's licenses file, in ncc's form. */
+function appendLicenses(file: string, packages: string[]): void {
+  const entries = packages.map((name) => {
+    const dir = join(root, 'node_modules', name);
+    const license = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { license: string })
+      .license;
+    const text = readdirSync(dir).find((f) => /^licen[cs]e(\.md|\.txt)?$/i.test(f));
+    if (!text) throw new Error(`${name} has no license file to copy into licenses.txt`);
+    return `${name}\n${license}\n${readFileSync(join(dir, text), 'utf8').trim()}`;
+  });
+  writeFileSync(file, `${readFileSync(file, 'utf8').trimEnd()}\n\n${entries.join('\n\n')}\n`);
+}
+
+/**
+ * `@actions/exec` as one ESM module whose `process.cwd()` calls ncc cannot see. ncc's asset
+ * relocator evaluates `process.cwd()` at build time: the tool runner's
+ * `path.resolve(process.cwd(), options.cwd || process.cwd(), toolPath)` for a relative tool path
+ * became a path into the build folder, which ncc then copied beside the chunks. Reached through
+ * `globalThis`, the call is left for run time. `@actions/io` stays a shared import.
+ */
+async function buildExec(buildDir: string): Promise<string> {
+  const outfile = join(buildDir, 'actions-exec.mjs');
+  await build({
+    entryPoints: [join(root, 'node_modules/@actions/exec/lib/exec.js')],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outfile,
+    logLevel: 'warning',
+    external: ['@actions/io', '@actions/io/*'],
+    define: { 'process.cwd': 'globalThis.process.cwd' },
   });
   return outfile;
 }
