@@ -2,7 +2,8 @@ import type { Hash } from 'node:crypto';
 import { type Readable, Transform } from 'node:stream';
 import { type Logger, isTransientNetworkError, silentLogger, withRetry } from '@slipway/action-kit';
 import { RegistryAuth, RegistryAuthError, type RegistryCredentials } from './auth.ts';
-import { DigestMismatchError, HashingStream, sha256Digest, shortDigest } from './digest.ts';
+import { DigestMismatchError, HashingStream, sha256Digest } from './digest.ts';
+import { shortDigest } from './reference.ts';
 import { type RegistryOperation, RegistryError, RegistryTlsError, registryError } from './errors.ts';
 import {
   type HttpResponse,

@@ -1,21 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
-
-/** True for a `sha256:<64 hex>` digest, the only algorithm registries and ECR use for images. */
-export function isDigest(value: string): boolean {
-  return DIGEST.test(value);
-}
-
 /** The `sha256:` digest of bytes. */
 export function sha256Digest(data: Buffer | string): string {
   return 'sha256:' + createHash('sha256').update(data).digest('hex');
-}
-
-/** A short form for logs: `sha256:0123456789ab`. */
-export function shortDigest(digest: string): string {
-  return digest.slice(0, 'sha256:'.length + 12);
 }
 
 /** Raised when content does not hash to the digest it was published under. */

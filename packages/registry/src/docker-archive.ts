@@ -7,7 +7,8 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip, constants as zlib } from 'node:zlib';
 import { ActionError, type Logger, silentLogger } from '@slipway/action-kit';
 import type { BlobReader } from './client.ts';
-import { DigestMismatchError, HashingStream, sha256Digest, shortDigest } from './digest.ts';
+import { DigestMismatchError, HashingStream, sha256Digest } from './digest.ts';
+import { shortDigest } from './reference.ts';
 import type { ImageSource } from './image-source.ts';
 import { type Descriptor, type ImageManifest, type ManifestBlob, ManifestError } from './manifest.ts';
 import {

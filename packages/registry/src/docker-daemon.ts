@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ActionError, type Logger } from '@slipway/action-kit';
 import type { RegistryCredentials } from './auth.ts';
 import type { RegistryClient } from './client.ts';
-import { isDigest, shortDigest } from './digest.ts';
+import { isDigest, shortDigest } from './reference.ts';
 import { type ImageManifest, isIndex } from './manifest.ts';
 import { ImmutableTagError, type PushImageResult, type TagResult } from './push.ts';
 import { formatBytes } from './util.ts';

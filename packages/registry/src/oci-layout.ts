@@ -2,7 +2,8 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BlobReader } from './client.ts';
-import { DigestMismatchError, isDigest, sha256Digest } from './digest.ts';
+import { DigestMismatchError, sha256Digest } from './digest.ts';
+import { isDigest } from './reference.ts';
 import type { ImageSource } from './image-source.ts';
 import {
   type Descriptor,

@@ -1,6 +1,7 @@
 import { type Logger, ActionError } from '@slipway/action-kit';
 import type { BlobOutcome, RegistryClient } from './client.ts';
-import { DigestMismatchError, shortDigest } from './digest.ts';
+import { DigestMismatchError } from './digest.ts';
+import { shortDigest } from './reference.ts';
 import type { ImageSource } from './image-source.ts';
 import {
   type Descriptor,

@@ -1,4 +1,17 @@
-import { isDigest } from './digest.ts';
+// Digest and reference grammar only: this module is on ecr-push's start path (input checks), so it
+// imports nothing; hashing (node:crypto, node:stream) lives in digest.ts.
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
+/** True for a `sha256:<64 hex>` digest, the only algorithm registries and ECR use for images. */
+export function isDigest(value: string): boolean {
+  return DIGEST.test(value);
+}
+
+/** A short form for logs: `sha256:0123456789ab`. */
+export function shortDigest(digest: string): string {
+  return digest.slice(0, 'sha256:'.length + 12);
+}
 
 /** The registry's tag grammar (distribution/reference): up to 128 word characters, dots and dashes. */
 export const TAG_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;

@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { isDigest } from './digest.ts';
-import { type ImageReference, isValidTag, parseImageReference } from './reference.ts';
+import { type ImageReference, isValidTag, parseImageReference, isDigest } from './reference.ts';
 
 /** Where an image comes from, as skopeo writes it (`oci:./out:1.0`, `docker://alpine:3` …). */
 export type ImageSourceSpec =
