@@ -44,7 +44,6 @@ import {
 } from '@aws-sdk/client-ecr';
 import {
   allText,
-  awsEnv,
   createRestrictedUser,
   readOciLayout,
   restrictedUserRequests,
@@ -58,6 +57,7 @@ import {
   type MotoServer,
 } from '@slipway/testbed';
 import { actionsOf, renderPolicy, withoutAction, type PolicyDocument } from '../../../infra/policies.ts';
+import { assertDenied, envWithKeys } from './iam-proof.ts';
 
 const REGION = 'us-east-1';
 /** moto's default account: its ECR token password is the test bed registry's password. */
@@ -143,13 +143,7 @@ function keysOf(key: string): IamUserKeys {
 }
 
 function envFor(key: string): Record<string, string | undefined> {
-  const keys = keysOf(key);
-  return {
-    ...awsEnv(moto),
-    AWS_ACCESS_KEY_ID: keys.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: keys.secretAccessKey,
-    AWS_SESSION_TOKEN: undefined,
-  };
+  return envWithKeys(moto, keysOf(key));
 }
 
 /** A workspace holding a one-tag OCI layout at `image/`. */
@@ -206,14 +200,6 @@ function assertNoSecrets(run: ActionRun, key: string, except?: RegExp): void {
   const text = except ? allText(run).replace(except, '') : allText(run);
   assert.ok(!text.includes(keysOf(key).secretAccessKey), 'the secret key is never printed');
   assert.ok(!text.includes(testbed().registry.password), 'the registry password is never printed');
-}
-
-/** Exit 1 and one error, naming the IAM action AWS denied. */
-function assertDenied(run: ActionRun, action: string): void {
-  assert.equal(run.exitCode, 1, run.output);
-  const errors = run.annotations.filter((a) => a.level === 'error');
-  assert.equal(errors.length, 1, run.output);
-  assert.match(errors[0]?.message ?? '', new RegExp(`AWS denied ${action}\\b`), run.output);
 }
 
 for (const name of POLICIES) {
