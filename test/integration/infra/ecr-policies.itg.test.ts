@@ -32,7 +32,7 @@
 //   is for ECR itself, where the retag goes through the ECR API and needs no login.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -93,14 +93,16 @@ const NOT_PROVABLE_ON_MOTO: Record<keyof typeof ENFORCED, string[]> = {
 type Policy = keyof typeof ENFORCED;
 const POLICIES = Object.keys(ENFORCED) as Policy[];
 
-/** The shipped policy for the project, with every ECR resource widened to "*" (see the header). */
+/** The shipped policy, filled in for the project `shop`. */
 function shipped(name: Policy): PolicyDocument {
   return renderPolicy(name, { region: REGION, accountId: ACCOUNT, project: PROJECT });
 }
+/** The same statements with every resource widened to "*", the one resource moto checks ECR calls against. */
 function onMoto(doc: PolicyDocument): PolicyDocument {
   return { ...doc, Statement: doc.Statement.map((st) => ({ ...st, Resource: '*' })) };
 }
 
+const work = mkdtempSync(join(tmpdir(), 'slw-ecr-iam-'));
 let moto: MotoServer;
 let admin: ECRClient;
 /** Users by `<policy>` (the whole policy), `<policy> without <action>`, and `scoped`. */
@@ -134,6 +136,7 @@ before(async () => {
 after(async () => {
   admin?.destroy();
   await moto?.stop();
+  rmSync(work, { recursive: true, force: true });
 });
 
 function keysOf(key: string): IamUserKeys {
@@ -148,14 +151,14 @@ function envFor(key: string): Record<string, string | undefined> {
 
 /** A workspace holding a one-tag OCI layout at `image/`. */
 async function workspaceWithImage(seed: string): Promise<string> {
-  const workspace = mkdtempSync(join(tmpdir(), 'slw-ecr-iam-'));
+  const workspace = mkdtempSync(join(work, 'workspace-'));
   await writeOciLayout(join(workspace, 'image'), { layers: 2, layerSize: 20_000, seed, tag: '1.0' });
   return workspace;
 }
 
 /** Puts an image into moto's ECR with the API (moto has no data plane); returns its digest. */
 async function putImage(repository: string, seed: string, tag: string): Promise<string> {
-  const layout = mkdtempSync(join(tmpdir(), 'slw-ecr-iam-img-'));
+  const layout = mkdtempSync(join(work, 'image-'));
   await writeOciLayout(layout, { layers: 1, layerSize: 1_000, seed, tag: 'x' });
   const info = readOciLayout(layout);
   const manifest = readFileSync(join(layout, 'blobs', 'sha256', info.manifestDigest.slice(7)), 'utf8');
@@ -232,7 +235,7 @@ describe('ecr-login.json with ecr-login', () => {
   const login = (key: string) =>
     runActionStep('ecr-login', {
       inputs: { 'registry-url': testbed().registry.url },
-      env: { ...envFor(key), DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'slw-ecr-iam-docker-')) },
+      env: { ...envFor(key), DOCKER_CONFIG: mkdtempSync(join(work, 'docker-')) },
     });
 
   test('with exactly the policy the bundle logs in for the registry', async () => {
@@ -327,18 +330,9 @@ describe('ecr-retag.json with ecr-push source: ecr:<digest>', () => {
   const moveStaging = async (key: string) => {
     const { repository, digests } = await repositoryWith('git-1111111', 'git-2222222');
     const [deployed, next] = digests;
-    // staging names the image deployed before; the deploy job moves it onto the next one.
-    await admin.send(
-      new PutImageCommand({
-        repositoryName: repository,
-        imageManifest: (
-          await admin.send(
-            new BatchGetImageCommand({ repositoryName: repository, imageIds: [{ imageTag: 'git-1111111' }] }),
-          )
-        ).images?.[0]?.imageManifest,
-        imageTag: 'staging',
-      }),
-    );
+    // staging names the image deployed before (the same manifest as git-1111111); the deploy job
+    // moves it onto the next one.
+    await putImage(repository, `${repository}-git-1111111`, 'staging');
     assert.equal(await digestOf(repository, 'staging'), deployed);
     const run = await retag(key, {
       repository,
