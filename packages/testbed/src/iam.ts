@@ -8,7 +8,21 @@ export interface IamUserKeys {
 /** An IAM policy document. */
 export interface PolicyDocument {
   Version?: string;
-  Statement: { Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource: string | string[] }[];
+  Statement: {
+    Sid?: string;
+    Effect: 'Allow' | 'Deny';
+    Action: string | string[];
+    Resource: string | string[];
+    Condition?: Record<string, Record<string, string | string[]>>;
+  }[];
+}
+
+/**
+ * How many unauthenticated requests {@link createRestrictedUser} makes for `policy`: three, or two
+ * for a policy without statements (IAM refuses an empty document, so the user gets no policy).
+ */
+export function restrictedUserRequests(policy: PolicyDocument): number {
+  return policy.Statement.length ? 3 : 2;
 }
 
 async function iamCall(motoUrl: string, params: Record<string, string>): Promise<string> {
@@ -31,8 +45,10 @@ async function iamCall(motoUrl: string, params: Record<string, string>): Promise
 /**
  * Creates an IAM user with one inline policy and an access key, in exactly three unauthenticated
  * requests (CreateUser, PutUserPolicy, CreateAccessKey). With a moto from
- * `startMoto({ initialNoAuthActionCount: n })`, count them in `n`; afterwards requests signed with
- * the returned keys are authorised against `policy` (e.g. PutObject without s3:PutObject → AccessDenied).
+ * `startMoto({ initialNoAuthActionCount: n })`, count them in `n` ({@link restrictedUserRequests});
+ * afterwards requests signed with the returned keys are authorised against `policy` (e.g.
+ * PutObject without s3:PutObject → AccessDenied). A policy without statements (a one-action policy
+ * with that action removed) gives a user with no policy at all, in two requests.
  */
 export async function createRestrictedUser(
   moto: { url: string },
@@ -40,12 +56,14 @@ export async function createRestrictedUser(
   policy: PolicyDocument,
 ): Promise<IamUserKeys> {
   await iamCall(moto.url, { Action: 'CreateUser', UserName: userName });
-  await iamCall(moto.url, {
-    Action: 'PutUserPolicy',
-    UserName: userName,
-    PolicyName: `${userName}-policy`,
-    PolicyDocument: JSON.stringify({ Version: '2012-10-17', ...policy }),
-  });
+  if (policy.Statement.length) {
+    await iamCall(moto.url, {
+      Action: 'PutUserPolicy',
+      UserName: userName,
+      PolicyName: `${userName}-policy`,
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', ...policy }),
+    });
+  }
   const xml = await iamCall(moto.url, { Action: 'CreateAccessKey', UserName: userName });
   const accessKeyId = xml.match(/<AccessKeyId>([^<]+)<\/AccessKeyId>/)?.[1];
   const secretAccessKey = xml.match(/<SecretAccessKey>([^<]+)<\/SecretAccessKey>/)?.[1];

@@ -52,7 +52,7 @@ export type { CacheEntryInfo, CacheDoubleServer } from './doubles/cache.ts';
 export type { FailurePlan, RecordedRequest } from './doubles/http-double.ts';
 export { writeOciLayout, writeOciImageFromDir, readOciLayout, writeDockerArchive } from './images.ts';
 export type { TestImageOptions, OciLayoutInfo, LayerInfo, DirImageConfig } from './images.ts';
-export { createRestrictedUser } from './iam.ts';
+export { createRestrictedUser, restrictedUserRequests } from './iam.ts';
 export type { IamUserKeys, PolicyDocument } from './iam.ts';
 export { repoRoot, shortTempDir } from './paths.ts';
 export { dockerCli } from './docker-cli.ts';

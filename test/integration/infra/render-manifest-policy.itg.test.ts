@@ -21,9 +21,9 @@ import {
   uniqueName,
   type IamUserKeys,
   type MotoServer,
-  type PolicyDocument as TestbedPolicy,
 } from '@slipway/testbed';
 import { actionsOf, renderPolicy, withoutAction, type PolicyDocument } from '../../../infra/policies.ts';
+import { assertDenied, envWithKeys } from './iam-proof.ts';
 
 const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
@@ -64,7 +64,7 @@ before(async () => {
     // a prefix of its own per user, so every user publishes a first release
     const project = `shop${i}`;
     const policy = policyFor(project, variant === 'full' ? undefined : variant);
-    const keys = await createRestrictedUser(moto, `deployer-${i}`, policy as unknown as TestbedPolicy);
+    const keys = await createRestrictedUser(moto, `deployer-${i}`, policy);
     users.set(variant, { keys, project });
   }
 });
@@ -115,14 +115,7 @@ function publish(variant: string, opts: { version: string; replicas?: number }) 
       bucket,
       region: REGION,
     },
-    env: {
-      AWS_ENDPOINT_URL: moto.url,
-      AWS_ACCESS_KEY_ID: user.keys.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: user.keys.secretAccessKey,
-      AWS_REGION: REGION,
-      AWS_SESSION_TOKEN: undefined,
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
+    env: envWithKeys(moto, user.keys),
   });
 }
 
@@ -166,9 +159,6 @@ test('with exactly docs/iam/render-manifest.json the bundle publishes, publishes
 for (const action of ENFORCED) {
   test(`without ${action} the run fails and the error names ${action}`, async () => {
     const run = await publish(action, { version: 'main-20260101-000000-abc1234' });
-    assert.equal(run.exitCode, 1, run.output);
-    const errors = run.annotations.filter((a) => a.level === 'error');
-    assert.equal(errors.length, 1, run.output);
-    assert.match(errors[0]?.message ?? '', new RegExp(`AWS denied ${action}\\b`), run.output);
+    assertDenied(run, action);
   });
 }
