@@ -6,6 +6,7 @@
 import { PyException } from './errors.ts';
 import {
   Markup,
+  PyObject,
   PyRange,
   PyTuple,
   Undefined,
@@ -409,6 +410,11 @@ function formatStr(s: string, spec: Spec): string {
 export function formatValue(v: PyValue, specText: string): string {
   if (v instanceof Undefined) return v.fail();
   if (specText === '') return pyStr(v);
+  if (v instanceof PyObject) {
+    // date.__format__ and datetime.__format__ are strftime: "{:%Y-%m}".format(d).
+    const text = v.format(specText);
+    if (text !== undefined) return text;
+  }
   if (!(
     typeof v === 'boolean' ||
     typeof v === 'bigint' ||

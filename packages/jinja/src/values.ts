@@ -143,6 +143,13 @@ export abstract class PyObject {
   str(): string {
     return this.repr();
   }
+  /**
+   * `format(obj, spec)` for a non-empty spec (`{:spec}` in `str.format`), or undefined when the
+   * type has no `__format__` of its own (object's, which refuses every non-empty spec).
+   */
+  format(_spec: string): string | undefined {
+    return undefined;
+  }
   truthy(): boolean {
     return true;
   }

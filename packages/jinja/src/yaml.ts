@@ -97,6 +97,10 @@ export class PyDate extends PyObject {
   weekday(): number {
     return (new Date(Date.UTC(this.year, this.month - 1, this.day)).getUTCDay() + 6) % 7;
   }
+  /** `date.__format__` (and datetime's): a non-empty spec is a strftime format. */
+  override format(spec: string): string {
+    return this.strftime(spec);
+  }
   /** Python's `strftime` with the C locale (the directives glibc and Python agree on). */
   strftime(format: string): string {
     return format.replace(/%(-?)([a-zA-Z%])/g, (whole, noPad: string, d: string) => {
