@@ -101,23 +101,72 @@ export class PyDate extends PyObject {
   override format(spec: string): string {
     return this.strftime(spec);
   }
-  /** Python's `strftime` with the C locale (the directives glibc and Python agree on). */
+  /**
+   * Python's `strftime`: Python expands `%f`, `%z` and `%Z` itself and hands the rest to the C
+   * library, here glibc in the C locale with TZ=UTC (a runner's): its flags (`-` no padding, `_`
+   * space padding, `0` zero padding, `^` upper case, `#` swapped case), a field width, the
+   * ignored `E`/`O` modifiers, and every conversion it knows; an unknown one stays as written.
+   */
   strftime(format: string): string {
-    return format.replace(/%(-?)([a-zA-Z%])/g, (whole, noPad: string, d: string) => {
-      const v = this.directive(d);
-      if (v === undefined) return whole;
-      return noPad ? v.replace(/^[0 ]+(?=.)/, '') : v;
-    });
+    return format.replace(
+      /%([-_0^#]*)([0-9]*)([EO]?)([a-zA-Z%+])/g,
+      (whole, flags: string, width: string, modifier: string, d: string) => {
+        if (modifier !== '' && !(modifier === 'E' ? 'cCxXyY' : 'deHImMSuUVwWy').includes(d)) return whole;
+        let v = this.directive(d);
+        if (v === undefined) return whole;
+        const numeric = /^[ 0-9]+$/.test(v) && !'cxXDFRTr'.includes(d);
+        if (flags.includes('-')) v = v.replace(/^[0 ]+(?=.)/, '');
+        else if (flags.includes('_')) v = v.replace(/^0+(?=.)/, (z) => ' '.repeat(z.length));
+        else if (flags.includes('0')) v = v.replace(/^ +(?=.)/, (z) => '0'.repeat(z.length));
+        if (flags.includes('^')) v = v.toUpperCase();
+        else if (flags.includes('#')) v = 'pZ'.includes(d) ? v.toLowerCase() : v.toUpperCase();
+        // A width pads with the field's own padding (zeros, spaces for %e %k %l and names),
+        // or as the flag says (`-` and `_` spaces, `0` zeros).
+        const w = Number(width || '0');
+        if (v.length < w) {
+          const zeros = flags.includes('0') || (numeric && !/[-_]/.test(flags) && !'ekl'.includes(d));
+          v = (zeros ? '0' : ' ').repeat(w - v.length) + v;
+        }
+        return v;
+      },
+    );
   }
+  /** 0-based day of the year. */
+  private yearDay(): number {
+    return (Date.UTC(this.year, this.month - 1, this.day) - Date.UTC(this.year, 0, 1)) / 86_400_000;
+  }
+  /** The ISO 8601 week-numbering year and week (`%G`, `%V`). */
+  private isoWeek(): [number, number] {
+    const thursday = Date.UTC(this.year, this.month - 1, this.day + 3 - this.weekday());
+    const isoYear = new Date(thursday).getUTCFullYear();
+    return [isoYear, Math.floor((thursday - Date.UTC(isoYear, 0, 1)) / 86_400_000 / 7) + 1];
+  }
+  /** `%s`: the seconds since the epoch of the fields read as local time (UTC). */
+  protected epochSeconds(): bigint {
+    return BigInt(this.dayNumber()) * 86_400n;
+  }
+  /** The text of `%d`, as glibc writes it in the C locale with its default padding. */
   protected directive(d: string): string | undefined {
-    const dayOfYear =
-      (Date.UTC(this.year, this.month - 1, this.day) - Date.UTC(this.year, 0, 1)) / 86_400_000 + 1;
+    const dayOfYear = this.yearDay() + 1;
     const wd = this.weekday();
+    const f = (c: string): string => this.directive(c) ?? '';
     switch (d) {
       case 'Y':
         return String(this.year);
       case 'y':
         return pad(this.year % 100);
+      case 'C':
+        return pad(Math.floor(this.year / 100));
+      case 'G':
+        return String(this.isoWeek()[0]);
+      case 'g':
+        return pad(this.isoWeek()[0] % 100);
+      case 'V':
+        return pad(this.isoWeek()[1]);
+      case 'U':
+        return pad(Math.floor((this.yearDay() + 7 - ((wd + 1) % 7)) / 7));
+      case 'W':
+        return pad(Math.floor((this.yearDay() + 7 - wd) / 7));
       case 'm':
         return pad(this.month);
       case 'd':
@@ -143,19 +192,40 @@ export class PyDate extends PyObject {
       case 'M':
       case 'S':
         return '00';
+      case 'k':
+        return ' 0';
       case 'I':
+      case 'l':
         return '12';
       case 'p':
         return 'AM';
+      case 'P':
+        return f('p').toLowerCase();
       case 'f':
         return '000000';
       case 'z':
       case 'Z':
         return '';
+      case 's':
+        return String(this.epochSeconds());
       case 'F':
-        return this.isoformat().slice(0, 10);
+        return `${f('Y')}-${f('m')}-${f('d')}`;
+      case 'D':
+      case 'x':
+        return `${f('m')}/${f('d')}/${f('y')}`;
       case 'T':
-        return '00:00:00';
+      case 'X':
+        return `${f('H')}:${f('M')}:${f('S')}`;
+      case 'R':
+        return `${f('H')}:${f('M')}`;
+      case 'r':
+        return `${f('I')}:${f('M')}:${f('S')} ${f('p')}`;
+      case 'c':
+        return `${f('a')} ${f('b')} ${f('e')} ${f('H')}:${f('M')}:${f('S')} ${f('Y')}`;
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
       case '%':
         return '%';
       default:
@@ -293,6 +363,9 @@ export class PyDateTime extends PyDate {
     const b = other.instant();
     return a < b ? -1 : a > b ? 1 : 0;
   }
+  protected override epochSeconds(): bigint {
+    return super.epochSeconds() + BigInt(this.hour * 3600 + this.minute * 60 + this.second);
+  }
   /** `str(tzinfo)`: `UTC`, `UTC+02:00`; undefined for a naive datetime. */
   private tzName(): string | undefined {
     if (this.offsetMinutes === undefined) return undefined;
@@ -308,6 +381,10 @@ export class PyDateTime extends PyDate {
         return pad(this.second);
       case 'I':
         return pad(this.hour % 12 || 12);
+      case 'k':
+        return String(this.hour).padStart(2, ' ');
+      case 'l':
+        return String(this.hour % 12 || 12).padStart(2, ' ');
       case 'p':
         return this.hour < 12 ? 'AM' : 'PM';
       case 'f':
@@ -316,8 +393,6 @@ export class PyDateTime extends PyDate {
         return this.offsetText().replace(':', '');
       case 'Z':
         return this.tzName() ?? '';
-      case 'T':
-        return `${pad(this.hour)}:${pad(this.minute)}:${pad(this.second)}`;
       default:
         return super.directive(d);
     }
@@ -334,6 +409,18 @@ export class PyDateTime extends PyDate {
         return BigInt(this.second);
       case 'microsecond':
         return BigInt(this.microsecond);
+      case 'date':
+        return new PyFunction('date', (args, kwargs) => {
+          noArgs('date', args, kwargs);
+          return new PyDate(this.year, this.month, this.day);
+        });
+      case 'timestamp':
+        // A naive datetime is local time, UTC on a runner.
+        return new PyFunction('timestamp', (args, kwargs) => {
+          noArgs('timestamp', args, kwargs);
+          const local = this.offsetMinutes === undefined ? 0 : this.offsetMinutes * 60;
+          return Number(this.epochSeconds() - BigInt(local)) + this.microsecond / 1e6;
+        });
       default:
         return super.getAttr(name);
     }
