@@ -867,6 +867,19 @@ const DICT_METHODS: Record<string, MethodDef<PyDict>> = {
       return null;
     },
   },
+  // A classmethod, reachable from any dict: `{}.fromkeys(names, 0)`.
+  fromkeys: {
+    min: 1,
+    max: 2,
+    fn: (_d, [keys, value], ctx) => {
+      const out: PyDict = new Map();
+      for (const k of pyIter(keys ?? null)) {
+        ctx.tick();
+        dictSet(out, k, value ?? null);
+      }
+      return out;
+    },
+  },
 };
 
 function dictUpdate(d: PyDict, args: PyValue[], kwargs: Map<string, PyValue>, ctx: CallContext): PyValue {
@@ -935,6 +948,28 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
         'format',
         (args, kwargs) => strFormat(s, args, kwargs),
         '<built-in method format of str object>',
+      );
+    }
+    if (name === 'format_map') {
+      // format_map(mapping): the named fields are looked up in the mapping (no positional ones).
+      return new PyFunction(
+        'format_map',
+        (args, kwargs) => {
+          const mapping = args[0];
+          if (args.length !== 1 || kwargs.size > 0) {
+            throw new PyException(
+              'TypeError',
+              `format_map() takes exactly one argument (${args.length + kwargs.size} given)`,
+            );
+          }
+          if (!(mapping instanceof Map)) {
+            throw new PyException('TypeError', `'${typeName(mapping)}' object is not a mapping`);
+          }
+          const named = new Map<string, PyValue>();
+          for (const [k, v] of mapping) if (typeof k === 'string') named.set(k, v);
+          return strFormat(s, [], named);
+        },
+        '<built-in method format_map of str object>',
       );
     }
     const def = lookup(STR_METHODS, name);
