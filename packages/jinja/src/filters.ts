@@ -355,7 +355,9 @@ def(['format'], sig('do_format', ['value'], 0, { varargs: true, varkw: true }), 
   if (b.rest.length > 0 && b.extra.size > 0) {
     raise('FilterArgumentError', "can't handle positional and keyword arguments at the same time");
   }
-  const value = softStr(arg(b, 'value'));
+  // soft_str keeps a Markup a Markup, whose `%` escapes the arguments.
+  const raw = arg(b, 'value');
+  const value = raw instanceof Markup ? raw : softStr(raw);
   const fmtArgs: PyValue = b.extra.size > 0 ? new Map<PyValue, PyValue>(b.extra) : new PyTuple(b.rest);
   return binop('%', value, fmtArgs);
 });

@@ -1053,12 +1053,7 @@ function toMarkup(v: PyValue): PyValue {
 function markupMethod(obj: Markup, name: string): PyValue | undefined {
   const s = obj.value;
   if (name === 'format') {
-    return new PyFunction('format', (args, kwargs) => {
-      const esc = (v: PyValue): PyValue => (typeof v === 'string' ? new Markup(escapeHtml(v)) : v);
-      const kw = new Map<string, PyValue>();
-      for (const [k, v] of kwargs) kw.set(k, esc(v));
-      return new Markup(strFormat(s, args.map(esc), kw));
-    });
+    return new PyFunction('format', (args, kwargs) => new Markup(strFormat(s, args, kwargs, escapeHtml)));
   }
   if (name === 'join') {
     return new PyFunction('join', (args, kwargs) => {

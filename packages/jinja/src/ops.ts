@@ -284,7 +284,7 @@ export function binop(op: BinaryOp, a: PyValue, b: PyValue): PyValue {
     }
     case '%':
       if (typeof a === 'string') return percentFormat(a, b);
-      if (a instanceof Markup) return new Markup(percentFormat(a.value, escapeArgs(b)));
+      if (a instanceof Markup) return new Markup(percentFormat(a.value, b, escapeHtml));
       return unsupported(op, a, b);
     case '**':
       return unsupported('** or pow()', a, b);
@@ -295,17 +295,6 @@ export function binop(op: BinaryOp, a: PyValue, b: PyValue): PyValue {
 
 function isStrLike(v: PyValue): boolean {
   return typeof v === 'string' || v instanceof Markup;
-}
-
-function escapeArgs(v: PyValue): PyValue {
-  const esc = (x: PyValue): PyValue => (typeof x === 'string' ? new Markup(escapeHtml(x)) : x);
-  if (v instanceof PyTuple) return new PyTuple(v.items.map(esc));
-  if (v instanceof Map) {
-    const m = new Map<PyValue, PyValue>();
-    for (const [k, x] of v) m.set(k, esc(x));
-    return m;
-  }
-  return esc(v);
 }
 
 /** Python's unary `-x`, `+x` and `not x`. */
