@@ -25,6 +25,7 @@ import {
   pyIter,
   pyRepr,
   registerMethods,
+  strIsPrintable,
   strLen,
   typeName,
   type CallContext,
@@ -589,6 +590,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
   isalpha: { min: 0, max: 0, fn: (s) => every(s, /\p{L}/u) },
   isalnum: { min: 0, max: 0, fn: (s) => every(s, /[\p{L}\p{Nd}\p{Nl}\p{No}]/u) },
   isspace: { min: 0, max: 0, fn: (s) => s.length > 0 && Array.from(s).every(isWs) },
+  isprintable: { min: 0, max: 0, fn: (s) => strIsPrintable(s) },
   isascii: { min: 0, max: 0, fn: (s) => Array.from(s).every((c) => (c.codePointAt(0) ?? 0) < 128) },
   islower: {
     min: 0,

@@ -477,6 +477,12 @@ export function floatRepr(x: number): string {
 // Python's str.isprintable() is false for these categories (space excepted).
 const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
 
+/** Python's `str.isprintable()` (true for the empty string). */
+export function strIsPrintable(s: string): boolean {
+  for (const ch of s) if (ch !== ' ' && NON_PRINTABLE.test(ch)) return false;
+  return true;
+}
+
 /** Python's `repr(str)`, choosing quotes as Python does. */
 export function strRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
