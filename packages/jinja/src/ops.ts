@@ -66,9 +66,11 @@ function modBig(a: bigint, b: bigint): bigint {
 
 /** Python's float divmod: [floor quotient, modulo]. */
 function floatDivmod(vx: number, wx: number): [number, number] {
+  // CPython's float_divmod. Its `if (mod)` and `if (div)` are C truth tests, true for a NaN
+  // (JS's are false): nan % 2, inf % 2 and inf // 2 are all nan.
   let mod = vx % wx;
   let div = (vx - mod) / wx;
-  if (mod) {
+  if (mod !== 0) {
     if (wx < 0 !== mod < 0) {
       mod += wx;
       div -= 1;
@@ -77,7 +79,7 @@ function floatDivmod(vx: number, wx: number): [number, number] {
     mod = wx < 0 ? -0 : 0;
   }
   let floordiv: number;
-  if (div) {
+  if (div !== 0) {
     floordiv = Math.floor(div);
     if (div - floordiv > 0.5) floordiv += 1;
   } else {
