@@ -965,7 +965,7 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
             );
           }
           if (!(mapping instanceof Map)) {
-            throw new PyException('TypeError', `'${typeName(mapping)}' object is not a mapping`);
+            throw new PyException('TypeError', `'${typeName(mapping ?? null)}' object is not a mapping`);
           }
           const named = new Map<string, PyValue>();
           for (const [k, v] of mapping) if (typeof k === 'string') named.set(k, v);

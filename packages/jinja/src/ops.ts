@@ -7,6 +7,7 @@ import { LimitError, PyException } from './errors.ts';
 import { percentFormat } from './format.ts';
 import {
   Markup,
+  PyObject,
   PyRange,
   PyTuple,
   Undefined,
@@ -250,6 +251,11 @@ export function binop(op: BinaryOp, a: PyValue, b: PyValue): PyValue {
   if (b instanceof Undefined) return b.fail();
   if (op === '~') return pyStr(a) + pyStr(b);
   if (isNumber(a) && isNumber(b)) return numericOp(op, a, b);
+  // Dates and timedeltas: __sub__ and __add__, then the right operand's reflected method.
+  const own = a instanceof PyObject ? a.arith(op, b, false) : undefined;
+  if (own !== undefined) return own;
+  const reflected = b instanceof PyObject ? b.arith(op, a, true) : undefined;
+  if (reflected !== undefined) return reflected;
   switch (op) {
     case '+':
       if (a instanceof Markup && isStrLike(b)) return new Markup(a.value + markupOperand(b));
@@ -306,6 +312,10 @@ export function unop(op: UnaryOp, a: PyValue): PyValue {
   if (typeof a === 'boolean') return op === '-' ? (a ? -1n : 0n) : a ? 1n : 0n;
   if (typeof a === 'bigint') return op === '-' ? -a : a;
   if (typeof a === 'number') return op === '-' ? -a : a;
+  if (a instanceof PyObject && op === '-') {
+    const r = a.negate();
+    if (r !== undefined) return r;
+  }
   throw new PyException('TypeError', `bad operand type for unary ${op}: '${typeName(a)}'`);
 }
 

@@ -153,6 +153,17 @@ export abstract class PyObject {
   truthy(): boolean {
     return true;
   }
+  /**
+   * `self <op> other` (or `other <op> self` when `reflected`) for the types that define
+   * arithmetic (dates and timedeltas), or undefined when the type does not support it.
+   */
+  arith(_op: string, _other: PyValue, _reflected: boolean): PyValue | undefined {
+    return undefined;
+  }
+  /** `-self`, or undefined when the type has no `__neg__`. */
+  negate(): PyValue | undefined {
+    return undefined;
+  }
   /** Iteration, when the object is iterable. */
   iter(): Iterable<PyValue> | undefined {
     return undefined;

@@ -97,6 +97,17 @@ export class PyDate extends PyObject {
   weekday(): number {
     return (new Date(Date.UTC(this.year, this.month - 1, this.day)).getUTCDay() + 6) % 7;
   }
+  /** `date - date` is a timedelta; `date ± timedelta` moves by the timedelta's whole days. */
+  override arith(op: string, other: PyValue, reflected: boolean): PyValue | undefined {
+    if (other instanceof PyTimeDelta && (op === '+' || (op === '-' && !reflected))) {
+      const days = op === '+' ? other.days() : -other.days();
+      return dateFromDayNumber(this.dayNumber() + Number(days));
+    }
+    if (op === '-' && !reflected && other instanceof PyDate && !(other instanceof PyDateTime)) {
+      return new PyTimeDelta(BigInt(this.dayNumber() - other.dayNumber()) * US_PER_DAY);
+    }
+    return undefined;
+  }
   /** `date.__format__` (and datetime's): a non-empty spec is a strftime format. */
   override format(spec: string): string {
     return this.strftime(spec);
@@ -269,6 +280,120 @@ export class PyDate extends PyObject {
   }
 }
 
+const US_PER_DAY = 86_400_000_000n;
+
+/** The date `n` days after 1970-01-01 (what `dayNumber()` counts). */
+function dateFromDayNumber(n: number): PyDate {
+  const d = new Date(n * 86_400_000);
+  const year = d.getUTCFullYear();
+  if (!Number.isFinite(n) || year < 1 || year > 9999)
+    throw new PyException('OverflowError', 'date value out of range');
+  return new PyDate(year, d.getUTCMonth() + 1, d.getUTCDate());
+}
+
+/** Python's `datetime.timedelta`, what subtracting dates gives: a signed count of microseconds. */
+export class PyTimeDelta extends PyObject {
+  readonly typeName: string = 'timedelta';
+  override readonly moduleName: string = 'datetime';
+  constructor(readonly us: bigint) {
+    super();
+    const days = this.days();
+    if (days > 999_999_999n || days < -999_999_999n) {
+      throw new PyException('OverflowError', `days=${days}; must have magnitude <= 999999999`);
+    }
+  }
+  /** Whole days, rounded down (`timedelta(seconds=-1).days` is -1). */
+  days(): bigint {
+    const d = this.us / US_PER_DAY;
+    return this.us < 0n && d * US_PER_DAY !== this.us ? d - 1n : d;
+  }
+  /** days, seconds (0 to 86399) and microseconds (0 to 999999), as Python normalises them. */
+  private parts(): [bigint, bigint, bigint] {
+    const days = this.days();
+    const rest = this.us - days * US_PER_DAY;
+    return [days, rest / 1_000_000n, rest % 1_000_000n];
+  }
+  override str(): string {
+    const [days, seconds, micro] = this.parts();
+    let out = `${seconds / 3600n}:${pad(Number((seconds % 3600n) / 60n))}:${pad(Number(seconds % 60n))}`;
+    if (micro) out += `.${pad(Number(micro), 6)}`;
+    if (days) out = `${days} day${days === 1n || days === -1n ? '' : 's'}, ${out}`;
+    return out;
+  }
+  override repr(): string {
+    const [days, seconds, micro] = this.parts();
+    const args: string[] = [];
+    if (days) args.push(`days=${days}`);
+    if (seconds) args.push(`seconds=${seconds}`);
+    if (micro) args.push(`microseconds=${micro}`);
+    return `datetime.timedelta(${args.length > 0 ? args.join(', ') : '0'})`;
+  }
+  override truthy(): boolean {
+    return this.us !== 0n;
+  }
+  override equals(other: PyValue): boolean | undefined {
+    return other instanceof PyTimeDelta ? this.us === other.us : undefined;
+  }
+  override compareTo(other: PyValue): number | undefined {
+    if (!(other instanceof PyTimeDelta)) return undefined;
+    return this.us < other.us ? -1 : this.us > other.us ? 1 : 0;
+  }
+  override negate(): PyValue {
+    return new PyTimeDelta(-this.us);
+  }
+  override arith(op: string, other: PyValue, reflected: boolean): PyValue | undefined {
+    if (other instanceof PyTimeDelta) {
+      const [a, b] = reflected ? [other.us, this.us] : [this.us, other.us];
+      switch (op) {
+        case '+':
+          return new PyTimeDelta(a + b);
+        case '-':
+          return new PyTimeDelta(a - b);
+        case '/':
+          if (b === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
+          return Number(a) / Number(b);
+        case '//':
+          if (b === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
+          return floorDiv(a, b);
+        default:
+          return undefined;
+      }
+    }
+    if (typeof other === 'bigint' || typeof other === 'boolean') {
+      const n = typeof other === 'boolean' ? BigInt(other) : other;
+      if (op === '*') return new PyTimeDelta(this.us * n);
+      if (op === '//' && !reflected) {
+        if (n === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
+        return new PyTimeDelta(floorDiv(this.us, n));
+      }
+    }
+    return undefined;
+  }
+  getAttr(name: string): PyValue | undefined {
+    const [days, seconds, micro] = this.parts();
+    switch (name) {
+      case 'days':
+        return days;
+      case 'seconds':
+        return seconds;
+      case 'microseconds':
+        return micro;
+      case 'total_seconds':
+        return new PyFunction('total_seconds', (args, kwargs) => {
+          noArgs('total_seconds', args, kwargs);
+          return Number(this.us) / 1e6;
+        });
+      default:
+        return undefined;
+    }
+  }
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
+}
+
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const MONTHS = [
   'January',
@@ -339,6 +464,39 @@ export class PyDateTime extends PyDate {
       }
     }
     return `datetime.datetime(${parts.join(', ')}${tz})`;
+  }
+  /**
+   * `datetime - datetime` (both naive or both aware) is a timedelta; `datetime ± timedelta`
+   * moves the wall clock and keeps the offset.
+   */
+  override arith(op: string, other: PyValue, reflected: boolean): PyValue | undefined {
+    if (other instanceof PyTimeDelta && (op === '+' || (op === '-' && !reflected))) {
+      const local =
+        BigInt(this.dayNumber()) * US_PER_DAY +
+        BigInt((this.hour * 3600 + this.minute * 60 + this.second) * 1_000_000 + this.microsecond) +
+        (op === '+' ? other.us : -other.us);
+      const days = floorDiv(local, US_PER_DAY);
+      const date = dateFromDayNumber(Number(days));
+      const t = local - days * US_PER_DAY;
+      const secs = Number(t / 1_000_000n);
+      return new PyDateTime(
+        date.year,
+        date.month,
+        date.day,
+        Math.floor(secs / 3600),
+        Math.floor(secs / 60) % 60,
+        secs % 60,
+        Number(t % 1_000_000n),
+        this.offsetMinutes,
+      );
+    }
+    if (op === '-' && !reflected && other instanceof PyDateTime) {
+      if ((this.offsetMinutes === undefined) !== (other.offsetMinutes === undefined)) {
+        throw new PyException('TypeError', "can't subtract offset-naive and offset-aware datetimes");
+      }
+      return new PyTimeDelta(this.instant() - other.instant());
+    }
+    return undefined;
   }
   /** Microseconds since the epoch, in UTC for an aware datetime. */
   private instant(): bigint {
