@@ -441,13 +441,21 @@ function floatOrInt(n: number): string {
   return Number.isInteger(n) ? String(n) : floatRepr(n);
 }
 
-function textwrap(text: string, width: number, breakLong: boolean, breakOnHyphens: boolean): string[] {
+function textwrap(
+  ctx: CallContext,
+  text: string,
+  width: number,
+  breakLong: boolean,
+  breakOnHyphens: boolean,
+): string[] {
   const chunks = text.split(breakOnHyphens ? WORDSEP : WORDSEP_SIMPLE).filter((c) => c !== '');
   const lines: string[] = [];
   if (width <= 0) raise('ValueError', `invalid width ${floatOrInt(width)} (must be > 0)`);
   chunks.reverse();
   const isBlank = (c: string): boolean => strStrip(c, null, true, true) === '';
   while (chunks.length > 0) {
+    // A NaN width never consumes a chunk (Python loops forever): the budget ends it.
+    ctx.tick();
     const cur: string[] = [];
     let curLen = 0;
     if (lines.length > 0 && isBlank(chunks[chunks.length - 1] as string)) chunks.pop();
@@ -508,7 +516,7 @@ def(
     const breakLong = truthy(arg(b, 'break_long_words'));
     const hyph = arg(b, 'break_on_hyphens') === true;
     const out = splitLinesPy(s)
-      .map((line) => textwrap(line, width, breakLong, hyph).join(wrapstring))
+      .map((line) => textwrap(ctx, line, width, breakLong, hyph).join(wrapstring))
       .join(wrapstring);
     ctx.tick(Math.floor(out.length / 1024));
     return out;
