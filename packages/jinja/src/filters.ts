@@ -511,11 +511,14 @@ def(
     }
     const s = softStr(sv);
     const widthV = arg(b, 'width');
+    const lines = splitLinesPy(s);
+    // TextWrapper checks its width only when it wraps a line: "" wraps with any width.
+    if (lines.length === 0) return '';
     if (!isNumber(widthV)) pyOrder('<=', widthV, 0n);
     const width = typeof widthV === 'number' ? widthV : Number(needInt(widthV as bigint | boolean));
     const breakLong = truthy(arg(b, 'break_long_words'));
     const hyph = arg(b, 'break_on_hyphens') === true;
-    const out = splitLinesPy(s)
+    const out = lines
       .map((line) => textwrap(ctx, line, width, breakLong, hyph).join(wrapstring))
       .join(wrapstring);
     ctx.tick(Math.floor(out.length / 1024));

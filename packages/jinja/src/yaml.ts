@@ -366,6 +366,23 @@ export class PyTimeDelta extends PyObject {
         if (n === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
         return new PyTimeDelta(floorDiv(this.us, n));
       }
+      if (op === '/' && !reflected) {
+        if (n === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
+        return new PyTimeDelta(divideAndRound(this.us, n));
+      }
+    }
+    if (typeof other === 'number' && (op === '*' || (op === '/' && !reflected))) {
+      // timedelta * float and / float: the float's exact ratio, rounded half to even.
+      if (!Number.isFinite(other)) {
+        throw new PyException(
+          Number.isNaN(other) ? 'ValueError' : 'OverflowError',
+          'cannot convert float to integer ratio',
+        );
+      }
+      const [num, den] = floatRatio(other);
+      if (op === '*') return new PyTimeDelta(divideAndRound(this.us * num, den));
+      if (num === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
+      return new PyTimeDelta(divideAndRound(this.us * den, num));
     }
     return undefined;
   }
@@ -387,6 +404,28 @@ export class PyTimeDelta extends PyObject {
         return undefined;
     }
   }
+}
+
+/** datetime's `_divide_and_round`: a / b rounded half to even. */
+function divideAndRound(a: bigint, b: bigint): bigint {
+  let q = floorDiv(a, b);
+  const r = a - q * b;
+  // r has b's sign; compare 2r with b in magnitude.
+  const twice = 2n * r;
+  const greater = b > 0n ? twice > b : twice < b;
+  if (greater || (twice === b && q % 2n !== 0n)) q += 1n;
+  return q;
+}
+
+/** `float.as_integer_ratio()` of a finite float. */
+function floatRatio(x: number): [bigint, bigint] {
+  let den = 1n;
+  let m = x;
+  while (!Number.isInteger(m)) {
+    m *= 2;
+    den *= 2n;
+  }
+  return [BigInt(m), den];
 }
 
 function floorDiv(a: bigint, b: bigint): bigint {
