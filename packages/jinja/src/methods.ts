@@ -24,6 +24,7 @@ import {
   pyEq,
   pyIter,
   pyRepr,
+  pyStr,
   registerMethods,
   strIsPrintable,
   strLen,
@@ -1017,7 +1018,10 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
   return undefined;
 }
 
-/** markupsafe's Markup methods: str arguments are escaped and str results stay Markup. */
+/**
+ * markupsafe's (3.0) Markup methods: str results stay Markup; only `replace`'s new text and the
+ * fill character of `center`, `ljust` and `rjust` are escaped (MARKUP_ESCAPED_ARG).
+ */
 const MARKUP_WRAPPED = new Set([
   'capitalize',
   'title',
@@ -1038,11 +1042,13 @@ const MARKUP_WRAPPED = new Set([
   'removesuffix',
 ]);
 const MARKUP_SPLIT = new Set(['split', 'rsplit', 'splitlines', 'partition', 'rpartition']);
+/** The position of the argument markupsafe escapes, by method. */
+const MARKUP_ESCAPED_ARG: Record<string, number> = { replace: 1, center: 1, ljust: 1, rjust: 1 };
 
-function escapeArg(v: PyValue): PyValue {
-  if (typeof v === 'string') return escapeHtml(v);
+/** markupsafe's `escape` as a plain string: a Markup as it is, anything else str()'d and escaped. */
+function escapeArg(v: PyValue): string {
   if (v instanceof Markup) return v.value;
-  return v;
+  return escapeHtml(pyStr(v));
 }
 
 function toMarkup(v: PyValue): PyValue {
@@ -1063,7 +1069,7 @@ function markupMethod(obj: Markup, name: string): PyValue | undefined {
       return new Markup(
         strJoin(
           s,
-          Array.from(pyIter(it ?? null), (x) => (x instanceof Markup ? x : escapeArg(x))),
+          Array.from(pyIter(it ?? null), (x) => escapeArg(x)),
         ),
       );
     });
@@ -1075,9 +1081,9 @@ function markupMethod(obj: Markup, name: string): PyValue | undefined {
       name,
       (args, kwargs, ctx) => {
         if (MARKUP_SPLIT.has(name)) return toMarkup(inner.call(args, kwargs, ctx));
-        const kw = new Map<string, PyValue>();
-        for (const [k, v] of kwargs) kw.set(k, escapeArg(v));
-        return toMarkup(inner.call(args.map(escapeArg), kw, ctx));
+        const at = MARKUP_ESCAPED_ARG[name];
+        const escaped = args.map((a, i) => (i === at ? escapeArg(a) : a));
+        return toMarkup(inner.call(escaped, kwargs, ctx));
       },
       `<bound method Markup.${name}>`,
     );
