@@ -7,7 +7,15 @@ import { stringify } from 'yaml';
 import { arg, bindArgs, checkBuiltinArgs, type Bound, type Param, type Signature } from './args.ts';
 import { PyException, type PyExceptionType } from './errors.ts';
 import { formatValue, roundFloat } from './format.ts';
-import { DictView, splitLines, strCapitalize, strSplit, strStrip, strReplace } from './methods.ts';
+import {
+  DictView,
+  registerMarkupMethods,
+  splitLines,
+  strCapitalize,
+  strSplit,
+  strStrip,
+  strReplace,
+} from './methods.ts';
 import { binop, escapeHtml, intToFloat } from './ops.ts';
 import {
   Markup,
@@ -588,9 +596,9 @@ function htmlUnescape(s: string): string {
   });
 }
 
-def(['striptags'], sig('do_striptags', ['value']), (_c, b) => {
-  const v = arg(b, 'value');
-  let value = v instanceof Markup ? v.value : pyStr(v);
+/** markupsafe's `Markup.striptags()`: comments and tags out, whitespace collapsed, unescaped. */
+function stripTags(text: string): string {
+  let value = text;
   for (;;) {
     const start = value.indexOf('<!--');
     if (start < 0) break;
@@ -607,7 +615,13 @@ def(['striptags'], sig('do_striptags', ['value']), (_c, b) => {
   }
   value = strSplit(value, null).join(' ');
   return htmlUnescape(value);
+}
+
+def(['striptags'], sig('do_striptags', ['value']), (_c, b) => {
+  const v = arg(b, 'value');
+  return stripTags(v instanceof Markup ? v.value : pyStr(v));
 });
+registerMarkupMethods({ striptags: stripTags, unescape: htmlUnescape });
 
 const ATTR_KEY_RE = /[\t\n\v\f\r\x20/>=\x1c-\x1f]/; // eslint-disable-line no-control-regex -- re.ASCII \s
 

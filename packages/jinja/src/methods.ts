@@ -1058,8 +1058,23 @@ function toMarkup(v: PyValue): PyValue {
   return v;
 }
 
+/** Markup's own methods over its text (`striptags`, `unescape`), which filters.ts provides. */
+const MARKUP_OWN = new Map<string, (text: string) => PyValue>();
+
+/** Registers Markup's `striptags()` and `unescape()` (their HTML code lives with the filters). */
+export function registerMarkupMethods(methods: Record<string, (text: string) => PyValue>): void {
+  for (const [name, fn] of Object.entries(methods)) MARKUP_OWN.set(name, fn);
+}
+
 function markupMethod(obj: Markup, name: string): PyValue | undefined {
   const s = obj.value;
+  const own = MARKUP_OWN.get(name);
+  if (own) {
+    return new PyFunction(name, (args, kwargs) => {
+      checkMethodArgs('Markup', name, 0, 0, args, kwargs);
+      return own(s);
+    });
+  }
   if (name === 'format') {
     return new PyFunction('format', (args, kwargs) => new Markup(strFormat(s, args, kwargs, escapeHtml)));
   }
