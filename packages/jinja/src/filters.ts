@@ -7,7 +7,15 @@ import { stringify } from 'yaml';
 import { arg, bindArgs, checkBuiltinArgs, type Bound, type Param, type Signature } from './args.ts';
 import { PyException, type PyExceptionType } from './errors.ts';
 import { formatValue, roundFloat } from './format.ts';
-import { DictView, splitLines, strCapitalize, strSplit, strStrip, strReplace } from './methods.ts';
+import {
+  DictView,
+  registerMarkupMethods,
+  splitLines,
+  strCapitalize,
+  strSplit,
+  strStrip,
+  strReplace,
+} from './methods.ts';
 import { binop, escapeHtml, intToFloat } from './ops.ts';
 import {
   Markup,
@@ -355,7 +363,9 @@ def(['format'], sig('do_format', ['value'], 0, { varargs: true, varkw: true }), 
   if (b.rest.length > 0 && b.extra.size > 0) {
     raise('FilterArgumentError', "can't handle positional and keyword arguments at the same time");
   }
-  const value = softStr(arg(b, 'value'));
+  // soft_str keeps a Markup a Markup, whose `%` escapes the arguments.
+  const raw = arg(b, 'value');
+  const value = raw instanceof Markup ? raw : softStr(raw);
   const fmtArgs: PyValue = b.extra.size > 0 ? new Map<PyValue, PyValue>(b.extra) : new PyTuple(b.rest);
   return binop('%', value, fmtArgs);
 });
@@ -439,13 +449,21 @@ function floatOrInt(n: number): string {
   return Number.isInteger(n) ? String(n) : floatRepr(n);
 }
 
-function textwrap(text: string, width: number, breakLong: boolean, breakOnHyphens: boolean): string[] {
+function textwrap(
+  ctx: CallContext,
+  text: string,
+  width: number,
+  breakLong: boolean,
+  breakOnHyphens: boolean,
+): string[] {
   const chunks = text.split(breakOnHyphens ? WORDSEP : WORDSEP_SIMPLE).filter((c) => c !== '');
   const lines: string[] = [];
   if (width <= 0) raise('ValueError', `invalid width ${floatOrInt(width)} (must be > 0)`);
   chunks.reverse();
   const isBlank = (c: string): boolean => strStrip(c, null, true, true) === '';
   while (chunks.length > 0) {
+    // A NaN width never consumes a chunk (Python loops forever): the budget ends it.
+    ctx.tick();
     const cur: string[] = [];
     let curLen = 0;
     if (lines.length > 0 && isBlank(chunks[chunks.length - 1] as string)) chunks.pop();
@@ -501,12 +519,15 @@ def(
     }
     const s = softStr(sv);
     const widthV = arg(b, 'width');
+    const lines = splitLinesPy(s);
+    // TextWrapper checks its width only when it wraps a line: "" wraps with any width.
+    if (lines.length === 0) return '';
     if (!isNumber(widthV)) pyOrder('<=', widthV, 0n);
     const width = typeof widthV === 'number' ? widthV : Number(needInt(widthV as bigint | boolean));
     const breakLong = truthy(arg(b, 'break_long_words'));
     const hyph = arg(b, 'break_on_hyphens') === true;
-    const out = splitLinesPy(s)
-      .map((line) => textwrap(line, width, breakLong, hyph).join(wrapstring))
+    const out = lines
+      .map((line) => textwrap(ctx, line, width, breakLong, hyph).join(wrapstring))
       .join(wrapstring);
     ctx.tick(Math.floor(out.length / 1024));
     return out;
@@ -575,9 +596,9 @@ function htmlUnescape(s: string): string {
   });
 }
 
-def(['striptags'], sig('do_striptags', ['value']), (_c, b) => {
-  const v = arg(b, 'value');
-  let value = v instanceof Markup ? v.value : pyStr(v);
+/** markupsafe's `Markup.striptags()`: comments and tags out, whitespace collapsed, unescaped. */
+function stripTags(text: string): string {
+  let value = text;
   for (;;) {
     const start = value.indexOf('<!--');
     if (start < 0) break;
@@ -594,7 +615,13 @@ def(['striptags'], sig('do_striptags', ['value']), (_c, b) => {
   }
   value = strSplit(value, null).join(' ');
   return htmlUnescape(value);
+}
+
+def(['striptags'], sig('do_striptags', ['value']), (_c, b) => {
+  const v = arg(b, 'value');
+  return stripTags(v instanceof Markup ? v.value : pyStr(v));
 });
+registerMarkupMethods({ striptags: stripTags, unescape: htmlUnescape });
 
 const ATTR_KEY_RE = /[\t\n\v\f\r\x20/>=\x1c-\x1f]/; // eslint-disable-line no-control-regex -- re.ASCII \s
 

@@ -6,6 +6,7 @@
 import { PyException } from './errors.ts';
 import {
   Markup,
+  PyObject,
   PyRange,
   PyTuple,
   Undefined,
@@ -409,6 +410,11 @@ function formatStr(s: string, spec: Spec): string {
 export function formatValue(v: PyValue, specText: string): string {
   if (v instanceof Undefined) return v.fail();
   if (specText === '') return pyStr(v);
+  if (v instanceof PyObject) {
+    // date.__format__ and datetime.__format__ are strftime: "{:%Y-%m}".format(d).
+    const text = v.format(specText);
+    if (text !== undefined) return text;
+  }
   if (!(
     typeof v === 'boolean' ||
     typeof v === 'bigint' ||
@@ -459,6 +465,11 @@ function convert(v: PyValue, conv: string | undefined): PyValue {
 interface FieldState {
   auto: number;
   mode: 'none' | 'auto' | 'manual';
+  /**
+   * `Markup.format`'s EscapeFormatter: each field is formatted, then escaped; a Markup field
+   * is kept as it is and takes no spec.
+   */
+  escape?: ((s: string) => string) | undefined;
 }
 
 function resolveField(
@@ -556,8 +567,13 @@ function resolveField(
 }
 
 /** Python's `template.format(*args, **kwargs)`. */
-export function strFormat(template: string, args: PyValue[], kwargs: Map<string, PyValue>): string {
-  return formatWith(template, args, kwargs, { auto: 0, mode: 'none' }, 2);
+export function strFormat(
+  template: string,
+  args: PyValue[],
+  kwargs: Map<string, PyValue>,
+  escape?: (s: string) => string,
+): string {
+  return formatWith(template, args, kwargs, { auto: 0, mode: 'none', escape }, 2);
 }
 
 function formatWith(
@@ -627,7 +643,11 @@ function formatWith(
       let value = resolveField(fieldName, args, kwargs, state);
       value = convert(value, conv);
       if (spec.includes('{')) spec = formatWith(spec, args, kwargs, state, depth - 1);
-      out += formatValue(value, spec);
+      if (!state.escape) out += formatValue(value, spec);
+      else if (value instanceof Markup) {
+        if (spec !== '') throw new PyException('ValueError', 'Unsupported format specification for Markup.');
+        out += value.value;
+      } else out += state.escape(formatValue(value, spec));
     } else if (ch === '}') {
       if (template[i + 1] === '}') {
         out += '}';
@@ -680,7 +700,12 @@ function toFloatForPercent(v: PyValue): number {
 }
 
 /** Python's `fmt % values` for str (printf-style formatting). */
-export function percentFormat(fmt: string, values: PyValue): string {
+/**
+ * `fmt % values`. With `escape`, `Markup.__mod__`: every argument goes through markupsafe's
+ * `_MarkupEscapeHelper`, so `%s` is `escape(str(x))` (a Markup as it is), `%r` and `%a` the
+ * escaped repr, and the numeric conversions the number itself.
+ */
+export function percentFormat(fmt: string, values: PyValue, escape?: (s: string) => string): string {
   if (values instanceof Undefined) values.fail();
   const isTuple = values instanceof PyTuple;
   // CPython's formatter state: a tuple is consumed item by item; any other value is the single
@@ -804,6 +829,7 @@ export function percentFormat(fmt: string, values: PyValue): string {
       case 'r':
       case 'a': {
         body = conv === 's' ? pyStr(arg) : conv === 'r' ? pyRepr(arg) : asciiRepr(arg);
+        if (escape && !(conv === 's' && arg instanceof Markup)) body = escape(body);
         if (prec !== undefined) body = codePoints(body).slice(0, prec).join('');
         break;
       }

@@ -24,7 +24,9 @@ import {
   pyEq,
   pyIter,
   pyRepr,
+  pyStr,
   registerMethods,
+  strIsPrintable,
   strLen,
   typeName,
   type CallContext,
@@ -589,6 +591,7 @@ const STR_METHODS: Record<string, MethodDef<string>> = {
   isalpha: { min: 0, max: 0, fn: (s) => every(s, /\p{L}/u) },
   isalnum: { min: 0, max: 0, fn: (s) => every(s, /[\p{L}\p{Nd}\p{Nl}\p{No}]/u) },
   isspace: { min: 0, max: 0, fn: (s) => s.length > 0 && Array.from(s).every(isWs) },
+  isprintable: { min: 0, max: 0, fn: (s) => strIsPrintable(s) },
   isascii: { min: 0, max: 0, fn: (s) => Array.from(s).every((c) => (c.codePointAt(0) ?? 0) < 128) },
   islower: {
     min: 0,
@@ -867,6 +870,19 @@ const DICT_METHODS: Record<string, MethodDef<PyDict>> = {
       return null;
     },
   },
+  // A classmethod, reachable from any dict: `{}.fromkeys(names, 0)`.
+  fromkeys: {
+    min: 1,
+    max: 2,
+    fn: (_d, [keys, value], ctx) => {
+      const out: PyDict = new Map();
+      for (const k of pyIter(keys ?? null)) {
+        ctx.tick();
+        dictSet(out, k, value ?? null);
+      }
+      return out;
+    },
+  },
 };
 
 function dictUpdate(d: PyDict, args: PyValue[], kwargs: Map<string, PyValue>, ctx: CallContext): PyValue {
@@ -937,6 +953,28 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
         '<built-in method format of str object>',
       );
     }
+    if (name === 'format_map') {
+      // format_map(mapping): the named fields are looked up in the mapping (no positional ones).
+      return new PyFunction(
+        'format_map',
+        (args, kwargs) => {
+          const mapping = args[0];
+          if (args.length !== 1 || kwargs.size > 0) {
+            throw new PyException(
+              'TypeError',
+              `format_map() takes exactly one argument (${args.length + kwargs.size} given)`,
+            );
+          }
+          if (!(mapping instanceof Map)) {
+            throw new PyException('TypeError', `'${typeName(mapping ?? null)}' object is not a mapping`);
+          }
+          const named = new Map<string, PyValue>();
+          for (const [k, v] of mapping) if (typeof k === 'string') named.set(k, v);
+          return strFormat(s, [], named);
+        },
+        '<built-in method format_map of str object>',
+      );
+    }
     const def = lookup(STR_METHODS, name);
     return def ? bind(s, 'str', name, def) : undefined;
   }
@@ -980,7 +1018,10 @@ export function getMethod(obj: PyValue, name: string): PyValue | undefined {
   return undefined;
 }
 
-/** markupsafe's Markup methods: str arguments are escaped and str results stay Markup. */
+/**
+ * markupsafe's (3.0) Markup methods: str results stay Markup; only `replace`'s new text and the
+ * fill character of `center`, `ljust` and `rjust` are escaped (MARKUP_ESCAPED_ARG).
+ */
 const MARKUP_WRAPPED = new Set([
   'capitalize',
   'title',
@@ -1001,11 +1042,13 @@ const MARKUP_WRAPPED = new Set([
   'removesuffix',
 ]);
 const MARKUP_SPLIT = new Set(['split', 'rsplit', 'splitlines', 'partition', 'rpartition']);
+/** The position of the argument markupsafe escapes, by method. */
+const MARKUP_ESCAPED_ARG: Record<string, number> = { replace: 1, center: 1, ljust: 1, rjust: 1 };
 
-function escapeArg(v: PyValue): PyValue {
-  if (typeof v === 'string') return escapeHtml(v);
+/** markupsafe's `escape` as a plain string: a Markup as it is, anything else str()'d and escaped. */
+function escapeArg(v: PyValue): string {
   if (v instanceof Markup) return v.value;
-  return v;
+  return escapeHtml(pyStr(v));
 }
 
 function toMarkup(v: PyValue): PyValue {
@@ -1015,15 +1058,25 @@ function toMarkup(v: PyValue): PyValue {
   return v;
 }
 
+/** Markup's own methods over its text (`striptags`, `unescape`), which filters.ts provides. */
+const MARKUP_OWN = new Map<string, (text: string) => PyValue>();
+
+/** Registers Markup's `striptags()` and `unescape()` (their HTML code lives with the filters). */
+export function registerMarkupMethods(methods: Record<string, (text: string) => PyValue>): void {
+  for (const [name, fn] of Object.entries(methods)) MARKUP_OWN.set(name, fn);
+}
+
 function markupMethod(obj: Markup, name: string): PyValue | undefined {
   const s = obj.value;
-  if (name === 'format') {
-    return new PyFunction('format', (args, kwargs) => {
-      const esc = (v: PyValue): PyValue => (typeof v === 'string' ? new Markup(escapeHtml(v)) : v);
-      const kw = new Map<string, PyValue>();
-      for (const [k, v] of kwargs) kw.set(k, esc(v));
-      return new Markup(strFormat(s, args.map(esc), kw));
+  const own = MARKUP_OWN.get(name);
+  if (own) {
+    return new PyFunction(name, (args, kwargs) => {
+      checkMethodArgs('Markup', name, 0, 0, args, kwargs);
+      return own(s);
     });
+  }
+  if (name === 'format') {
+    return new PyFunction('format', (args, kwargs) => new Markup(strFormat(s, args, kwargs, escapeHtml)));
   }
   if (name === 'join') {
     return new PyFunction('join', (args, kwargs) => {
@@ -1031,7 +1084,7 @@ function markupMethod(obj: Markup, name: string): PyValue | undefined {
       return new Markup(
         strJoin(
           s,
-          Array.from(pyIter(it ?? null), (x) => (x instanceof Markup ? x : escapeArg(x))),
+          Array.from(pyIter(it ?? null), (x) => escapeArg(x)),
         ),
       );
     });
@@ -1043,9 +1096,9 @@ function markupMethod(obj: Markup, name: string): PyValue | undefined {
       name,
       (args, kwargs, ctx) => {
         if (MARKUP_SPLIT.has(name)) return toMarkup(inner.call(args, kwargs, ctx));
-        const kw = new Map<string, PyValue>();
-        for (const [k, v] of kwargs) kw.set(k, escapeArg(v));
-        return toMarkup(inner.call(args.map(escapeArg), kw, ctx));
+        const at = MARKUP_ESCAPED_ARG[name];
+        const escaped = args.map((a, i) => (i === at ? escapeArg(a) : a));
+        return toMarkup(inner.call(escaped, kwargs, ctx));
       },
       `<bound method Markup.${name}>`,
     );

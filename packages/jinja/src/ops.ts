@@ -7,6 +7,7 @@ import { LimitError, PyException } from './errors.ts';
 import { percentFormat } from './format.ts';
 import {
   Markup,
+  PyObject,
   PyRange,
   PyTuple,
   Undefined,
@@ -66,9 +67,11 @@ function modBig(a: bigint, b: bigint): bigint {
 
 /** Python's float divmod: [floor quotient, modulo]. */
 function floatDivmod(vx: number, wx: number): [number, number] {
+  // CPython's float_divmod. Its `if (mod)` and `if (div)` are C truth tests, true for a NaN
+  // (JS's are false): nan % 2, inf % 2 and inf // 2 are all nan.
   let mod = vx % wx;
   let div = (vx - mod) / wx;
-  if (mod) {
+  if (mod !== 0) {
     if (wx < 0 !== mod < 0) {
       mod += wx;
       div -= 1;
@@ -77,7 +80,7 @@ function floatDivmod(vx: number, wx: number): [number, number] {
     mod = wx < 0 ? -0 : 0;
   }
   let floordiv: number;
-  if (div) {
+  if (div !== 0) {
     floordiv = Math.floor(div);
     if (div - floordiv > 0.5) floordiv += 1;
   } else {
@@ -248,6 +251,11 @@ export function binop(op: BinaryOp, a: PyValue, b: PyValue): PyValue {
   if (b instanceof Undefined) return b.fail();
   if (op === '~') return pyStr(a) + pyStr(b);
   if (isNumber(a) && isNumber(b)) return numericOp(op, a, b);
+  // Dates and timedeltas: __sub__ and __add__, then the right operand's reflected method.
+  const own = a instanceof PyObject ? a.arith(op, b, false) : undefined;
+  if (own !== undefined) return own;
+  const reflected = b instanceof PyObject ? b.arith(op, a, true) : undefined;
+  if (reflected !== undefined) return reflected;
   switch (op) {
     case '+':
       if (a instanceof Markup && isStrLike(b)) return new Markup(a.value + markupOperand(b));
@@ -284,7 +292,7 @@ export function binop(op: BinaryOp, a: PyValue, b: PyValue): PyValue {
     }
     case '%':
       if (typeof a === 'string') return percentFormat(a, b);
-      if (a instanceof Markup) return new Markup(percentFormat(a.value, escapeArgs(b)));
+      if (a instanceof Markup) return new Markup(percentFormat(a.value, b, escapeHtml));
       return unsupported(op, a, b);
     case '**':
       return unsupported('** or pow()', a, b);
@@ -297,17 +305,6 @@ function isStrLike(v: PyValue): boolean {
   return typeof v === 'string' || v instanceof Markup;
 }
 
-function escapeArgs(v: PyValue): PyValue {
-  const esc = (x: PyValue): PyValue => (typeof x === 'string' ? new Markup(escapeHtml(x)) : x);
-  if (v instanceof PyTuple) return new PyTuple(v.items.map(esc));
-  if (v instanceof Map) {
-    const m = new Map<PyValue, PyValue>();
-    for (const [k, x] of v) m.set(k, esc(x));
-    return m;
-  }
-  return esc(v);
-}
-
 /** Python's unary `-x`, `+x` and `not x`. */
 export function unop(op: UnaryOp, a: PyValue): PyValue {
   if (a instanceof Undefined) return a.fail();
@@ -315,6 +312,10 @@ export function unop(op: UnaryOp, a: PyValue): PyValue {
   if (typeof a === 'boolean') return op === '-' ? (a ? -1n : 0n) : a ? 1n : 0n;
   if (typeof a === 'bigint') return op === '-' ? -a : a;
   if (typeof a === 'number') return op === '-' ? -a : a;
+  if (a instanceof PyObject && op === '-') {
+    const r = a.negate();
+    if (r !== undefined) return r;
+  }
   throw new PyException('TypeError', `bad operand type for unary ${op}: '${typeName(a)}'`);
 }
 

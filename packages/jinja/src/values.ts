@@ -143,8 +143,26 @@ export abstract class PyObject {
   str(): string {
     return this.repr();
   }
+  /**
+   * `format(obj, spec)` for a non-empty spec (`{:spec}` in `str.format`), or undefined when the
+   * type has no `__format__` of its own (object's, which refuses every non-empty spec).
+   */
+  format(_spec: string): string | undefined {
+    return undefined;
+  }
   truthy(): boolean {
     return true;
+  }
+  /**
+   * `self <op> other` (or `other <op> self` when `reflected`) for the types that define
+   * arithmetic (dates and timedeltas), or undefined when the type does not support it.
+   */
+  arith(_op: string, _other: PyValue, _reflected: boolean): PyValue | undefined {
+    return undefined;
+  }
+  /** `-self`, or undefined when the type has no `__neg__`. */
+  negate(): PyValue | undefined {
+    return undefined;
   }
   /** Iteration, when the object is iterable. */
   iter(): Iterable<PyValue> | undefined {
@@ -469,6 +487,12 @@ export function floatRepr(x: number): string {
 
 // Python's str.isprintable() is false for these categories (space excepted).
 const NON_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
+/** Python's `str.isprintable()` (true for the empty string). */
+export function strIsPrintable(s: string): boolean {
+  for (const ch of s) if (ch !== ' ' && NON_PRINTABLE.test(ch)) return false;
+  return true;
+}
 
 /** Python's `repr(str)`, choosing quotes as Python does. */
 export function strRepr(s: string): string {

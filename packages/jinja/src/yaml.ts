@@ -97,23 +97,87 @@ export class PyDate extends PyObject {
   weekday(): number {
     return (new Date(Date.UTC(this.year, this.month - 1, this.day)).getUTCDay() + 6) % 7;
   }
-  /** Python's `strftime` with the C locale (the directives glibc and Python agree on). */
-  strftime(format: string): string {
-    return format.replace(/%(-?)([a-zA-Z%])/g, (whole, noPad: string, d: string) => {
-      const v = this.directive(d);
-      if (v === undefined) return whole;
-      return noPad ? v.replace(/^[0 ]+(?=.)/, '') : v;
-    });
+  /** `date - date` is a timedelta; `date ± timedelta` moves by the timedelta's whole days. */
+  override arith(op: string, other: PyValue, reflected: boolean): PyValue | undefined {
+    if (other instanceof PyTimeDelta && (op === '+' || (op === '-' && !reflected))) {
+      const days = op === '+' ? other.days() : -other.days();
+      return dateFromDayNumber(this.dayNumber() + Number(days));
+    }
+    if (op === '-' && !reflected && other instanceof PyDate && !(other instanceof PyDateTime)) {
+      return new PyTimeDelta(BigInt(this.dayNumber() - other.dayNumber()) * US_PER_DAY);
+    }
+    return undefined;
   }
+  /** `date.__format__` (and datetime's): a non-empty spec is a strftime format. */
+  override format(spec: string): string {
+    return this.strftime(spec);
+  }
+  /**
+   * Python's `strftime`: Python expands `%f`, `%z` and `%Z` itself and hands the rest to the C
+   * library, here glibc in the C locale with TZ=UTC (a runner's): its flags (`-` no padding, `_`
+   * space padding, `0` zero padding, `^` upper case, `#` swapped case), a field width, the
+   * ignored `E`/`O` modifiers, and every conversion it knows; an unknown one stays as written.
+   */
+  strftime(format: string): string {
+    return format.replace(
+      /%([-_0^#]*)([0-9]*)([EO]?)([a-zA-Z%+])/g,
+      (whole, flags: string, width: string, modifier: string, d: string) => {
+        if (modifier !== '' && !(modifier === 'E' ? 'cCxXyY' : 'deHImMSuUVwWy').includes(d)) return whole;
+        let v = this.directive(d);
+        if (v === undefined) return whole;
+        const numeric = /^[ 0-9]+$/.test(v) && !'cxXDFRTr'.includes(d);
+        if (flags.includes('-')) v = v.replace(/^[0 ]+(?=.)/, '');
+        else if (flags.includes('_')) v = v.replace(/^0+(?=.)/, (z) => ' '.repeat(z.length));
+        else if (flags.includes('0')) v = v.replace(/^ +(?=.)/, (z) => '0'.repeat(z.length));
+        if (flags.includes('^')) v = v.toUpperCase();
+        else if (flags.includes('#')) v = 'pZ'.includes(d) ? v.toLowerCase() : v.toUpperCase();
+        // A width pads with the field's own padding (zeros, spaces for %e %k %l and names),
+        // or as the flag says (`-` and `_` spaces, `0` zeros).
+        const w = Number(width || '0');
+        if (v.length < w) {
+          const zeros = flags.includes('0') || (numeric && !/[-_]/.test(flags) && !'ekl'.includes(d));
+          v = (zeros ? '0' : ' ').repeat(w - v.length) + v;
+        }
+        return v;
+      },
+    );
+  }
+  /** 0-based day of the year. */
+  private yearDay(): number {
+    return (Date.UTC(this.year, this.month - 1, this.day) - Date.UTC(this.year, 0, 1)) / 86_400_000;
+  }
+  /** The ISO 8601 week-numbering year and week (`%G`, `%V`). */
+  private isoWeek(): [number, number] {
+    const thursday = Date.UTC(this.year, this.month - 1, this.day + 3 - this.weekday());
+    const isoYear = new Date(thursday).getUTCFullYear();
+    return [isoYear, Math.floor((thursday - Date.UTC(isoYear, 0, 1)) / 86_400_000 / 7) + 1];
+  }
+  /** `%s`: the seconds since the epoch of the fields read as local time (UTC). */
+  protected epochSeconds(): bigint {
+    return BigInt(this.dayNumber()) * 86_400n;
+  }
+  /** The text of `%d`, as glibc writes it in the C locale with its default padding. */
   protected directive(d: string): string | undefined {
-    const dayOfYear =
-      (Date.UTC(this.year, this.month - 1, this.day) - Date.UTC(this.year, 0, 1)) / 86_400_000 + 1;
+    const dayOfYear = this.yearDay() + 1;
     const wd = this.weekday();
+    const f = (c: string): string => this.directive(c) ?? '';
     switch (d) {
       case 'Y':
         return String(this.year);
       case 'y':
         return pad(this.year % 100);
+      case 'C':
+        return pad(Math.floor(this.year / 100));
+      case 'G':
+        return String(this.isoWeek()[0]);
+      case 'g':
+        return pad(this.isoWeek()[0] % 100);
+      case 'V':
+        return pad(this.isoWeek()[1]);
+      case 'U':
+        return pad(Math.floor((this.yearDay() + 7 - ((wd + 1) % 7)) / 7));
+      case 'W':
+        return pad(Math.floor((this.yearDay() + 7 - wd) / 7));
       case 'm':
         return pad(this.month);
       case 'd':
@@ -139,19 +203,40 @@ export class PyDate extends PyObject {
       case 'M':
       case 'S':
         return '00';
+      case 'k':
+        return ' 0';
       case 'I':
+      case 'l':
         return '12';
       case 'p':
         return 'AM';
+      case 'P':
+        return f('p').toLowerCase();
       case 'f':
         return '000000';
       case 'z':
       case 'Z':
         return '';
+      case 's':
+        return String(this.epochSeconds());
       case 'F':
-        return this.isoformat().slice(0, 10);
+        return `${f('Y')}-${f('m')}-${f('d')}`;
+      case 'D':
+      case 'x':
+        return `${f('m')}/${f('d')}/${f('y')}`;
       case 'T':
-        return '00:00:00';
+      case 'X':
+        return `${f('H')}:${f('M')}:${f('S')}`;
+      case 'R':
+        return `${f('H')}:${f('M')}`;
+      case 'r':
+        return `${f('I')}:${f('M')}:${f('S')} ${f('p')}`;
+      case 'c':
+        return `${f('a')} ${f('b')} ${f('e')} ${f('H')}:${f('M')}:${f('S')} ${f('Y')}`;
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
       case '%':
         return '%';
       default:
@@ -193,6 +278,159 @@ export class PyDate extends PyObject {
         return undefined;
     }
   }
+}
+
+const US_PER_DAY = 86_400_000_000n;
+
+/** The date `n` days after 1970-01-01 (what `dayNumber()` counts). */
+function dateFromDayNumber(n: number): PyDate {
+  const d = new Date(n * 86_400_000);
+  const year = d.getUTCFullYear();
+  if (!Number.isFinite(n) || year < 1 || year > 9999)
+    throw new PyException('OverflowError', 'date value out of range');
+  return new PyDate(year, d.getUTCMonth() + 1, d.getUTCDate());
+}
+
+/** Python's `datetime.timedelta`, what subtracting dates gives: a signed count of microseconds. */
+export class PyTimeDelta extends PyObject {
+  readonly typeName: string = 'timedelta';
+  override readonly moduleName: string = 'datetime';
+  constructor(readonly us: bigint) {
+    super();
+    const days = this.days();
+    if (days > 999_999_999n || days < -999_999_999n) {
+      throw new PyException('OverflowError', `days=${days}; must have magnitude <= 999999999`);
+    }
+  }
+  /** Whole days, rounded down (`timedelta(seconds=-1).days` is -1). */
+  days(): bigint {
+    const d = this.us / US_PER_DAY;
+    return this.us < 0n && d * US_PER_DAY !== this.us ? d - 1n : d;
+  }
+  /** days, seconds (0 to 86399) and microseconds (0 to 999999), as Python normalises them. */
+  private parts(): [bigint, bigint, bigint] {
+    const days = this.days();
+    const rest = this.us - days * US_PER_DAY;
+    return [days, rest / 1_000_000n, rest % 1_000_000n];
+  }
+  override str(): string {
+    const [days, seconds, micro] = this.parts();
+    let out = `${seconds / 3600n}:${pad(Number((seconds % 3600n) / 60n))}:${pad(Number(seconds % 60n))}`;
+    if (micro) out += `.${pad(Number(micro), 6)}`;
+    if (days) out = `${days} day${days === 1n || days === -1n ? '' : 's'}, ${out}`;
+    return out;
+  }
+  override repr(): string {
+    const [days, seconds, micro] = this.parts();
+    const args: string[] = [];
+    if (days) args.push(`days=${days}`);
+    if (seconds) args.push(`seconds=${seconds}`);
+    if (micro) args.push(`microseconds=${micro}`);
+    return `datetime.timedelta(${args.length > 0 ? args.join(', ') : '0'})`;
+  }
+  override truthy(): boolean {
+    return this.us !== 0n;
+  }
+  override equals(other: PyValue): boolean | undefined {
+    return other instanceof PyTimeDelta ? this.us === other.us : undefined;
+  }
+  override compareTo(other: PyValue): number | undefined {
+    if (!(other instanceof PyTimeDelta)) return undefined;
+    return this.us < other.us ? -1 : this.us > other.us ? 1 : 0;
+  }
+  override negate(): PyValue {
+    return new PyTimeDelta(-this.us);
+  }
+  override arith(op: string, other: PyValue, reflected: boolean): PyValue | undefined {
+    if (other instanceof PyTimeDelta) {
+      const [a, b] = reflected ? [other.us, this.us] : [this.us, other.us];
+      switch (op) {
+        case '+':
+          return new PyTimeDelta(a + b);
+        case '-':
+          return new PyTimeDelta(a - b);
+        case '/':
+          if (b === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
+          return Number(a) / Number(b);
+        case '//':
+          if (b === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
+          return floorDiv(a, b);
+        default:
+          return undefined;
+      }
+    }
+    if (typeof other === 'bigint' || typeof other === 'boolean') {
+      const n = typeof other === 'boolean' ? BigInt(other) : other;
+      if (op === '*') return new PyTimeDelta(this.us * n);
+      if (op === '//' && !reflected) {
+        if (n === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
+        return new PyTimeDelta(floorDiv(this.us, n));
+      }
+      if (op === '/' && !reflected) {
+        if (n === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
+        return new PyTimeDelta(divideAndRound(this.us, n));
+      }
+    }
+    if (typeof other === 'number' && (op === '*' || (op === '/' && !reflected))) {
+      // timedelta * float and / float: the float's exact ratio, rounded half to even.
+      if (!Number.isFinite(other)) {
+        throw new PyException(
+          Number.isNaN(other) ? 'ValueError' : 'OverflowError',
+          'cannot convert float to integer ratio',
+        );
+      }
+      const [num, den] = floatRatio(other);
+      if (op === '*') return new PyTimeDelta(divideAndRound(this.us * num, den));
+      if (num === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
+      return new PyTimeDelta(divideAndRound(this.us * den, num));
+    }
+    return undefined;
+  }
+  getAttr(name: string): PyValue | undefined {
+    const [days, seconds, micro] = this.parts();
+    switch (name) {
+      case 'days':
+        return days;
+      case 'seconds':
+        return seconds;
+      case 'microseconds':
+        return micro;
+      case 'total_seconds':
+        return new PyFunction('total_seconds', (args, kwargs) => {
+          noArgs('total_seconds', args, kwargs);
+          return Number(this.us) / 1e6;
+        });
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** datetime's `_divide_and_round`: a / b rounded half to even. */
+function divideAndRound(a: bigint, b: bigint): bigint {
+  let q = floorDiv(a, b);
+  const r = a - q * b;
+  // r has b's sign; compare 2r with b in magnitude.
+  const twice = 2n * r;
+  const greater = b > 0n ? twice > b : twice < b;
+  if (greater || (twice === b && q % 2n !== 0n)) q += 1n;
+  return q;
+}
+
+/** `float.as_integer_ratio()` of a finite float. */
+function floatRatio(x: number): [bigint, bigint] {
+  let den = 1n;
+  let m = x;
+  while (!Number.isInteger(m)) {
+    m *= 2;
+    den *= 2n;
+  }
+  return [BigInt(m), den];
+}
+
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -266,6 +504,39 @@ export class PyDateTime extends PyDate {
     }
     return `datetime.datetime(${parts.join(', ')}${tz})`;
   }
+  /**
+   * `datetime - datetime` (both naive or both aware) is a timedelta; `datetime ± timedelta`
+   * moves the wall clock and keeps the offset.
+   */
+  override arith(op: string, other: PyValue, reflected: boolean): PyValue | undefined {
+    if (other instanceof PyTimeDelta && (op === '+' || (op === '-' && !reflected))) {
+      const local =
+        BigInt(this.dayNumber()) * US_PER_DAY +
+        BigInt((this.hour * 3600 + this.minute * 60 + this.second) * 1_000_000 + this.microsecond) +
+        (op === '+' ? other.us : -other.us);
+      const days = floorDiv(local, US_PER_DAY);
+      const date = dateFromDayNumber(Number(days));
+      const t = local - days * US_PER_DAY;
+      const secs = Number(t / 1_000_000n);
+      return new PyDateTime(
+        date.year,
+        date.month,
+        date.day,
+        Math.floor(secs / 3600),
+        Math.floor(secs / 60) % 60,
+        secs % 60,
+        Number(t % 1_000_000n),
+        this.offsetMinutes,
+      );
+    }
+    if (op === '-' && !reflected && other instanceof PyDateTime) {
+      if ((this.offsetMinutes === undefined) !== (other.offsetMinutes === undefined)) {
+        throw new PyException('TypeError', "can't subtract offset-naive and offset-aware datetimes");
+      }
+      return new PyTimeDelta(this.instant() - other.instant());
+    }
+    return undefined;
+  }
   /** Microseconds since the epoch, in UTC for an aware datetime. */
   private instant(): bigint {
     const minutes =
@@ -289,6 +560,9 @@ export class PyDateTime extends PyDate {
     const b = other.instant();
     return a < b ? -1 : a > b ? 1 : 0;
   }
+  protected override epochSeconds(): bigint {
+    return super.epochSeconds() + BigInt(this.hour * 3600 + this.minute * 60 + this.second);
+  }
   /** `str(tzinfo)`: `UTC`, `UTC+02:00`; undefined for a naive datetime. */
   private tzName(): string | undefined {
     if (this.offsetMinutes === undefined) return undefined;
@@ -304,6 +578,10 @@ export class PyDateTime extends PyDate {
         return pad(this.second);
       case 'I':
         return pad(this.hour % 12 || 12);
+      case 'k':
+        return String(this.hour).padStart(2, ' ');
+      case 'l':
+        return String(this.hour % 12 || 12).padStart(2, ' ');
       case 'p':
         return this.hour < 12 ? 'AM' : 'PM';
       case 'f':
@@ -312,8 +590,6 @@ export class PyDateTime extends PyDate {
         return this.offsetText().replace(':', '');
       case 'Z':
         return this.tzName() ?? '';
-      case 'T':
-        return `${pad(this.hour)}:${pad(this.minute)}:${pad(this.second)}`;
       default:
         return super.directive(d);
     }
@@ -330,6 +606,18 @@ export class PyDateTime extends PyDate {
         return BigInt(this.second);
       case 'microsecond':
         return BigInt(this.microsecond);
+      case 'date':
+        return new PyFunction('date', (args, kwargs) => {
+          noArgs('date', args, kwargs);
+          return new PyDate(this.year, this.month, this.day);
+        });
+      case 'timestamp':
+        // A naive datetime is local time, UTC on a runner.
+        return new PyFunction('timestamp', (args, kwargs) => {
+          noArgs('timestamp', args, kwargs);
+          const local = this.offsetMinutes === undefined ? 0 : this.offsetMinutes * 60;
+          return Number(this.epochSeconds() - BigInt(local)) + this.microsecond / 1e6;
+        });
       default:
         return super.getAttr(name);
     }

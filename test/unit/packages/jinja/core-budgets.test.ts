@@ -33,6 +33,16 @@ test('a filtered loop counts the items it tests', () => {
   assertLimit(() => env.render('f.j2'), /loop iterations/, 'f.j2', 1);
 });
 
+test('wordwrap with a NaN width (Python loops forever) stops at the iteration budget', () => {
+  const env = envWith({ 'w.j2': '{{ s | wordwrap(w) }}' });
+  assertLimit(
+    () => env.render('w.j2', { s: 'Hello World-wide', w: Number.NaN }),
+    /loop iterations/,
+    'w.j2',
+    1,
+  );
+});
+
 test('endless macro recursion stops at the depth limit', () => {
   const env = envWith({ 'r.j2': '{% macro r(n) %}\n{{ r(n + 1) }}{% endmacro %}\n{{ r(0) }}' });
   assertLimit(() => env.render('r.j2'), /nesting depth limit of 100/, 'r.j2', 2);
