@@ -66,6 +66,12 @@ export class LimitError extends TemplateError {
   override name = 'LimitError';
 }
 
+/** The longest str or list an operation (`*`, a format precision) builds before refusing as a budget. */
+export const MAX_BUILT_LENGTH = 10_000_000;
+
+/** The LimitError message for a value too large to build. */
+export const VALUE_TOO_LARGE = 'a value grew beyond the size limit';
+
 /** Python exception types the engine raises where Python's Jinja2 would. */
 export type PyExceptionType =
   | 'TypeError'

@@ -3,7 +3,7 @@
  * format-spec mini-language, including exact decimal rounding (round-half-even on the binary
  * value, as CPython's dtoa does) so `'%.2f' % 0.125` is `0.12` here too.
  */
-import { PyException } from './errors.ts';
+import { LimitError, MAX_BUILT_LENGTH, PyException, VALUE_TOO_LARGE } from './errors.ts';
 import {
   Markup,
   PyObject,
@@ -99,6 +99,14 @@ function stripZeros(s: string): string {
  * without the sign. Infinity and NaN give `inf`/`nan`.
  */
 function floatBody(x: number, type: string, prec: number | undefined, alt: boolean): string {
+  if (prec !== undefined && prec > MAX_BUILT_LENGTH) {
+    // Python builds every digit; the digits' BigInt arithmetic here would run for seconds before
+    // failing. `g` without `#` strips trailing zeros, and a double's exact decimal expansion has
+    // fewer than 1,100 significant digits, so clamping gives Python's output; the other types
+    // would print over MAX_BUILT_LENGTH characters, which the output budget refuses anyway.
+    if ((type === 'g' || type === 'G' || type === '') && !alt) prec = MAX_BUILT_LENGTH;
+    else throw new LimitError(VALUE_TOO_LARGE);
+  }
   const upper = type === 'E' || type === 'F' || type === 'G';
   const a = Math.abs(x);
   if (!Number.isFinite(a)) {

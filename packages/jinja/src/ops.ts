@@ -3,7 +3,7 @@
  * Python's floor division and modulo signs, sequence concatenation and repetition, `%`
  * formatting, comparisons and `in`, raising Python's TypeError/ZeroDivisionError messages.
  */
-import { LimitError, PyException } from './errors.ts';
+import { LimitError, MAX_BUILT_LENGTH, PyException } from './errors.ts';
 import { percentFormat } from './format.ts';
 import {
   Markup,
@@ -33,8 +33,6 @@ export type CompareOperator = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'no
 
 /** The largest int result (in bits) `**` and `*` will build before refusing as a budget. */
 const MAX_INT_BITS = 1_000_000;
-/** The longest str/list `*` will build. */
-const MAX_REPEAT_LENGTH = 10_000_000;
 
 function unsupported(op: string, a: PyValue, b: PyValue): never {
   throw new PyException(
@@ -204,8 +202,8 @@ function repeatCount(n: bigint | boolean, unit: number): number {
   if (c <= 0n) return 0;
   if (c > 0x7fffffffffffffffn)
     throw new PyException('OverflowError', "cannot fit 'int' into an index-sized integer");
-  if (c * BigInt(Math.max(unit, 1)) > BigInt(MAX_REPEAT_LENGTH)) {
-    throw new LimitError(`sequence repetition too large (more than ${MAX_REPEAT_LENGTH} items)`);
+  if (c * BigInt(Math.max(unit, 1)) > BigInt(MAX_BUILT_LENGTH)) {
+    throw new LimitError(`sequence repetition too large (more than ${MAX_BUILT_LENGTH} items)`);
   }
   return Number(c);
 }

@@ -3,7 +3,14 @@
  * loops, macros, call blocks, inheritance, include/import) and the render budgets. Every value a
  * template touches is a `PyValue`; attribute and item lookups go through `getAttr`/`getItem`.
  */
-import { LimitError, PyException, SecurityError, TemplateError, TemplateNotFound } from './errors.ts';
+import {
+  LimitError,
+  PyException,
+  SecurityError,
+  TemplateError,
+  TemplateNotFound,
+  VALUE_TOO_LARGE,
+} from './errors.ts';
 import type { Expr, Stmt, Target, TemplateNode } from './nodes.ts';
 import { childStatements } from './parser.ts';
 import { binop, compare, contains, escapeHtml, unop } from './ops.ts';
@@ -229,7 +236,7 @@ function convertError(error: unknown, tmpl: CompiledTemplate, line: number): unk
     const message = /call stack/i.test(error.message)
       ? 'the template nests too deeply (recursion limit reached)'
       : /string length|array length/i.test(error.message)
-        ? 'a value grew beyond the size limit'
+        ? VALUE_TOO_LARGE
         : null;
     if (message) return new LimitError(message).locate(tmpl.name, line);
   }

@@ -43,6 +43,20 @@ test('wordwrap with a NaN width (Python loops forever) stops at the iteration bu
   );
 });
 
+test('a float formatted with a precision past the size limit stops at once, for % and format()', () => {
+  // Python builds the billion digits; the engine used to spend seconds on BigInt arithmetic and
+  // then fail with a RangeError.
+  for (const [name, source] of [
+    ['f.j2', '{{ "%.1000000000f" % 1 }}'],
+    ['e.j2', '{{ "{:.1000000000e}".format(1.5) }}'],
+    ['p.j2', '{{ "{:.1000000000%}".format(1) }}'],
+    ['alt-g.j2', '{{ "%#.1000000000g" % 1 }}'],
+  ] as const) {
+    const env = envWith({ [name]: source });
+    assertLimit(() => env.render(name), /a value grew beyond the size limit/, name, 1);
+  }
+});
+
 test('endless macro recursion stops at the depth limit', () => {
   const env = envWith({ 'r.j2': '{% macro r(n) %}\n{{ r(n + 1) }}{% endmacro %}\n{{ r(0) }}' });
   assertLimit(() => env.render('r.j2'), /nesting depth limit of 100/, 'r.j2', 2);
