@@ -154,6 +154,8 @@ describe('readValuesYaml', () => {
   it('fails for tags it cannot represent and for unknown tags', () => {
     assert.throws(() => readValuesYaml('b: !!binary aGVsbG8=', 'values.yaml'), /!!binary is not supported/);
     assert.throws(() => readValuesYaml('s: !!set {a, b}', 'values.yaml'), /!!set is not supported/);
+    assert.throws(() => readValuesYaml('o: !!omap [{a: 1}]', 'values.yaml'), /!!omap is not supported/);
+    assert.throws(() => readValuesYaml('p: !!pairs [{a: 1}]', 'values.yaml'), /!!pairs is not supported/);
     assert.throws(() => readValuesYaml('r: !Ref bucket', 'values.yaml'), /could not determine a constructor/);
     assert.throws(() => readValuesYaml('n: !!int "abc"', 'values.yaml'), /values\.yaml:1: invalid literal/);
     assert.throws(() => readValuesYaml('k: =', 'values.yaml'), /could not determine a constructor/);
