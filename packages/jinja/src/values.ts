@@ -91,7 +91,8 @@ export class PySlice {
 export class Undefined {
   constructor(
     readonly name: string,
-    readonly hint?: string,
+    /** The message, or a function making it when the undefined is used (see missingElement). */
+    readonly hint?: string | (() => string),
     /**
      * Jinja2's plain `Undefined` (what `x if false` without else gives even under StrictUndefined):
      * prints as '', is false, iterates empty and has length 0; other uses still raise.
@@ -101,6 +102,7 @@ export class Undefined {
 
   /** Jinja2's message: `'x' is undefined` or the hint (`'dict object' has no attribute 'y'`). */
   get message(): string {
+    if (typeof this.hint === 'function') return this.hint();
     return this.hint ?? `${pyRepr(this.name)} is undefined`;
   }
 
@@ -116,7 +118,11 @@ export class Undefined {
 
   /** The undefined Jinja2 returns when `obj[key]` fails for a key that is not a str. */
   static missingElement(obj: PyValue, key: PyValue): Undefined {
-    return new Undefined(pyStr(key), `${objectTypeRepr(obj)} has no element ${pyRepr(key)}`);
+    // Jinja2 formats the message only when the undefined is used: repr() of the key can raise
+    // (an int past CPython's 4300-digit limit) where `is defined` or `default` must not.
+    return new Undefined(typeof key === 'string' ? key : '', () => {
+      return `${objectTypeRepr(obj)} has no element ${pyRepr(key)}`;
+    });
   }
 }
 
