@@ -100,7 +100,10 @@ function ignoreCase(v: PyValue): PyValue {
 
 function attributeParts(attr: PyValue): PyValue[] {
   if (attr === null) return [];
-  if (typeof attr === 'string') return attr.split('.').map((x) => (/^\d+$/.test(x) ? BigInt(x) : x));
+  if (typeof attr === 'string') {
+    // Jinja2: int(part) for a digit part, which CPython refuses past 4300 digits.
+    return attr.split('.').map((x) => (/^\d+$/.test(x) ? (checkIntStrDigits(x.length), BigInt(x)) : x));
+  }
   if (attr instanceof Markup) return attributeParts(attr.value);
   return [attr];
 }
