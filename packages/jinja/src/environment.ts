@@ -5,6 +5,7 @@
  */
 import { LimitError, TemplateNotFound, TemplateSyntaxError } from './errors.ts';
 import type { Expr, Stmt, TemplateNode } from './nodes.ts';
+import { checkFoldedConstant, foldsAtCompileTime } from './fold.ts';
 import { parse } from './parser.ts';
 import { DEFAULT_LIMITS, findUndeclared, renderTemplate } from './runtime.ts';
 import type { CompiledTemplate, Limits, RuntimeEnvironment } from './runtime.ts';
@@ -136,8 +137,20 @@ function checkNames(
   const fail = (kind: string, what: string, line: number): never => {
     throw new TemplateSyntaxError(`No ${kind} named ${pyRepr(what)}.`, { template: name, line });
   };
+  // Whether the expression being walked is folded by its parent (see fold.ts).
+  let parentFolds = false;
   const expr = (e: Expr | null | undefined, soft: boolean): void => {
     if (!e) return;
+    const outer = parentFolds;
+    if (!outer) checkFoldedConstant(e, name);
+    parentFolds = foldsAtCompileTime(e);
+    try {
+      exprChildren(e, soft);
+    } finally {
+      parentFolds = outer;
+    }
+  };
+  const exprChildren = (e: Expr, soft: boolean): void => {
     switch (e.kind) {
       case 'Const':
       case 'Name':

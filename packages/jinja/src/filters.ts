@@ -30,7 +30,9 @@ import {
   dictHas,
   dictSet,
   floatRepr,
+  checkIntStrDigits,
   getItem,
+  intStr,
   isIntLike,
   isNumber,
   pyCompare,
@@ -98,7 +100,10 @@ function ignoreCase(v: PyValue): PyValue {
 
 function attributeParts(attr: PyValue): PyValue[] {
   if (attr === null) return [];
-  if (typeof attr === 'string') return attr.split('.').map((x) => (/^\d+$/.test(x) ? BigInt(x) : x));
+  if (typeof attr === 'string') {
+    // Jinja2: int(part) for a digit part, which CPython refuses past 4300 digits.
+    return attr.split('.').map((x) => (/^\d+$/.test(x) ? (checkIntStrDigits(x.length), BigInt(x)) : x));
+  }
   if (attr instanceof Markup) return attributeParts(attr.value);
   return [attr];
 }
@@ -243,6 +248,7 @@ function parseIntStr(raw: string, baseIn: bigint): bigint {
   }
   if (!/^[0-9a-z]+(_[0-9a-z]+)*$/i.test(s)) bad();
   const digits = s.replace(/_/g, '').toLowerCase();
+  if (base !== 2 && base !== 4 && base !== 8 && base !== 16 && base !== 32) checkIntStrDigits(digits.length);
   let n = 0n;
   const b = BigInt(base);
   for (const c of digits) {
@@ -1547,7 +1553,7 @@ function jsonKey(k: PyValue): string {
   if (k instanceof Markup) return k.value;
   if (typeof k === 'boolean') return k ? 'true' : 'false';
   if (k === null) return 'null';
-  if (typeof k === 'bigint') return k.toString();
+  if (typeof k === 'bigint') return intStr(k);
   if (typeof k === 'number') return jsonFloat(k);
   return raise('TypeError', `keys must be str, int, float, bool or None, not ${typeName(k)}`);
 }
@@ -1583,7 +1589,7 @@ export function jsonDumps(ctx: CallContext, v: PyValue, indent: string | null): 
     if (x === null) return 'null';
     if (x === true) return 'true';
     if (x === false) return 'false';
-    if (typeof x === 'bigint') return x.toString();
+    if (typeof x === 'bigint') return intStr(x);
     if (typeof x === 'number') return jsonFloat(x);
     if (typeof x === 'string') return jsonString(x);
     if (x instanceof Markup) return jsonString(x.value);

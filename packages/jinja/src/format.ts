@@ -12,6 +12,7 @@ import {
   Undefined,
   codePoints,
   floatRepr,
+  intStr,
   isIntLike,
   pyGetAttr,
   pyGetItem,
@@ -339,7 +340,7 @@ function formatInt(v: bigint, spec: Spec, type = 'int'): string {
     case '':
     case 'd':
     case 'n':
-      digits = a.toString();
+      digits = intStr(a);
       break;
     case 'b':
       digits = a.toString(2);
@@ -858,7 +859,7 @@ export function percentFormat(fmt: string, values: PyValue, escape?: (s: string)
               ? a.toString(16).toUpperCase()
               : conv === 'o'
                 ? a.toString(8)
-                : a.toString();
+                : intStr(a);
         if (prec !== undefined && digits.length < prec) digits = digits.padStart(prec, '0');
         const prefix = alt ? (conv === 'x' ? '0x' : conv === 'X' ? '0X' : conv === 'o' ? '0o' : '') : '';
         sign = (neg ? '-' : plus ? '+' : space ? ' ' : '') + prefix;

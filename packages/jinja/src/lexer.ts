@@ -5,7 +5,7 @@
  */
 import { TemplateSyntaxError } from './errors.ts';
 import { lookupUnicodeName } from './unicode-names.ts';
-import { strRepr } from './values.ts';
+import { checkIntStrDigits, strRepr } from './values.ts';
 
 /** A token value: strings for names, operators, data and strings; bigint/number for literals. */
 export type TokenValue = string | bigint | number;
@@ -216,6 +216,7 @@ function parseInteger(text: string): bigint {
   if (clean.startsWith('0b') || clean.startsWith('0o') || clean.startsWith('0x')) {
     return BigInt(clean);
   }
+  checkIntStrDigits(clean.length);
   return BigInt(clean);
 }
 

@@ -4,7 +4,7 @@
  * These are explicit tables: no JS property of a value is ever reached.
  */
 import { checkMethodArgs } from './args.ts';
-import { PyException } from './errors.ts';
+import { LimitError, MAX_BUILT_LENGTH, PyException, VALUE_TOO_LARGE } from './errors.ts';
 import { strFormat } from './format.ts';
 import { escapeHtml } from './ops.ts';
 import {
@@ -352,6 +352,10 @@ function strIsTitle(s: string): boolean {
 function centerPad(s: string, width: bigint, fill: string, mode: 'c' | 'l' | 'r'): string {
   const len = strLen(s);
   if (width <= BigInt(len)) return s;
+  if (width > 0x7fffffffffffffffn) {
+    throw new PyException('OverflowError', 'Python int too large to convert to C ssize_t');
+  }
+  if (width > BigInt(MAX_BUILT_LENGTH)) throw new LimitError(VALUE_TOO_LARGE);
   const marg = Number(width) - len;
   if (mode === 'l') return s + fill.repeat(marg);
   if (mode === 'r') return fill.repeat(marg) + s;

@@ -91,7 +91,8 @@ export class PySlice {
 export class Undefined {
   constructor(
     readonly name: string,
-    readonly hint?: string,
+    /** The message, or a function making it when the undefined is used (see missingElement). */
+    readonly hint?: string | (() => string),
     /**
      * Jinja2's plain `Undefined` (what `x if false` without else gives even under StrictUndefined):
      * prints as '', is false, iterates empty and has length 0; other uses still raise.
@@ -101,6 +102,7 @@ export class Undefined {
 
   /** Jinja2's message: `'x' is undefined` or the hint (`'dict object' has no attribute 'y'`). */
   get message(): string {
+    if (typeof this.hint === 'function') return this.hint();
     return this.hint ?? `${pyRepr(this.name)} is undefined`;
   }
 
@@ -116,7 +118,11 @@ export class Undefined {
 
   /** The undefined Jinja2 returns when `obj[key]` fails for a key that is not a str. */
   static missingElement(obj: PyValue, key: PyValue): Undefined {
-    return new Undefined(pyStr(key), `${objectTypeRepr(obj)} has no element ${pyRepr(key)}`);
+    // Jinja2 formats the message only when the undefined is used: repr() of the key can raise
+    // (an int past CPython's 4300-digit limit) where `is defined` or `default` must not.
+    return new Undefined(typeof key === 'string' ? key : '', () => {
+      return `${objectTypeRepr(obj)} has no element ${pyRepr(key)}`;
+    });
   }
 }
 
@@ -513,6 +519,40 @@ export function strRepr(s: string): string {
   return out + quote;
 }
 
+// CPython (3.11, and security releases of 3.7-3.10) refuses to convert between int and a decimal
+// str of more than sys.get_int_max_str_digits() = 4300 digits (the sign does not count); the
+// power-of-two bases 2, 8, 16 are exempt. Jinja2 inherits this: `{{ 10 ** 5000 }}` raises, and
+// `"9" * 4301 | int` is 0. Every int <-> decimal str conversion in the engine goes through here.
+
+/** CPython's default `sys.get_int_max_str_digits()`. */
+export const INT_MAX_STR_DIGITS = 4300;
+/** 10 ** 4300 is about 2 ** 14284.3: an int of this many bits or more has over 4300 digits. */
+const MIN_BITS_OVER_LIMIT = 14286;
+
+/** Raises CPython's ValueError when a str of `digits` decimal digits is read as an int. */
+export function checkIntStrDigits(digits: number): void {
+  if (digits > INT_MAX_STR_DIGITS) {
+    throw new PyException(
+      'ValueError',
+      `Exceeds the limit (${INT_MAX_STR_DIGITS} digits) for integer string conversion: value has ${digits} digits; use sys.set_int_max_str_digits() to increase the limit`,
+    );
+  }
+}
+
+/** `str(n)` for an int: its decimal digits, or CPython's ValueError past 4300 digits. */
+export function intStr(n: bigint): string {
+  const a = n < 0n ? -n : n;
+  // Cheap pre-check (the hex digits give the bit length) so a huge int is refused at once.
+  const s = (a.toString(16).length - 1) * 4 >= MIN_BITS_OVER_LIMIT ? undefined : a.toString();
+  if (s === undefined || s.length > INT_MAX_STR_DIGITS) {
+    throw new PyException(
+      'ValueError',
+      `Exceeds the limit (${INT_MAX_STR_DIGITS} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit`,
+    );
+  }
+  return n < 0n ? '-' + s : s;
+}
+
 /** Python's `str(v)`. Raises for undefined values (StrictUndefined). */
 export function pyStr(v: PyValue): string {
   if (typeof v === 'string') return v;
@@ -521,7 +561,7 @@ export function pyStr(v: PyValue): string {
     case 'boolean':
       return v ? 'True' : 'False';
     case 'bigint':
-      return v.toString();
+      return intStr(v);
     case 'number':
       return floatRepr(v);
     default:
@@ -563,7 +603,9 @@ function reprInner(v: PyValue, seen: Set<object>): string {
   if (v instanceof Markup) return `Markup(${strRepr(v.value)})`;
   if (v instanceof Undefined) return 'Undefined';
   if (v instanceof PyRange) {
-    return v.step === 1n ? `range(${v.start}, ${v.stop})` : `range(${v.start}, ${v.stop}, ${v.step})`;
+    return v.step === 1n
+      ? `range(${intStr(v.start)}, ${intStr(v.stop)})`
+      : `range(${intStr(v.start)}, ${intStr(v.stop)}, ${intStr(v.step)})`;
   }
   if (v instanceof PySlice) {
     return `slice(${reprInner(v.start, seen)}, ${reprInner(v.stop, seen)}, ${reprInner(v.step, seen)})`;

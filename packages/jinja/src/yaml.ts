@@ -12,7 +12,7 @@
 import { CST, Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Alias, Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { PyException } from './errors.ts';
-import { PyFunction, PyObject, dictSet, pyRepr, typeName } from './values.ts';
+import { PyFunction, PyObject, checkIntStrDigits, dictSet, pyRepr, typeName } from './values.ts';
 import type { PyDict, PyValue } from './values.ts';
 
 /** A plain scalar whose meaning differs between YAML 1.1 (what is used) and YAML 1.2. */
@@ -686,6 +686,13 @@ function parseInt(digits: string, base: 2 | 8 | 10 | 16): bigint {
     throw new ConstructError(`invalid literal for int() with base ${base}: ${pyRepr(digits)}`);
   }
   const prefix = { 2: '0b', 8: '0o', 10: '', 16: '0x' }[base];
+  if (base === 10) {
+    try {
+      checkIntStrDigits(s.length);
+    } catch (err) {
+      throw new ConstructError(err instanceof Error ? err.message : String(err));
+    }
+  }
   return BigInt(prefix + s);
 }
 
@@ -812,7 +819,8 @@ const SCALAR_TAGS: Record<string, Kind> = {
 };
 
 function describe(v: PyValue): string {
-  return `${pyRepr(v)} (${typeName(v)})`;
+  // A diagnostic, not Python's output: an int past CPython's 4300-digit str limit is still shown.
+  return `${typeof v === 'bigint' ? v.toString() : pyRepr(v)} (${typeName(v)})`;
 }
 
 // ---------------------------------------------------------------------------------------------

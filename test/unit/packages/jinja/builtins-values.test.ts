@@ -184,3 +184,25 @@ test('printf and str.format round exactly as CPython (half-even on the binary va
   assert.equal(roundFloat(2.675, 2), 2.67);
   assert.equal(roundFloat(1234.5, -2), 1200);
 });
+
+test('ints convert to and from decimal strs up to 4300 digits, as CPython 3.11 allows', () => {
+  const atLimit = 10n ** 4300n - 1n;
+  assert.equal(pyStr(atLimit).length, 4300);
+  assert.equal(pyStr(-atLimit).length, 4301);
+  const refused = (fn: () => unknown): void =>
+    assert.throws(fn, (e: PyException) => {
+      assert.equal(e.pyType, 'ValueError');
+      assert.match(e.message, /^Exceeds the limit \(4300 digits\) for integer string conversion/);
+      return true;
+    });
+  refused(() => pyStr(atLimit + 1n));
+  refused(() => pyRepr([-(atLimit + 1n)]));
+  refused(() => pyStr(2n ** 100_000n));
+  refused(() => percentFormat('%d', atLimit + 1n));
+  assert.equal(percentFormat('%x', 2n ** 100_000n).length, 25_001);
+  const env = new Environment();
+  assert.equal(env.renderString('{{ s|int|string|length }}', { s: '9'.repeat(4300) }), '4300');
+  assert.equal(env.renderString('{{ s|int }}', { s: '9'.repeat(4301) }), '0');
+  assert.equal(env.renderString('{{ (s|int(base=16)).bit_length() }}', { s: 'f'.repeat(5000) }), '20000');
+  refused(() => env.renderString('{{ x > 10 ** 5000 }}', { x: 1 }));
+});
