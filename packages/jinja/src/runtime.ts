@@ -235,7 +235,7 @@ function convertError(error: unknown, tmpl: CompiledTemplate, line: number): unk
   if (error instanceof RangeError) {
     const message = /call stack/i.test(error.message)
       ? 'the template nests too deeply (recursion limit reached)'
-      : /string length|array length/i.test(error.message)
+      : /string length|array length|BigInt size/i.test(error.message)
         ? VALUE_TOO_LARGE
         : null;
     if (message) return new LimitError(message).locate(tmpl.name, line);

@@ -57,6 +57,12 @@ test('a float formatted with a precision past the size limit stops at once, for 
   }
 });
 
+test('an int too large for any computer stops with the size limit, not an internal error', () => {
+  // Python computes 10 ** (10 ** 30) here and never finishes.
+  const env = envWith({ 'round.j2': 'x\n{{ 15 | round(-(10 ** 30)) }}' });
+  assertLimit(() => env.render('round.j2'), /a value grew beyond the size limit/, 'round.j2', 2);
+});
+
 test('endless macro recursion stops at the depth limit', () => {
   const env = envWith({ 'r.j2': '{% macro r(n) %}\n{{ r(n + 1) }}{% endmacro %}\n{{ r(0) }}' });
   assertLimit(() => env.render('r.j2'), /nesting depth limit of 100/, 'r.j2', 2);
