@@ -13,6 +13,7 @@ import {
 } from './errors.ts';
 import type { Expr, Stmt, Target, TemplateNode } from './nodes.ts';
 import { childStatements } from './parser.ts';
+import { foldsAtCompileTime } from './fold.ts';
 import { binop, compare, contains, escapeHtml, unop } from './ops.ts';
 import type { BinaryOp, CompareOperator } from './ops.ts';
 import {
@@ -1254,12 +1255,7 @@ function evalExpr(expr: Expr, frame: Frame): PyValue {
     case 'Pos':
       return unop('+', evalExpr(expr.node, frame));
     case 'BinOp':
-      if (
-        expr.op === '**' &&
-        isNegatedNumber(expr.left) &&
-        !isConstant(expr.right) &&
-        !isFoldable(expr.right)
-      ) {
+      if (expr.op === '**' && isNegatedNumber(expr.left) && !foldsAtCompileTime(expr.right)) {
         // Jinja2 folds `-2` into the constant -2 and writes `(-2 ** x)` into the Python code it
         // generates, which Python reads as -(2 ** x); with a constant exponent the whole power
         // is folded instead, as (-2) ** 2.
@@ -1271,7 +1267,11 @@ function evalExpr(expr: Expr, frame: Frame): PyValue {
       const values = expr.nodes.map((n) => evalExpr(n, frame));
       // Jinja2's markup_join: Markup only when an operand is Markup (the others are escaped).
       // A concatenation of constants is folded at compile time into a plain str.
-      if (frame.autoescape && values.some((v) => v instanceof Markup) && !expr.nodes.every(isFoldable)) {
+      if (
+        frame.autoescape &&
+        values.some((v) => v instanceof Markup) &&
+        !expr.nodes.every(foldsAtCompileTime)
+      ) {
         return new Markup(values.map(escapedValue).join(''));
       }
       return values.map(outputValue).join('');
@@ -1330,26 +1330,6 @@ function isNegatedNumber(expr: Expr): boolean {
     expr.node.kind === 'Const' &&
     (typeof expr.node.value === 'bigint' || typeof expr.node.value === 'number')
   );
-}
-
-/** A literal, possibly signed: what Jinja2's optimizer folds. */
-function isConstant(expr: Expr): boolean {
-  return expr.kind === 'Const' || ((expr.kind === 'Neg' || expr.kind === 'Pos') && isConstant(expr.node));
-}
-
-function isFoldable(expr: Expr): boolean {
-  if (expr.kind === 'Const') return true;
-  if (expr.kind === 'Filter') {
-    return (
-      expr.node !== null &&
-      isFoldable(expr.node) &&
-      expr.args.every(isFoldable) &&
-      expr.kwargs.every((k) => isFoldable(k.value)) &&
-      expr.dynArgs === null &&
-      expr.dynKwargs === null
-    );
-  }
-  return false;
 }
 
 /** `x[a:b:c]` is a plain Python subscript in Jinja2 (no getitem fallback): errors are TypeErrors. */
