@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { minify } from 'terser';
 import { repoRoot as root } from './actions.ts';
 
@@ -130,7 +130,6 @@ export async function buildBundle(
  * of core is bundled unchanged; the stand-ins are in scripts/lib/core-shims/.
  */
 async function buildCore(buildDir: string): Promise<string> {
-  const outfile = join(buildDir, 'actions-core.mjs');
   const shims: Record<string, string> = {
     '@actions/http-client': join(root, 'scripts/lib/core-shims/http-client.ts'),
     '@actions/exec': join(root, 'scripts/lib/core-shims/exec.ts'),
@@ -138,14 +137,7 @@ async function buildCore(buildDir: string): Promise<string> {
     fs: join(root, 'scripts/lib/core-shims/fs.ts'),
   };
   const core = join('node_modules', '@actions', 'core');
-  await build({
-    entryPoints: [join(root, 'node_modules/@actions/core/lib/core.js')],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outfile,
-    logLevel: 'warning',
+  return prebuild(buildDir, '@actions/core', 'lib/core.js', {
     // Core's writes to stdout go to a stand-in that leaves process.stdout unbuilt (see the file).
     define: { 'process.stdout': 'coreStdout' },
     inject: [join(root, 'scripts/lib/core-shims/stdout.ts')],
@@ -164,6 +156,29 @@ async function buildCore(buildDir: string): Promise<string> {
         },
       },
     ],
+  });
+}
+
+/**
+ * One toolkit package bundled by esbuild into a single ESM file of the build folder, named after
+ * the package (`actions-core.mjs`), which ncc then takes in as a file of the build.
+ */
+async function prebuild(
+  buildDir: string,
+  pkg: string,
+  entry: string,
+  options: Omit<BuildOptions, 'entryPoints' | 'outfile'>,
+): Promise<string> {
+  const outfile = join(buildDir, `${pkg.replace(/^@/, '').replace('/', '-')}.mjs`);
+  await build({
+    entryPoints: [join(root, 'node_modules', pkg, entry)],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outfile,
+    logLevel: 'warning',
+    ...options,
   });
   return outfile;
 }
@@ -188,20 +203,11 @@ function appendLicenses(file: string, packages: string[]): void {
  * became a path into the build folder, which ncc then copied beside the chunks. Reached through
  * `globalThis`, the call is left for run time. `@actions/io` stays a shared import.
  */
-async function buildExec(buildDir: string): Promise<string> {
-  const outfile = join(buildDir, 'actions-exec.mjs');
-  await build({
-    entryPoints: [join(root, 'node_modules/@actions/exec/lib/exec.js')],
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outfile,
-    logLevel: 'warning',
+function buildExec(buildDir: string): Promise<string> {
+  return prebuild(buildDir, '@actions/exec', 'lib/exec.js', {
     external: ['@actions/io', '@actions/io/*'],
     define: { 'process.cwd': 'globalThis.process.cwd' },
   });
-  return outfile;
 }
 
 /**
