@@ -708,9 +708,8 @@ function toFloatForPercent(v: PyValue): number {
   throw new PyException('TypeError', `must be real number, not ${typeName(v)}`);
 }
 
-/** Python's `fmt % values` for str (printf-style formatting). */
 /**
- * `fmt % values`. With `escape`, `Markup.__mod__`: every argument goes through markupsafe's
+ * Python's `fmt % values` for str (printf-style formatting). With `escape`, `Markup.__mod__`: every argument goes through markupsafe's
  * `_MarkupEscapeHelper`, so `%s` is `escape(str(x))` (a Markup as it is), `%r` and `%a` the
  * escaped repr, and the numeric conversions the number itself.
  */

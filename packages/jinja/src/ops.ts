@@ -53,7 +53,8 @@ export function intToFloat(v: bigint | boolean | number): number {
   return f;
 }
 
-function floorDivBig(a: bigint, b: bigint): bigint {
+/** Python's `a // b` for ints (rounds toward negative infinity). */
+export function floorDivBig(a: bigint, b: bigint): bigint {
   const q = a / b;
   return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }

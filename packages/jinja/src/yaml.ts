@@ -12,6 +12,7 @@
 import { CST, Lexer, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import type { Alias, Document, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { PyException } from './errors.ts';
+import { floorDivBig } from './ops.ts';
 import { PyFunction, PyObject, checkIntStrDigits, dictSet, pyRepr, typeName } from './values.ts';
 import type { PyDict, PyValue } from './values.ts';
 
@@ -354,7 +355,7 @@ export class PyTimeDelta extends PyObject {
           return Number(a) / Number(b);
         case '//':
           if (b === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
-          return floorDiv(a, b);
+          return floorDivBig(a, b);
         default:
           return undefined;
       }
@@ -364,7 +365,7 @@ export class PyTimeDelta extends PyObject {
       if (op === '*') return new PyTimeDelta(this.us * n);
       if (op === '//' && !reflected) {
         if (n === 0n) throw new PyException('ZeroDivisionError', 'integer division or modulo by zero');
-        return new PyTimeDelta(floorDiv(this.us, n));
+        return new PyTimeDelta(floorDivBig(this.us, n));
       }
       if (op === '/' && !reflected) {
         if (n === 0n) throw new PyException('ZeroDivisionError', 'division by zero');
@@ -408,7 +409,7 @@ export class PyTimeDelta extends PyObject {
 
 /** datetime's `_divide_and_round`: a / b rounded half to even. */
 function divideAndRound(a: bigint, b: bigint): bigint {
-  let q = floorDiv(a, b);
+  let q = floorDivBig(a, b);
   const r = a - q * b;
   // r has b's sign; compare 2r with b in magnitude.
   const twice = 2n * r;
@@ -426,11 +427,6 @@ function floatRatio(x: number): [bigint, bigint] {
     den *= 2n;
   }
   return [BigInt(m), den];
-}
-
-function floorDiv(a: bigint, b: bigint): bigint {
-  const q = a / b;
-  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
 const DAYS = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
@@ -514,7 +510,7 @@ export class PyDateTime extends PyDate {
         BigInt(this.dayNumber()) * US_PER_DAY +
         BigInt((this.hour * 3600 + this.minute * 60 + this.second) * 1_000_000 + this.microsecond) +
         (op === '+' ? other.us : -other.us);
-      const days = floorDiv(local, US_PER_DAY);
+      const days = floorDivBig(local, US_PER_DAY);
       const date = dateFromDayNumber(Number(days));
       const t = local - days * US_PER_DAY;
       const secs = Number(t / 1_000_000n);
