@@ -10,7 +10,7 @@
 import { PyException } from './errors.ts';
 import type { Expr } from './nodes.ts';
 import { binop, unop } from './ops.ts';
-import { PyTuple, dictSet, pyRepr } from './values.ts';
+import { PyTuple, dictSet, exceedsIntStrDigits, intStr } from './values.ts';
 import type { PyDict, PyValue } from './values.ts';
 
 /** The builtin filters Jinja2 never folds (they take the render context). */
@@ -137,10 +137,30 @@ export function checkFoldedConstant(e: Expr, template: string | undefined): void
     return;
   }
   try {
-    pyRepr(value);
+    checkRepr(value);
   } catch (err) {
     if (err instanceof PyException && err.pyType === 'ValueError') {
       throw new PyException('ValueError', err.message, { template, line: e.line });
+    }
+  }
+}
+
+/**
+ * Raises what `repr()` of constant data raises: an int past 4300 digits is the only part of it
+ * whose repr can fail. Walked rather than built: the repr of a long constant list (`[1] * 10 ** 7`)
+ * would be tens of megabytes of text, made at compile time only to be thrown away.
+ */
+function checkRepr(v: PyValue): void {
+  if (typeof v === 'bigint') {
+    if (exceedsIntStrDigits(v)) intStr(v);
+  } else if (Array.isArray(v)) {
+    for (const x of v) checkRepr(x);
+  } else if (v instanceof PyTuple) {
+    for (const x of v.items) checkRepr(x);
+  } else if (v instanceof Map) {
+    for (const [k, x] of v) {
+      checkRepr(k);
+      checkRepr(x);
     }
   }
 }

@@ -526,8 +526,8 @@ export function strRepr(s: string): string {
 
 /** CPython's default `sys.get_int_max_str_digits()`. */
 export const INT_MAX_STR_DIGITS = 4300;
-/** 10 ** 4300 is about 2 ** 14284.3: an int of this many bits or more has over 4300 digits. */
-const MIN_BITS_OVER_LIMIT = 14286;
+/** 10 ** 4300, the smallest int (in magnitude) with more than 4300 decimal digits. */
+const FIRST_INT_OVER_LIMIT = 10n ** BigInt(INT_MAX_STR_DIGITS);
 
 /** Raises CPython's ValueError when a str of `digits` decimal digits is read as an int. */
 export function checkIntStrDigits(digits: number): void {
@@ -539,18 +539,20 @@ export function checkIntStrDigits(digits: number): void {
   }
 }
 
+/** Whether `str(n)` is refused: `n` has more than 4300 decimal digits. */
+export function exceedsIntStrDigits(n: bigint): boolean {
+  return (n < 0n ? -n : n) >= FIRST_INT_OVER_LIMIT;
+}
+
 /** `str(n)` for an int: its decimal digits, or CPython's ValueError past 4300 digits. */
 export function intStr(n: bigint): string {
-  const a = n < 0n ? -n : n;
-  // Cheap pre-check (the hex digits give the bit length) so a huge int is refused at once.
-  const s = (a.toString(16).length - 1) * 4 >= MIN_BITS_OVER_LIMIT ? undefined : a.toString();
-  if (s === undefined || s.length > INT_MAX_STR_DIGITS) {
+  if (exceedsIntStrDigits(n)) {
     throw new PyException(
       'ValueError',
       `Exceeds the limit (${INT_MAX_STR_DIGITS} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit`,
     );
   }
-  return n < 0n ? '-' + s : s;
+  return n.toString();
 }
 
 /** Python's `str(v)`. Raises for undefined values (StrictUndefined). */
